@@ -1,0 +1,33 @@
+import cluster from 'node:cluster'
+import { closeOnSignals } from '@kokdala/core'
+import { type ServiceName, services } from './services.ts'
+
+/**
+ * `kokdala serve <service> [--workers N]`: one service, N processes sharing its port through node:cluster.
+ * Several processes need PostgreSQL; PGlite is one process's embedded database.
+ */
+export async function serve(name: ServiceName, workers: number) {
+  const service = services[name]
+  const config = service.loadConfig()
+  if (workers > 1 && !config.DATABASE_URL) throw new Error('--workers > 1 needs DATABASE_URL (PostgreSQL)')
+  if (workers > 1 && cluster.isPrimary) {
+    // Migrations run once, here, before any worker starts taking requests.
+    await (await service.openDatabase(config)).close()
+    for (let i = 0; i < workers; i++) cluster.fork()
+    cluster.on('exit', (worker, code, signal) => {
+      if (signal === 'SIGTERM' || signal === 'SIGINT' || code === 0) return
+      process.stderr.write(`${name}: worker ${worker.process.pid} died (${signal ?? code}), starting another\n`)
+      cluster.fork()
+    })
+    process.stdout.write(`${name}: ${workers} workers on http://${hostPort(config)}\n`)
+    return
+  }
+  const { app } = await service.build({ config })
+  await app.listen({ port: config.TICKETS_PORT, host: config.TICKETS_HOST })
+  if (!cluster.isWorker) process.stdout.write(`${name}: listening on http://${hostPort(config)}\n`)
+  closeOnSignals([app], app.log)
+}
+
+function hostPort(config: { TICKETS_HOST: string; TICKETS_PORT: number }) {
+  return `${config.TICKETS_HOST}:${config.TICKETS_PORT}`
+}

@@ -1,0 +1,55 @@
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { parseArgs, intOption } from './args.ts'
+import { seedWithProgress } from './commands/seed.ts'
+import { serve } from './commands/serve.ts'
+import { serviceName, services } from './commands/services.ts'
+import { start } from './commands/start.ts'
+
+const HELP = `kokdala — run, seed and measure the Kokdala platform
+
+  kokdala start [--only tickets]           every service on embedded PGlite (or DATABASE_URL), demo data, URLs
+  kokdala serve <service> [--workers N]    one service; N processes over one PostgreSQL (DATABASE_URL)
+  kokdala seed [--users N] [--archive N]   (re)load the tickets data set; PostgreSQL via COPY when DATABASE_URL is set
+  kokdala bench <name> [args…]             run bench/<name>.ts (see bench/RESULTS.md)
+`
+
+async function main(argv: string[]) {
+  const { positional, options } = parseArgs(argv)
+  const [command, ...rest] = positional
+  switch (command) {
+    case 'start':
+      return start(typeof options.only === 'string' ? options.only.split(',') : undefined)
+    case 'serve':
+      return serve(serviceName(rest[0]), intOption(options, 'workers', 1))
+    case 'seed': {
+      const service = services.tickets
+      const config = service.loadConfig()
+      const db = await service.openDatabase(config)
+      process.stdout.write(`seeding ${config.DATABASE_URL ? 'PostgreSQL' : `PGlite in ${config.TICKETS_DATA_DIR}`}\n`)
+      await seedWithProgress(db, {
+        users: intOption(options, 'users', 1_000_000),
+        archiveEvents: intOption(options, 'archive', 6_000_000),
+      })
+      await db.close()
+      return
+    }
+    case 'bench': {
+      const script = fileURLToPath(new URL(`../../../bench/${rest[0]}.ts`, import.meta.url))
+      if (!rest[0] || !existsSync(script)) throw new Error(`no benchmark ${JSON.stringify(rest[0])} in bench/`)
+      const child = spawn(process.execPath, [script, ...argv.slice(argv.indexOf(rest[0]) + 1)], { stdio: 'inherit' })
+      const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)))
+      process.exitCode = code
+      return
+    }
+    default:
+      process.stdout.write(HELP)
+      if (command && command !== 'help') process.exitCode = 2
+  }
+}
+
+main(process.argv.slice(2)).catch((error: Error) => {
+  process.stderr.write(`kokdala: ${error.message}\n`)
+  process.exit(1)
+})

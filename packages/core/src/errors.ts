@@ -1,0 +1,36 @@
+/** One entry of a service's error catalogue: a stable code and the HTTP status it maps to. */
+export interface ErrorDefinition {
+  status: number
+  message: string
+}
+
+export type ErrorCatalogue = Record<string, ErrorDefinition>
+
+/** Errors every service shares; services add their own catalogue on top. */
+export const coreErrors = {
+  VALIDATION_FAILED: { status: 400, message: 'The request is not valid' },
+  UNAUTHORIZED: { status: 401, message: 'Authentication is required' },
+  FORBIDDEN: { status: 403, message: 'Not allowed' },
+  NOT_FOUND: { status: 404, message: 'Not found' },
+  CONFLICT: { status: 409, message: 'Conflict' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  INTERNAL: { status: 500, message: 'Internal error' },
+  UNAVAILABLE: { status: 503, message: 'Temporarily unavailable' },
+} as const satisfies ErrorCatalogue
+
+/**
+ * The one error type services throw. `code` is stable and machine-readable; the app's error handler
+ * maps it to an HTTP status through the catalogue, so business code never thinks in status codes.
+ */
+export class AppError extends Error {
+  readonly code: string
+  readonly details?: unknown
+  constructor(code: string, message?: string, details?: unknown) {
+    super(message ?? code)
+    this.name = 'AppError'
+    this.code = code
+    this.details = details
+  }
+}

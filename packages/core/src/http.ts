@@ -1,0 +1,116 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
+import type { Database } from './db.ts'
+import { AppError, type ErrorCatalogue, coreErrors } from './errors.ts'
+import { installMetrics } from './metrics.ts'
+
+export interface CreateAppOptions {
+  service: string
+  version: string
+  description?: string
+  errors?: ErrorCatalogue
+  db?: Database
+  logLevel?: string
+  /** Fastify logs every request by default; that costs throughput, so it is opt-in. */
+  logRequests?: boolean
+  /** Secrets never reach the logs. */
+  redact?: string[]
+  fastify?: FastifyServerOptions
+}
+
+/** Formats that contracts use beyond JSON Schema's own, such as money as a decimal string. */
+const extraFormats = { decimal: /^-?\d+(\.\d+)?$/ }
+
+export type App = FastifyInstance & { withTypeProvider: FastifyInstance['withTypeProvider'] }
+
+/**
+ * Builds a Fastify app with what every Kokdala service shares: structured logs, request ids, the error
+ * catalogue mapped to `{ error: { code, message, details? } }`, `/health`, `/metrics` and the OpenAPI docs.
+ */
+export async function createApp(options: CreateAppOptions) {
+  const catalogue: ErrorCatalogue = { ...coreErrors, ...options.errors }
+  const app = Fastify({
+    logger: {
+      level: options.logLevel ?? 'info',
+      redact: ['req.headers.authorization', ...(options.redact ?? [])],
+    },
+    logController: new LogController({ disableRequestLogging: !options.logRequests }),
+    requestIdHeader: 'x-request-id',
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, formats: extraFormats } },
+    serializerOpts: { ajv: { formats: extraFormats } },
+    ...options.fastify,
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // Clients (the HackLoad k6 scripts among them) send `Content-Type: application/json` with an empty body on
+  // body-less calls such as POST /api/reset; treat that as no body, and let schemas reject it where one is needed.
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if ((body as string).trim() === '') return done(null, undefined)
+    parseJson(request, body as string, done)
+  })
+
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    const { status, body } = toErrorResponse(error, catalogue)
+    if (status >= 500) request.log.error({ err: error }, 'request failed')
+    app.countError(body.error.code)
+    reply.status(status).send(body)
+  })
+  app.setNotFoundHandler((request, reply) => {
+    app.countError('NOT_FOUND')
+    reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url}` } })
+  })
+
+  installMetrics(app, options.service, options.db ? () => options.db!.poolStats() : undefined)
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: options.service, version: options.version, description: options.description },
+      components: { securitySchemes: { basicAuth: { type: 'http', scheme: 'basic' } } },
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+
+  app.get(
+    '/health',
+    { schema: { hide: true } },
+    async (_request, reply) => {
+      if (!options.db) return { status: 'ok' }
+      try {
+        await options.db.query('SELECT 1')
+        return { status: 'ok', database: 'ok' }
+      } catch {
+        return reply.status(503).send({ status: 'degraded', database: 'unreachable' })
+      }
+    },
+  )
+  return app
+}
+
+interface ErrorBody {
+  error: { code: string; message: string; details?: unknown }
+}
+
+/** Maps any thrown error to a status and the JSON error body; 5xx never leak internals. */
+export function toErrorResponse(error: unknown, catalogue: ErrorCatalogue): { status: number; body: ErrorBody } {
+  if (error instanceof AppError) {
+    const definition = catalogue[error.code] ?? coreErrors.INTERNAL
+    const message = definition.status >= 500 ? definition.message : error.message || definition.message
+    return { status: definition.status, body: { error: { code: error.code, message, details: error.details } } }
+  }
+  const fastifyError = error as FastifyError
+  if (fastifyError.validation) {
+    const details = fastifyError.validation.map((v) => ({ path: v.instancePath || v.params?.missingProperty, message: v.message }))
+    return { status: 400, body: { error: { code: 'VALIDATION_FAILED', message: fastifyError.message, details } } }
+  }
+  const status = fastifyError.statusCode ?? 500
+  if (status >= 400 && status < 500) {
+    const code =
+      status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 404 ? 'NOT_FOUND' : 'VALIDATION_FAILED'
+    return { status, body: { error: { code, message: fastifyError.message } } }
+  }
+  return { status: 500, body: { error: { code: 'INTERNAL', message: coreErrors.INTERNAL.message } } }
+}

@@ -1,0 +1,2 @@
+export { buildTicketsApp, openTicketsDatabase, ticketsMigrations, type TicketsApp } from './app.ts'
+export { loadTicketsConfig, type TicketsConfig } from './config.ts'

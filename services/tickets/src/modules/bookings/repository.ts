@@ -1,0 +1,184 @@
+import type { Queryable } from '@kokdala/core'
+import type { BookingStatus } from './state.ts'
+
+export interface BookingRow {
+  id: number
+  userId: number
+  eventId: number
+  status: BookingStatus
+  seatCount: number
+  /** The event's local start time, ISO without zone. */
+  eventStartsAt: string
+}
+
+export interface BookingListItem {
+  id: number
+  event_id: number
+  status: BookingStatus
+  seats: Array<{ id: number }>
+}
+
+export type PaymentStatus = 'INITIATED' | 'PAID' | 'FAILED' | 'CANCELLED' | 'REFUND_PENDING' | 'REFUNDED'
+
+export interface PaymentRow {
+  id: number
+  bookingId: number
+  amount: number
+  status: PaymentStatus
+  gatewayPaymentId: string | null
+  paymentUrl: string | null
+}
+
+const PAYMENT_COLUMNS = `id, booking_id AS "bookingId", amount, status, gateway_payment_id AS "gatewayPaymentId",
+  payment_url AS "paymentUrl"`
+
+/** The only place with SQL over bookings, their seat claims and payments. */
+export function createBookingRepository(db: Queryable) {
+  return {
+    async countOpen(userId: number): Promise<number> {
+      const { rows } = await db.query<{ count: number }>(
+        `SELECT count(*)::int AS count FROM booking WHERE user_id = $1 AND status IN ('CREATED', 'PAYMENT_INITIATED')`,
+        [userId],
+      )
+      return rows[0].count
+    },
+
+    /** Inserts a booking; with an idempotency key, a repeat returns the first booking's id. */
+    async insert(input: { userId: number; eventId: number; now: Date; expiresAt: Date; idempotencyKey?: string }) {
+      const { rows } = await db.query<{ id: number }>(
+        `WITH inserted AS (
+           INSERT INTO booking (user_id, event_id, status, created_at, updated_at, expires_at, idempotency_key)
+           VALUES ($1, $2, 'CREATED', $3, $3, $4, $5)
+           ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+           RETURNING id)
+         SELECT id FROM inserted
+         UNION ALL SELECT id FROM booking WHERE user_id = $1 AND idempotency_key = $5
+         LIMIT 1`,
+        [input.userId, input.eventId, input.now, input.expiresAt, input.idempotencyKey ?? null],
+      )
+      return rows[0].id
+    },
+
+    async listForUser(userId: number): Promise<BookingListItem[]> {
+      const { rows } = await db.query<BookingListItem>(
+        `SELECT b.id, b.event_id, b.status,
+           COALESCE(json_agg(json_build_object('id', c.seat_id) ORDER BY c.seat_id)
+             FILTER (WHERE c.seat_id IS NOT NULL), '[]') AS seats
+         FROM booking b LEFT JOIN seat_claim c ON c.booking_id = b.id
+         WHERE b.user_id = $1 GROUP BY b.id ORDER BY b.id`,
+        [userId],
+      )
+      return rows
+    },
+
+    /** Reads a booking and locks it for the rest of the transaction. */
+    async lock(id: number): Promise<BookingRow | undefined> {
+      const { rows } = await db.query<BookingRow>(
+        `SELECT b.id, b.user_id AS "userId", b.event_id AS "eventId", b.status, b.seat_count AS "seatCount",
+           to_char(e.starts_at, 'YYYY-MM-DD"T"HH24:MI:SS') AS "eventStartsAt"
+         FROM booking b JOIN event e ON e.id = b.event_id WHERE b.id = $1 FOR UPDATE OF b`,
+        [id],
+      )
+      return rows[0]
+    },
+
+    async statusOf(id: number): Promise<BookingStatus> {
+      const { rows } = await db.query<{ status: BookingStatus }>('SELECT status FROM booking WHERE id = $1', [id])
+      return rows[0].status
+    },
+
+    async setStatus(id: number, status: BookingStatus, now: Date, extra: { expiresAt?: Date; reason?: string } = {}) {
+      await db.query(
+        `UPDATE booking SET status = $2, updated_at = $3, expires_at = COALESCE($4, expires_at),
+           cancel_reason = COALESCE($5, cancel_reason) WHERE id = $1`,
+        [id, status, now, extra.expiresAt ?? null, extra.reason ?? null],
+      )
+    },
+
+    async totalPrice(bookingId: number): Promise<number> {
+      const { rows } = await db.query<{ total: number }>(
+        'SELECT COALESCE(sum(price), 0)::bigint AS total FROM seat_claim WHERE booking_id = $1',
+        [bookingId],
+      )
+      return rows[0].total
+    },
+
+    /** Deletes the booking's claims: its seats are FREE from this moment. */
+    async freeSeats(bookingId: number): Promise<number> {
+      const { rowCount } = await db.query('DELETE FROM seat_claim WHERE booking_id = $1', [bookingId])
+      await db.query('UPDATE booking SET seat_count = 0 WHERE id = $1', [bookingId])
+      return rowCount
+    },
+
+    async sellSeats(bookingId: number): Promise<number> {
+      const { rowCount } = await db.query(`UPDATE seat_claim SET status = 'SOLD' WHERE booking_id = $1`, [bookingId])
+      return rowCount
+    },
+
+    /** Cancels up to `limit` open bookings whose time ran out and frees their seats; returns their payments. */
+    async expireDue(now: Date, limit: number): Promise<{ bookings: number; payments: PaymentRow[] }> {
+      const { rows } = await db.query<{ bookings: number; payments: PaymentRow[] | null }>(
+        `WITH due AS (
+           SELECT id FROM booking WHERE status IN ('CREATED', 'PAYMENT_INITIATED') AND expires_at <= $1
+           ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+         expired AS (
+           UPDATE booking b SET status = 'CANCELLED', cancel_reason = 'EXPIRED', seat_count = 0, updated_at = $1
+           FROM due WHERE b.id = due.id RETURNING b.id),
+         freed AS (DELETE FROM seat_claim c USING expired WHERE c.booking_id = expired.id RETURNING c.seat_id),
+         payments AS (
+           UPDATE payment p SET status = 'CANCELLED', updated_at = $1 FROM expired
+           WHERE p.booking_id = expired.id AND p.status = 'INITIATED'
+           RETURNING p.id, p.booking_id AS "bookingId", p.amount, p.status, p.gateway_payment_id AS "gatewayPaymentId",
+             p.payment_url AS "paymentUrl")
+         SELECT (SELECT count(*)::int FROM expired) AS bookings, (SELECT count(*) FROM freed) AS seats,
+           (SELECT json_agg(payments) FROM payments) AS payments`,
+        [now, limit],
+      )
+      return { bookings: rows[0].bookings, payments: rows[0].payments ?? [] }
+    },
+
+    async insertPayment(input: { bookingId: number; amount: number; gateway: string; now: Date }): Promise<number> {
+      const { rows } = await db.query<{ id: number }>(
+        `INSERT INTO payment (booking_id, amount, status, gateway, created_at, updated_at)
+         VALUES ($1, $2, 'INITIATED', $3, $4, $4) RETURNING id`,
+        [input.bookingId, input.amount, input.gateway, input.now],
+      )
+      return rows[0].id
+    },
+
+    async paymentOfBooking(bookingId: number): Promise<PaymentRow | undefined> {
+      const { rows } = await db.query<PaymentRow>(`SELECT ${PAYMENT_COLUMNS} FROM payment WHERE booking_id = $1`, [
+        bookingId,
+      ])
+      return rows[0]
+    },
+
+    async findPayment(id: number): Promise<PaymentRow | undefined> {
+      const { rows } = await db.query<PaymentRow>(`SELECT ${PAYMENT_COLUMNS} FROM payment WHERE id = $1`, [id])
+      return rows[0]
+    },
+
+    async findPaymentByGatewayId(gatewayPaymentId: string): Promise<PaymentRow | undefined> {
+      const { rows } = await db.query<PaymentRow>(
+        `SELECT ${PAYMENT_COLUMNS} FROM payment WHERE gateway_payment_id = $1`,
+        [gatewayPaymentId],
+      )
+      return rows[0]
+    },
+
+    async setPaymentGatewayRef(id: number, gatewayPaymentId: string, paymentUrl: string, now: Date) {
+      await db.query('UPDATE payment SET gateway_payment_id = $2, payment_url = $3, updated_at = $4 WHERE id = $1', [
+        id,
+        gatewayPaymentId,
+        paymentUrl,
+        now,
+      ])
+    },
+
+    async setPaymentStatus(id: number, status: PaymentStatus, now: Date) {
+      await db.query('UPDATE payment SET status = $2, updated_at = $3 WHERE id = $1', [id, status, now])
+    },
+  }
+}
+
+export type BookingRepository = ReturnType<typeof createBookingRepository>

@@ -1,0 +1,93 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import type { UserService } from '../users/service.ts'
+import { requireUser } from '../users/plugin.ts'
+import {
+  BookingChanged,
+  BookingIdBody,
+  BookingItem,
+  CreateBookingBody,
+  CreateBookingResponse,
+  IdempotencyHeaders,
+} from './schemas.ts'
+import type { BookingService } from './service.ts'
+
+/** `/api/bookings*` — all behind Basic Auth. */
+export const bookingRoutes: FastifyPluginAsyncTypebox<{ bookings: BookingService; users: UserService }> = async (
+  app,
+  { bookings, users },
+) => {
+  app.addHook('onRequest', requireUser(users))
+  const security = [{ basicAuth: [] }]
+
+  app.post(
+    '/api/bookings',
+    {
+      schema: {
+        operationId: 'CreateBooking',
+        tags: ['Bookings'],
+        summary: 'Создать бронирование',
+        security,
+        headers: IdempotencyHeaders,
+        body: CreateBookingBody,
+        response: { 201: CreateBookingResponse },
+      },
+    },
+    async (request, reply) => {
+      const id = await bookings.create(request.userId, request.body.event_id, request.headers['idempotency-key'])
+      return reply.status(201).send({ id })
+    },
+  )
+
+  app.get(
+    '/api/bookings',
+    {
+      schema: {
+        operationId: 'ListBookings',
+        tags: ['Bookings'],
+        summary: 'Получить список бронирований',
+        security,
+        response: { 200: Type.Array(BookingItem) },
+      },
+    },
+    async (request) => bookings.list(request.userId),
+  )
+
+  app.patch(
+    '/api/bookings/initiatePayment',
+    {
+      schema: {
+        operationId: 'InitiatePayment',
+        tags: ['Bookings'],
+        summary: 'Инициировать платеж для бронирования',
+        security,
+        body: BookingIdBody,
+        response: {
+          302: Type.Null({ description: 'Бронь ожидает подтверждения платежа; Location is the payment page' }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const location = await bookings.initiatePayment(request.userId, request.body.booking_id)
+      return reply.redirect(location, 302)
+    },
+  )
+
+  app.patch(
+    '/api/bookings/cancel',
+    {
+      schema: {
+        operationId: 'CancelBooking',
+        tags: ['Bookings'],
+        summary: 'Отменить бронирование',
+        security,
+        body: BookingIdBody,
+        response: { 200: BookingChanged },
+      },
+    },
+    async (request) => {
+      await bookings.cancel(request.userId, request.body.booking_id)
+      return { id: request.body.booking_id, status: 'CANCELLED' as const }
+    },
+  )
+}

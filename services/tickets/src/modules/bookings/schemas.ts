@@ -1,0 +1,30 @@
+import { Type } from 'typebox'
+
+const Int64 = Type.Integer({ format: 'int64', minimum: 1 })
+
+export const CreateBookingBody = Type.Object({ event_id: Int64 })
+export const CreateBookingResponse = Type.Object({ id: Type.Integer({ format: 'int64' }) })
+export const BookingIdBody = Type.Object({ booking_id: Int64 })
+
+export const BookingStatusSchema = Type.Union([
+  Type.Literal('CREATED'),
+  Type.Literal('PAYMENT_INITIATED'),
+  Type.Literal('CONFIRMED'),
+  Type.Literal('CANCELLED'),
+])
+
+export const BookingItem = Type.Object({
+  id: Type.Integer({ format: 'int64' }),
+  event_id: Type.Integer({ format: 'int64' }),
+  status: BookingStatusSchema,
+  seats: Type.Array(Type.Object({ id: Type.Integer({ format: 'int64' }) })),
+})
+
+export const BookingChanged = Type.Object({
+  id: Type.Integer({ format: 'int64' }),
+  status: BookingStatusSchema,
+})
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+})

@@ -1,0 +1,89 @@
+import { AppError, formatTenge } from '@kokdala/core'
+import type { EventService } from '../events/service.ts'
+import { lastSeatId, layoutFor } from './halls.ts'
+import type { SeatRepository, SeatRow, SeatStatus } from './repository.ts'
+
+export interface ListSeatsInput {
+  eventId: number
+  row?: number
+  status?: SeatStatus
+  /** Absent page with status=FREE asks for suggestions rather than a stable page (see `list`). */
+  page?: number
+  pageSize: number
+}
+
+export interface SeatView {
+  id: number
+  row: number
+  number: number
+  status: SeatStatus
+  price: string
+}
+
+export interface SeatServiceDeps {
+  seats: SeatRepository
+  events: EventService
+  maxSeatsPerBooking: number
+  random?: () => number
+}
+
+/** Seat listing, selection and release; the rules themselves live in one database function each. */
+export function createSeatService({ seats, events, maxSeatsPerBooking, random = Math.random }: SeatServiceDeps) {
+  const readyHalls = new Set<number>()
+
+  async function ensureHall(eventId: number): Promise<void> {
+    if (readyHalls.has(eventId)) return
+    await events.requireOnSale(eventId)
+    await seats.materializeHall(eventId, layoutFor(eventId))
+    readyHalls.add(eventId)
+  }
+
+  /**
+   * FREE seats for a buyer who did not ask for a page: the list starts at a random seat and wraps around.
+   * Buyers who all take "the first free seat" at the same moment then rarely pick the same one, while
+   * the answer stays truthful (only FREE seats, unique, at most pageSize).
+   */
+  async function suggestFree(input: ListSeatsInput): Promise<SeatRow[]> {
+    const layout = layoutFor(input.eventId)
+    const span = lastSeatId(layout) - layout.firstSeatId + 1
+    const start = layout.firstSeatId + Math.floor(random() * span)
+    const filter = { eventId: input.eventId, row: input.row, limit: input.pageSize, offset: 0 }
+    const tail = await seats.listFree(filter, start)
+    if (tail.length >= input.pageSize) return tail
+    const head = await seats.listFree({ ...filter, limit: input.pageSize - tail.length }, 0, start)
+    return [...tail, ...head]
+  }
+
+  return {
+    ensureHall,
+
+    async list(input: ListSeatsInput): Promise<SeatView[]> {
+      await ensureHall(input.eventId)
+      const filter = {
+        eventId: input.eventId,
+        row: input.row,
+        limit: input.pageSize,
+        offset: ((input.page ?? 1) - 1) * input.pageSize,
+      }
+      let rows: SeatRow[]
+      if (input.status === 'FREE') rows = input.page ? await seats.listFree(filter) : await suggestFree(input)
+      else if (input.status) rows = await seats.listClaimed(filter, input.status)
+      else rows = await seats.list(filter)
+      return rows.map((seat) => ({ ...seat, price: formatTenge(seat.price) }))
+    },
+
+    /** Adds a seat to the user's booking; 419 when it is not free, 403 when the booking is not theirs. */
+    async select(userId: number, bookingId: number, seatId: number): Promise<void> {
+      const result = await seats.select(bookingId, seatId, userId, maxSeatsPerBooking)
+      if (result !== 'OK') throw new AppError(result, undefined, { booking_id: bookingId, seat_id: seatId })
+    },
+
+    /** Frees a seat of the user's editable booking at once. */
+    async release(userId: number, seatId: number): Promise<void> {
+      const result = await seats.release(seatId, userId)
+      if (result !== 'OK') throw new AppError(result, undefined, { seat_id: seatId })
+    },
+  }
+}
+
+export type SeatService = ReturnType<typeof createSeatService>
