@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { parseArgs, intOption } from './args.ts'
+import { intOption, parseArgs } from './args.ts'
 import { seedWithProgress } from './commands/seed.ts'
 import { serve } from './commands/serve.ts'
 import { serviceName, services } from './commands/services.ts'

@@ -149,7 +149,9 @@ export async function migrate(db: Database, dirs: string | string[]): Promise<st
     await tx.exec(
       'CREATE TABLE IF NOT EXISTS schema_migration (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
     )
-    const applied = new Set((await tx.query<{ name: string }>('SELECT name FROM schema_migration')).rows.map((r) => r.name))
+    const applied = new Set(
+      (await tx.query<{ name: string }>('SELECT name FROM schema_migration')).rows.map((r) => r.name),
+    )
     const ran: string[] = []
     for (const file of files) {
       if (applied.has(file.name)) continue

@@ -3,7 +3,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
 import type { Database } from './db.ts'
-import { AppError, type ErrorCatalogue, coreErrors } from './errors.ts'
+import { AppError, coreErrors, type ErrorCatalogue } from './errors.ts'
 import { installMetrics } from './metrics.ts'
 
 export interface CreateAppOptions {
@@ -74,19 +74,15 @@ export async function createApp(options: CreateAppOptions) {
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
-  app.get(
-    '/health',
-    { schema: { hide: true } },
-    async (_request, reply) => {
-      if (!options.db) return { status: 'ok' }
-      try {
-        await options.db.query('SELECT 1')
-        return { status: 'ok', database: 'ok' }
-      } catch {
-        return reply.status(503).send({ status: 'degraded', database: 'unreachable' })
-      }
-    },
-  )
+  app.get('/health', { schema: { hide: true } }, async (_request, reply) => {
+    if (!options.db) return { status: 'ok' }
+    try {
+      await options.db.query('SELECT 1')
+      return { status: 'ok', database: 'ok' }
+    } catch {
+      return reply.status(503).send({ status: 'degraded', database: 'unreachable' })
+    }
+  })
   return app
 }
 
@@ -103,13 +99,22 @@ export function toErrorResponse(error: unknown, catalogue: ErrorCatalogue): { st
   }
   const fastifyError = error as FastifyError
   if (fastifyError.validation) {
-    const details = fastifyError.validation.map((v) => ({ path: v.instancePath || v.params?.missingProperty, message: v.message }))
+    const details = fastifyError.validation.map((v) => ({
+      path: v.instancePath || v.params?.missingProperty,
+      message: v.message,
+    }))
     return { status: 400, body: { error: { code: 'VALIDATION_FAILED', message: fastifyError.message, details } } }
   }
   const status = fastifyError.statusCode ?? 500
   if (status >= 400 && status < 500) {
     const code =
-      status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 404 ? 'NOT_FOUND' : 'VALIDATION_FAILED'
+      status === 413
+        ? 'PAYLOAD_TOO_LARGE'
+        : status === 415
+          ? 'UNSUPPORTED_MEDIA_TYPE'
+          : status === 404
+            ? 'NOT_FOUND'
+            : 'VALIDATION_FAILED'
     return { status, body: { error: { code, message: fastifyError.message } } }
   }
   return { status: 500, body: { error: { code: 'INTERNAL', message: coreErrors.INTERNAL.message } } }

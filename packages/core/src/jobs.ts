@@ -7,7 +7,12 @@ export interface EnqueueOptions {
 }
 
 /** Adds a job inside the caller's transaction, so it exists exactly when the state change it follows does. */
-export async function enqueue(tx: Queryable, kind: string, payload: unknown, options: EnqueueOptions = {}): Promise<void> {
+export async function enqueue(
+  tx: Queryable,
+  kind: string,
+  payload: unknown,
+  options: EnqueueOptions = {},
+): Promise<void> {
   await tx.query(
     `INSERT INTO job (kind, payload, run_at, dedupe_key) VALUES ($1, $2, COALESCE($3, now()), $4)
      ON CONFLICT (dedupe_key) DO NOTHING`,

@@ -53,7 +53,12 @@ export function openTicketsDatabase(config: TicketsConfig): Promise<Database> {
 }
 
 /** Builds the Biletter tickets service: wiring only, every rule lives in the modules. */
-export async function buildTicketsApp({ config, db: givenDb, clock = systemClock, background = true }: BuildTicketsOptions) {
+export async function buildTicketsApp({
+  config,
+  db: givenDb,
+  clock = systemClock,
+  background = true,
+}: BuildTicketsOptions) {
   const db = givenDb ?? (await openTicketsDatabase(config))
   const publicUrl = config.TICKETS_PUBLIC_URL ?? `http://${config.TICKETS_HOST}:${config.TICKETS_PORT}`
 

@@ -1,2 +1,2 @@
-export { buildTicketsApp, openTicketsDatabase, ticketsMigrations, type TicketsApp } from './app.ts'
+export { buildTicketsApp, openTicketsDatabase, type TicketsApp, ticketsMigrations } from './app.ts'
 export { loadTicketsConfig, type TicketsConfig } from './config.ts'

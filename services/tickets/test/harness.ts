@@ -49,3 +49,37 @@ export async function startTickets(env: Record<string, string> = {}) {
     },
   }
 }
+
+type Started = Awaited<ReturnType<typeof startTickets>>
+
+/** Small request helpers over `app.inject`, with a buyer's credentials when given. */
+export function client(t: Started) {
+  const call = async (
+    method: 'GET' | 'POST' | 'PATCH',
+    url: string,
+    user?: (typeof buyers)[number],
+    payload?: unknown,
+  ) => {
+    const response = await t.app.inject({
+      method,
+      url,
+      headers: user ? { authorization: basic(user) } : {},
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    })
+    const json = response.body && response.headers['content-type']?.includes('json') ? response.json() : undefined
+    return { status: response.statusCode, json, headers: response.headers, body: response.body }
+  }
+  return {
+    get: (url: string, user?: (typeof buyers)[number]) => call('GET', url, user),
+    post: (url: string, payload?: unknown, user?: (typeof buyers)[number]) => call('POST', url, user, payload),
+    patch: (url: string, payload: unknown, user?: (typeof buyers)[number]) => call('PATCH', url, user, payload),
+    async createBooking(user: (typeof buyers)[number], eventId: number): Promise<number> {
+      const response = await call('POST', '/api/bookings', user, { event_id: eventId })
+      if (response.status !== 201) throw new Error(`create booking: ${response.status} ${response.body}`)
+      return response.json.id
+    },
+    async select(user: (typeof buyers)[number], bookingId: number, seatId: number) {
+      return call('PATCH', '/api/seats/select', user, { booking_id: bookingId, seat_id: seatId })
+    },
+  }
+}

@@ -1,6 +1,6 @@
 import { closeOnSignals } from '@kokdala/core'
-import { isSeeded } from '@kokdala/tickets/seed'
 import { buildTicketsApp, loadTicketsConfig, openTicketsDatabase } from '@kokdala/tickets'
+import { isSeeded } from '@kokdala/tickets/seed'
 import { seedWithProgress } from './seed.ts'
 
 /** Demo data `npm start` loads on first run: every known user and more, all active events, an archive slice. */
@@ -26,9 +26,7 @@ export async function start(only: string[] | undefined, out = process.stdout) {
     // Event 1's stadium is materialised now, so the first buyer does not wait for 100 000 seats to be created.
     await app.inject({ method: 'GET', url: '/api/seats?event_id=1&pageSize=1' })
     const url = `http://${config.TICKETS_HOST}:${config.TICKETS_PORT}`
-    lines.push(
-      `tickets   ${url}/api/events   docs ${url}/docs   health ${url}/health   metrics ${url}/metrics`,
-    )
+    lines.push(`tickets   ${url}/api/events   docs ${url}/docs   health ${url}/health   metrics ${url}/metrics`)
     closeables.push(app, db)
   }
   out.write(`\nKokdala is running:\n  ${lines.join('\n  ')}\nPress Ctrl+C to stop.\n`)

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import type { UserService } from '../users/service.ts'
 import { requireUser } from '../users/plugin.ts'
+import type { UserService } from '../users/service.ts'
 import {
   BookingChanged,
   BookingIdBody,

@@ -2,7 +2,7 @@ import { AppError, type Clock, type Database, enqueue } from '@kokdala/core'
 import type { EventService } from '../events/service.ts'
 import type { PaymentGateway } from '../payments/gateway.ts'
 import type { SeatService } from '../seats/service.ts'
-import { type BookingRow, type BookingListItem, createBookingRepository, type PaymentRow } from './repository.ts'
+import { type BookingListItem, type BookingRow, createBookingRepository, type PaymentRow } from './repository.ts'
 import { type BookingEvent, transition } from './state.ts'
 
 export interface BookingServiceDeps {
@@ -149,7 +149,9 @@ export function createBookingService(deps: BookingServiceDeps) {
         const event: BookingEvent = outcome === 'PAID' ? 'paymentSucceeded' : 'paymentFailed'
         const status = transition(booking.status, event)
         if (status && booking.status === 'PAYMENT_INITIATED') {
-          await bookings.setStatus(booking.id, status, now, { reason: outcome === 'FAILED' ? 'PAYMENT_FAILED' : undefined })
+          await bookings.setStatus(booking.id, status, now, {
+            reason: outcome === 'FAILED' ? 'PAYMENT_FAILED' : undefined,
+          })
           if (outcome === 'PAID') {
             await bookings.sellSeats(booking.id)
             await bookings.setPaymentStatus(payment.id, 'PAID', now)
@@ -182,7 +184,8 @@ export function createBookingService(deps: BookingServiceDeps) {
     statusOf: (bookingId: number) => repository.statusOf(bookingId),
     findPayment: (id: number) => repository.findPayment(id),
     findPaymentByGatewayId: (id: string) => repository.findPaymentByGatewayId(id),
-    setPaymentStatus: (id: number, status: PaymentRow['status']) => repository.setPaymentStatus(id, status, clock.now()),
+    setPaymentStatus: (id: number, status: PaymentRow['status']) =>
+      repository.setPaymentStatus(id, status, clock.now()),
   }
 }
 

@@ -26,7 +26,7 @@ const TEXT = {
   },
 } as const
 
-const escape = (text: string) =>
+const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 
 /** The payment page of the test-mode gateway, Russian first with English one click away. */
@@ -54,7 +54,7 @@ button.secondary{background:#c62828}nav{text-align:right;font-size:.9rem}
 <nav><a href="${base}?lang=${other}">${t.other}</a></nav>
 <h1>${t.title}</h1>
 <p class="notice">${t.notice}</p>
-<dl><dt>${t.order}</dt><dd>${payment.orderId} — ${escape(payment.description)}</dd>
+<dl><dt>${t.order}</dt><dd>${payment.orderId} — ${escapeHtml(payment.description)}</dd>
 <dt>${t.amount}</dt><dd>${formatTenge(payment.amount)} ₸</dd></dl>
 ${actions}
 </main></body></html>`

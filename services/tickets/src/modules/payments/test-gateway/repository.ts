@@ -1,4 +1,4 @@
-import { type Queryable, prefixedId } from '@kokdala/core'
+import { prefixedId, type Queryable } from '@kokdala/core'
 import type { GatewayPaymentStatus } from '../gateway.ts'
 
 export interface TestGatewayPayment {
@@ -36,12 +36,15 @@ export function createTestGatewayRepository(db: Queryable) {
     },
 
     /** Moves a payment from one of `from` to `to`; returns the payment as it is afterwards. */
-    async move(id: string, from: GatewayPaymentStatus[], to: GatewayPaymentStatus): Promise<TestGatewayPayment | undefined> {
-      await db.query(`UPDATE test_gateway_payment SET status = $3, updated_at = now() WHERE id = $1 AND status = ANY($2)`, [
-        id,
-        from,
-        to,
-      ])
+    async move(
+      id: string,
+      from: GatewayPaymentStatus[],
+      to: GatewayPaymentStatus,
+    ): Promise<TestGatewayPayment | undefined> {
+      await db.query(
+        `UPDATE test_gateway_payment SET status = $3, updated_at = now() WHERE id = $1 AND status = ANY($2)`,
+        [id, from, to],
+      )
       return this.find(id)
     },
   }

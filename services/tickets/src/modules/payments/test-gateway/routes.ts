@@ -38,7 +38,10 @@ export const testGatewayRoutes: FastifyPluginAsyncTypebox<{ repository: TestGate
       schema: {
         tags: ['Test gateway'],
         summary: 'Pay or decline a test-mode payment',
-        params: Type.Object({ id: Type.String({ maxLength: 64 }), decision: Type.Union([Type.Literal('pay'), Type.Literal('decline')]) }),
+        params: Type.Object({
+          id: Type.String({ maxLength: 64 }),
+          decision: Type.Union([Type.Literal('pay'), Type.Literal('decline')]),
+        }),
       },
     },
     async (request, reply) => {
