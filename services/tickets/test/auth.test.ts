@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { sha256Hex } from '@kokdala/core'
 import { basic, buyers, client, startTickets } from './harness.ts'
 
 describe('authentication', () => {
@@ -50,11 +51,10 @@ describe('authentication', () => {
   })
 
   test('credentials are split at the first colon, so passwords may contain colons', async () => {
-    const user = { email: 'colon@test.kz', password: 'a:b:c' }
-    const { sha256Hex } = await import('@kokdala/core')
+    const user = { id: 77, email: 'colon@test.kz', password: 'a:b:c' }
     await t.db.query(
-      `INSERT INTO app_user (id, email, password_hash, first_name, surname, registered_at) VALUES (77, $1, $2, 'А', 'Б', now())`,
-      [user.email, sha256Hex(user.password)],
+      `INSERT INTO app_user (id, email, password_hash, first_name, surname, registered_at) VALUES ($1, $2, $3, 'А', 'Б', now())`,
+      [user.id, user.email, sha256Hex(user.password)],
     )
     assert.equal((await api.get('/api/bookings', user)).status, 200)
   })

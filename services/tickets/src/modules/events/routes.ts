@@ -15,9 +15,11 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ events: EventService }> = 
         response: { 200: ListEventsResponse },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { query, date, page = 1, pageSize = 20 } = request.query
-      return events.list({ query, date, page, pageSize })
+      // Already serialised (and cached) by the service; the schema above documents its shape.
+      const body = await events.listJson({ query, date, page, pageSize })
+      return reply.type('application/json; charset=utf-8').send(body as never)
     },
   )
 }

@@ -19,24 +19,28 @@ export interface EventServiceDeps {
  * cached in memory: a repeated search costs a map look-up. The TTL only bounds staleness after a re-seed.
  */
 export function createEventService({ events, cacheSize = 20_000, cacheTtlMs = 60_000 }: EventServiceDeps) {
-  const pages = new TtlCache<string, EventSummary[]>(cacheSize, cacheTtlMs)
+  const pages = new TtlCache<string, Buffer>(cacheSize, cacheTtlMs)
   const forSale = new TtlCache<number, EventForSale | null>(cacheSize, cacheTtlMs)
 
   return {
-    /** Without `query` or `date` the active events are listed; otherwise both active and archive are searched. */
-    async list(input: ListEventsInput): Promise<EventSummary[]> {
+    /**
+     * Without `query` or `date` the active events are listed; otherwise both active and archive are searched.
+     * The answer is the JSON body itself, serialised once and served from memory on every repeat.
+     */
+    async listJson(input: ListEventsInput): Promise<Buffer> {
       const query = input.query?.trim() || undefined
       const key = `${query ?? ''}\u0000${input.date ?? ''}\u0000${input.page}\u0000${input.pageSize}`
       const cached = pages.get(key)
       if (cached) return cached
       const limit = input.pageSize
       const offset = (input.page - 1) * input.pageSize
-      const result =
+      const result: EventSummary[] =
         query || input.date
           ? await events.search({ query, date: input.date, limit, offset })
           : await events.listActive(limit, offset)
-      pages.set(key, result)
-      return result
+      const body = Buffer.from(JSON.stringify(result.map(({ id, title }) => ({ id, title }))))
+      pages.set(key, body)
+      return body
     },
 
     /** The event a booking or seat listing refers to; archived events exist but sell nothing. */

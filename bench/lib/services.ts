@@ -1,0 +1,53 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const cli = fileURLToPath(new URL('../../apps/cli/src/main.ts', import.meta.url))
+
+export interface RunningService {
+  url: string
+  process: ChildProcess
+  stop(): Promise<void>
+}
+
+/** Starts `kokdala serve tickets` in a child process and waits until /health answers. */
+export async function startTickets(env: Record<string, string>, workers = 1): Promise<RunningService> {
+  const port = env.TICKETS_PORT ?? '18080'
+  const child = spawn(process.execPath, [cli, 'serve', 'tickets', '--workers', String(workers)], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'warn', TICKETS_PORT: port, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  const url = `http://127.0.0.1:${port}`
+  await waitForHealth(url, child)
+  return { url, process: child, stop: () => stopChild(child) }
+}
+
+/** Starts a Node script (e.g. the bare Fastify reference) and waits until `readyPath` answers. */
+export async function startScript(script: string, env: Record<string, string>, url: string, readyPath = '/') {
+  const child = spawn(process.execPath, [script], { cwd: root, env: { ...process.env, ...env }, stdio: 'inherit' })
+  await waitForHealth(url, child, readyPath)
+  return { url, process: child, stop: () => stopChild(child) }
+}
+
+async function waitForHealth(url: string, child: ChildProcess, path = '/health') {
+  const deadline = Date.now() + 120_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode} before it was ready`)
+    try {
+      const response = await fetch(`${url}${path}`)
+      if (response.ok) return
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  throw new Error(`${url}${path} did not become ready in time`)
+}
+
+async function stopChild(child: ChildProcess) {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+  await exited
+  clearTimeout(timer)
+}
