@@ -59,9 +59,22 @@ async function race(mode: string, env: Record<string, string>, workers: number) 
     const conflicts = result.statuses['419'] ?? 0
     const check = rows[0]
     const pass =
-      ok === SEATS && conflicts === CLIENTS - SEATS && check.claims === SEATS && check.bookings === SEATS &&
-      check.seatCount === SEATS && check.doubled === 0
-    return { mode, workers, clients: CLIENTS, seats: SEATS, statuses: result.statuses, p99ms: result.p99ms, db: check, pass }
+      ok === SEATS &&
+      conflicts === CLIENTS - SEATS &&
+      check.claims === SEATS &&
+      check.bookings === SEATS &&
+      check.seatCount === SEATS &&
+      check.doubled === 0
+    return {
+      mode,
+      workers,
+      clients: CLIENTS,
+      seats: SEATS,
+      statuses: result.statuses,
+      p99ms: result.p99ms,
+      db: check,
+      pass,
+    }
   } finally {
     await service.stop()
   }

@@ -27,7 +27,11 @@ const summary = (r: autocannon.Result) => ({
   errors: r.errors,
 })
 
-const hello = await startScript(fileURLToPath(new URL('reference/hello.ts', import.meta.url)), { PORT: '18090' }, 'http://127.0.0.1:18090')
+const hello = await startScript(
+  fileURLToPath(new URL('reference/hello.ts', import.meta.url)),
+  { PORT: '18090' },
+  'http://127.0.0.1:18090',
+)
 await measure(hello.url, { duration: 3 }) // warm-up
 const reference = summary(await measure(hello.url))
 await hello.stop()

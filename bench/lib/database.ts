@@ -1,6 +1,6 @@
-import { openDatabase, sha256Hex } from '@kokdala/core'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { openDatabase, sha256Hex } from '@kokdala/core'
 import pg from 'pg'
 import { ticketsMigrations } from '../../services/tickets/src/app.ts'
 
@@ -43,7 +43,11 @@ export async function ensureBenchUsers(target: { url?: string; dataDir?: string 
 
 /** Runs `kokdala seed` against a database unless it already holds that many archive events. */
 export async function ensureSeeded(env: Record<string, string>, users: number, archive: number) {
-  const db = await openDatabase({ url: env.DATABASE_URL, dataDir: env.TICKETS_DATA_DIR, migrationsDir: ticketsMigrations })
+  const db = await openDatabase({
+    url: env.DATABASE_URL,
+    dataDir: env.TICKETS_DATA_DIR,
+    migrationsDir: ticketsMigrations,
+  })
   const { rows } = await db.query<{ archived: number; active: number }>(
     'SELECT count(*) FILTER (WHERE archived)::int AS archived, count(*) FILTER (WHERE NOT archived)::int AS active FROM event',
   )
