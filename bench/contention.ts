@@ -50,7 +50,7 @@ async function race(mode: string, env: Record<string, string>, workers: number) 
     const { rows } = await db.query<{ claims: number; bookings: number; seatCount: number; doubled: number }>(
       `SELECT (SELECT count(*)::int FROM seat_claim WHERE seat_id <= $1) AS claims,
          (SELECT count(DISTINCT booking_id)::int FROM seat_claim WHERE seat_id <= $1) AS bookings,
-         (SELECT COALESCE(sum(seat_count), 0)::int FROM booking WHERE id = ANY($2::bigint[])) AS "seatCount",
+         (SELECT count(*)::int FROM seat_claim WHERE booking_id = ANY($2::bigint[])) AS "seatCount",
          (SELECT count(*)::int FROM (SELECT seat_id FROM seat_claim GROUP BY seat_id HAVING count(*) > 1) d) AS doubled`,
       [SEATS, bookings],
     )

@@ -63,9 +63,22 @@ function openPostgres(url: string, poolSize: number): Database {
   const pool = new pg.Pool({ connectionString: url, max: poolSize })
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})
+  // Parameterised statements are prepared once per connection and reused: the server skips parsing and
+  // planning on hot paths. The set of distinct statements is small and fixed by the code, so names stay bounded.
+  const statementNames = new Map<string, string>()
+  const statementName = (sql: string) => {
+    let name = statementNames.get(sql)
+    if (!name) {
+      name = `s${statementNames.size}`
+      statementNames.set(sql, name)
+    }
+    return name
+  }
   const wrap = (client: pg.Pool | pg.PoolClient): Queryable => ({
     async query<R>(sql: string, params?: unknown[]) {
-      const result = await client.query(sql, params as unknown[])
+      const result = params?.length
+        ? await client.query({ name: statementName(sql), text: sql, values: params })
+        : await client.query(sql)
       return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length }
     },
     async exec(sql: string) {

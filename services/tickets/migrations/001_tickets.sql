@@ -52,7 +52,6 @@ CREATE TABLE booking (
   user_id bigint NOT NULL REFERENCES app_user (id),
   event_id bigint NOT NULL REFERENCES event (id),
   status text NOT NULL CHECK (status IN ('CREATED', 'PAYMENT_INITIATED', 'CONFIRMED', 'CANCELLED')),
-  seat_count integer NOT NULL DEFAULT 0 CHECK (seat_count >= 0),
   cancel_reason text,
   created_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL,
@@ -68,10 +67,12 @@ CREATE INDEX booking_open_expiry ON booking (expires_at) WHERE status IN ('CREAT
 
 -- A seat is FREE exactly when it has no claim; the primary key makes a second claim impossible,
 -- so no seat can ever be in two bookings, and reset is a TRUNCATE.
+-- No foreign keys here on purpose: claims are written only by select_seat, which has just read the seat and
+-- locked the booking, and an FK check would take one more row lock (and WAL record) on the hottest write path.
 CREATE TABLE seat_claim (
-  seat_id bigint PRIMARY KEY REFERENCES seat (id),
+  seat_id bigint PRIMARY KEY,
   event_id bigint NOT NULL,
-  booking_id bigint NOT NULL REFERENCES booking (id),
+  booking_id bigint NOT NULL,
   status text NOT NULL CHECK (status IN ('RESERVED', 'SOLD')),
   price bigint NOT NULL, -- tiyn, copied so that totals do not depend on later price changes
   claimed_at timestamptz NOT NULL DEFAULT now()
@@ -92,39 +93,52 @@ CREATE TABLE payment (
   updated_at timestamptz NOT NULL
 );
 
--- Adds a seat to a booking in one round trip. Order of checks: booking exists, ownership (403) before any
--- state, seat exists and belongs to the event, booking editable, anti-fraud limit, then the claim itself.
--- The booking row lock serialises selects into one booking (exact seat_count) and orders them against cancel.
-CREATE FUNCTION select_seat(p_booking bigint, p_seat bigint, p_user bigint, p_max_seats integer)
-RETURNS text LANGUAGE plpgsql AS $$
+-- Adds seats to bookings, a batch of requests in one transaction (one round trip, one commit). Each item gets
+-- its own outcome code; checks run in this order: booking exists, ownership (403) before any state, seat exists
+-- and belongs to the event, booking editable, anti-fraud limit, then the claim itself.
+-- Deadlock freedom: first every booking of the batch is locked in id order, then seats are claimed in id order.
+-- A transaction waiting for a booking has claimed nothing yet, and claims are taken in one global order, so no
+-- wait cycle can form between batches, nor with cancel/release/payment, which lock a single booking.
+-- The booking lock serialises selects into one booking (exact seat limit) and orders them against cancel.
+CREATE FUNCTION select_seats(p_bookings bigint[], p_seats bigint[], p_users bigint[], p_max_seats integer)
+RETURNS text[] LANGUAGE plpgsql AS $$
 DECLARE
+  results text[] := array_fill(NULL::text, ARRAY[cardinality(p_bookings)]);
+  item record;
   b record;
   s record;
   owner bigint;
+  seats_in_booking integer;
 BEGIN
-  SELECT user_id, event_id, status, seat_count INTO b FROM booking WHERE id = p_booking FOR UPDATE;
-  IF NOT FOUND THEN RETURN 'BOOKING_NOT_FOUND'; END IF;
-  IF b.user_id <> p_user THEN RETURN 'BOOKING_FORBIDDEN'; END IF;
-  SELECT event_id, price INTO s FROM seat WHERE id = p_seat;
-  IF NOT FOUND THEN RETURN 'SEAT_NOT_FOUND'; END IF;
-  IF s.event_id <> b.event_id THEN RETURN 'SEAT_OF_OTHER_EVENT'; END IF;
-  IF b.status <> 'CREATED' THEN RETURN 'BOOKING_NOT_EDITABLE'; END IF;
-  IF b.seat_count >= p_max_seats THEN
-    -- Repeating a select of a seat already in this booking is fine even at the limit.
-    IF EXISTS (SELECT 1 FROM seat_claim WHERE seat_id = p_seat AND booking_id = p_booking) THEN RETURN 'OK'; END IF;
-    RETURN 'TOO_MANY_SEATS';
-  END IF;
-  INSERT INTO seat_claim (seat_id, event_id, booking_id, status, price)
-  VALUES (p_seat, s.event_id, p_booking, 'RESERVED', s.price)
-  ON CONFLICT (seat_id) DO NOTHING;
-  IF NOT FOUND THEN
-    SELECT booking_id INTO owner FROM seat_claim WHERE seat_id = p_seat;
-    -- Selecting a seat that is already in this booking is a repeat, not a conflict.
-    IF owner = p_booking THEN RETURN 'OK'; END IF;
-    RETURN 'SEAT_NOT_FREE';
-  END IF;
-  UPDATE booking SET seat_count = seat_count + 1, updated_at = now() WHERE id = p_booking;
-  RETURN 'OK';
+  PERFORM 1 FROM booking WHERE id = ANY(p_bookings) ORDER BY id FOR UPDATE;
+  FOR item IN
+    SELECT t.i, t.booking_id, t.seat_id, t.user_id
+    FROM unnest(p_bookings, p_seats, p_users) WITH ORDINALITY AS t(booking_id, seat_id, user_id, i)
+    ORDER BY t.seat_id, t.i
+  LOOP
+    SELECT user_id, event_id, status INTO b FROM booking WHERE id = item.booking_id;
+    IF NOT FOUND THEN results[item.i] := 'BOOKING_NOT_FOUND'; CONTINUE; END IF;
+    IF b.user_id <> item.user_id THEN results[item.i] := 'BOOKING_FORBIDDEN'; CONTINUE; END IF;
+    SELECT event_id, price INTO s FROM seat WHERE id = item.seat_id;
+    IF NOT FOUND THEN results[item.i] := 'SEAT_NOT_FOUND'; CONTINUE; END IF;
+    IF s.event_id <> b.event_id THEN results[item.i] := 'SEAT_OF_OTHER_EVENT'; CONTINUE; END IF;
+    IF b.status <> 'CREATED' THEN results[item.i] := 'BOOKING_NOT_EDITABLE'; CONTINUE; END IF;
+    SELECT booking_id INTO owner FROM seat_claim WHERE seat_id = item.seat_id;
+    -- Selecting a seat that is already in this booking is a repeat, not a conflict (even at the limit).
+    IF owner = item.booking_id THEN results[item.i] := 'OK'; CONTINUE; END IF;
+    SELECT count(*) INTO seats_in_booking FROM seat_claim WHERE booking_id = item.booking_id;
+    IF seats_in_booking >= p_max_seats THEN results[item.i] := 'TOO_MANY_SEATS'; CONTINUE; END IF;
+    INSERT INTO seat_claim (seat_id, event_id, booking_id, status, price)
+    VALUES (item.seat_id, s.event_id, item.booking_id, 'RESERVED', s.price)
+    ON CONFLICT (seat_id) DO NOTHING;
+    IF FOUND THEN
+      results[item.i] := 'OK';
+    ELSE
+      SELECT booking_id INTO owner FROM seat_claim WHERE seat_id = item.seat_id;
+      results[item.i] := CASE WHEN owner = item.booking_id THEN 'OK' ELSE 'SEAT_NOT_FREE' END;
+    END IF;
+  END LOOP;
+  RETURN results;
 END
 $$;
 
@@ -146,7 +160,6 @@ BEGIN
   DELETE FROM seat_claim WHERE seat_id = p_seat AND booking_id = claimed_by AND status = 'RESERVED';
   -- Released or re-claimed by someone else between the read and the lock.
   IF NOT FOUND THEN RETURN 'SEAT_NOT_RESERVED'; END IF;
-  UPDATE booking SET seat_count = seat_count - 1, updated_at = now() WHERE id = claimed_by;
   RETURN 'OK';
 END
 $$;

@@ -143,8 +143,11 @@ describe('seats', () => {
       answers.map((a) => a.status),
       Array(8).fill(200),
     )
-    const { rows } = await t.db.query<{ seat_count: number }>('SELECT seat_count FROM booking WHERE id = $1', [booking])
-    assert.equal(rows[0].seat_count, 1)
+    const { rows } = await t.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM seat_claim WHERE booking_id = $1',
+      [booking],
+    )
+    assert.equal(rows[0].n, 1)
   })
 
   test('concurrent buyers racing for the same seats: exactly one winner per seat', async () => {

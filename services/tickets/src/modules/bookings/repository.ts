@@ -74,7 +74,8 @@ export function createBookingRepository(db: Queryable) {
     /** Reads a booking and locks it for the rest of the transaction. */
     async lock(id: number): Promise<BookingRow | undefined> {
       const { rows } = await db.query<BookingRow>(
-        `SELECT b.id, b.user_id AS "userId", b.event_id AS "eventId", b.status, b.seat_count AS "seatCount",
+        `SELECT b.id, b.user_id AS "userId", b.event_id AS "eventId", b.status,
+           (SELECT count(*)::int FROM seat_claim c WHERE c.booking_id = b.id) AS "seatCount",
            to_char(e.starts_at, 'YYYY-MM-DD"T"HH24:MI:SS') AS "eventStartsAt"
          FROM booking b JOIN event e ON e.id = b.event_id WHERE b.id = $1 FOR UPDATE OF b`,
         [id],
@@ -106,7 +107,6 @@ export function createBookingRepository(db: Queryable) {
     /** Deletes the booking's claims: its seats are FREE from this moment. */
     async freeSeats(bookingId: number): Promise<number> {
       const { rowCount } = await db.query('DELETE FROM seat_claim WHERE booking_id = $1', [bookingId])
-      await db.query('UPDATE booking SET seat_count = 0 WHERE id = $1', [bookingId])
       return rowCount
     },
 
@@ -122,7 +122,7 @@ export function createBookingRepository(db: Queryable) {
            SELECT id FROM booking WHERE status IN ('CREATED', 'PAYMENT_INITIATED') AND expires_at <= $1
            ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED),
          expired AS (
-           UPDATE booking b SET status = 'CANCELLED', cancel_reason = 'EXPIRED', seat_count = 0, updated_at = $1
+           UPDATE booking b SET status = 'CANCELLED', cancel_reason = 'EXPIRED', updated_at = $1
            FROM due WHERE b.id = due.id RETURNING b.id),
          freed AS (DELETE FROM seat_claim c USING expired WHERE c.booking_id = expired.id RETURNING c.seat_id),
          payments AS (

@@ -18,7 +18,7 @@ export interface SeatFilter {
   offset: number
 }
 
-/** Outcome codes of the select_seat / release_seat database functions. */
+/** Outcome codes of the select_seats / release_seat database functions. */
 export type SeatChangeResult =
   | 'OK'
   | 'BOOKING_NOT_FOUND'
@@ -30,6 +30,12 @@ export type SeatChangeResult =
   | 'TOO_MANY_SEATS'
   | 'SEAT_NOT_FREE'
   | 'SEAT_NOT_RESERVED'
+
+export interface SeatSelectRequest {
+  bookingId: number
+  seatId: number
+  userId: number
+}
 
 const COLUMNS = 's.id, s.row, s.number, s.price'
 
@@ -99,14 +105,13 @@ export function createSeatRepository(db: Queryable) {
       return rows
     },
 
-    async select(bookingId: number, seatId: number, userId: number, maxSeats: number): Promise<SeatChangeResult> {
-      const { rows } = await db.query<{ result: SeatChangeResult }>('SELECT select_seat($1, $2, $3, $4) AS result', [
-        bookingId,
-        seatId,
-        userId,
-        maxSeats,
-      ])
-      return rows[0].result
+    /** Runs a batch of seat selects in one transaction; one outcome per request, in order. */
+    async selectMany(requests: SeatSelectRequest[], maxSeats: number): Promise<SeatChangeResult[]> {
+      const { rows } = await db.query<{ results: SeatChangeResult[] }>(
+        'SELECT select_seats($1::bigint[], $2::bigint[], $3::bigint[], $4) AS results',
+        [requests.map((r) => r.bookingId), requests.map((r) => r.seatId), requests.map((r) => r.userId), maxSeats],
+      )
+      return rows[0].results
     },
 
     async release(seatId: number, userId: number): Promise<SeatChangeResult> {

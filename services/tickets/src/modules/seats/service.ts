@@ -1,7 +1,7 @@
-import { AppError, formatTenge } from '@kokdala/core'
+import { AppError, createBatcher, formatTenge } from '@kokdala/core'
 import type { EventService } from '../events/service.ts'
 import { lastSeatId, layoutFor } from './halls.ts'
-import type { SeatRepository, SeatRow, SeatStatus } from './repository.ts'
+import type { SeatChangeResult, SeatRepository, SeatRow, SeatSelectRequest, SeatStatus } from './repository.ts'
 
 export interface ListSeatsInput {
   eventId: number
@@ -27,9 +27,13 @@ export interface SeatServiceDeps {
   random?: () => number
 }
 
-/** Seat listing, selection and release; the rules themselves live in one database function each. */
+/** Seat listing, selection and release; the rules themselves live in the database functions. */
 export function createSeatService({ seats, events, maxSeatsPerBooking, random = Math.random }: SeatServiceDeps) {
   const readyHalls = new Set<number>()
+  // Concurrent selects share a transaction (group commit); alone, a select is a batch of one and waits for nothing.
+  const selects = createBatcher<SeatSelectRequest, SeatChangeResult>({
+    run: (requests) => seats.selectMany(requests, maxSeatsPerBooking),
+  })
 
   async function ensureHall(eventId: number): Promise<void> {
     if (readyHalls.has(eventId)) return
@@ -74,7 +78,7 @@ export function createSeatService({ seats, events, maxSeatsPerBooking, random = 
 
     /** Adds a seat to the user's booking; 419 when it is not free, 403 when the booking is not theirs. */
     async select(userId: number, bookingId: number, seatId: number): Promise<void> {
-      const result = await seats.select(bookingId, seatId, userId, maxSeatsPerBooking)
+      const result = await selects.submit({ bookingId, seatId, userId })
       if (result !== 'OK') throw new AppError(result, undefined, { booking_id: bookingId, seat_id: seatId })
     },
 
