@@ -13,3 +13,4 @@ import { fileURLToPath } from 'node:url'
 /** The core migrations (job/outbox table) that every service applies before its own. */
 export const coreMigrationsDir = fileURLToPath(new URL('../migrations', import.meta.url))
 export * from './batcher.ts'
+export * from './schemas.ts'

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errorResponses } from '@kokdala/core'
 import { Type } from 'typebox'
 import type { AnalyticsService } from './service.ts'
 
@@ -27,7 +28,7 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox<{ analytics: AnalyticsSe
         tags: ['Analytics'],
         summary: 'Получить аналитику продаж для события',
         querystring: Type.Object({ id: Type.Integer({ format: 'int64', minimum: 1 }) }),
-        response: { 200: AnalyticsResponse },
+        response: { 200: AnalyticsResponse, ...errorResponses(400, 404) },
       },
     },
     async (request) => analytics.forEvent(request.query.id),

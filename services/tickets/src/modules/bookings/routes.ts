@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errorResponses } from '@kokdala/core'
 import { Type } from 'typebox'
 import { requireUser } from '../users/plugin.ts'
 import type { UserService } from '../users/service.ts'
@@ -30,7 +31,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ bookings: BookingService
         security,
         headers: IdempotencyHeaders,
         body: CreateBookingBody,
-        response: { 201: CreateBookingResponse },
+        response: { 201: CreateBookingResponse, ...errorResponses(400, 401, 404, 429) },
       },
     },
     async (request, reply) => {
@@ -47,7 +48,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ bookings: BookingService
         tags: ['Bookings'],
         summary: 'Получить список бронирований',
         security,
-        response: { 200: Type.Array(BookingItem) },
+        response: { 200: Type.Array(BookingItem), ...errorResponses(401) },
       },
     },
     async (request) => bookings.list(request.userId),
@@ -64,6 +65,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ bookings: BookingService
         body: BookingIdBody,
         response: {
           302: Type.Null({ description: 'Бронь ожидает подтверждения платежа; Location is the payment page' }),
+          ...errorResponses(400, 401, 403, 404, 419, 503),
         },
       },
     },
@@ -82,7 +84,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ bookings: BookingService
         summary: 'Отменить бронирование',
         security,
         body: BookingIdBody,
-        response: { 200: BookingChanged },
+        response: { 200: BookingChanged, ...errorResponses(400, 401, 403, 404, 419) },
       },
     },
     async (request) => {

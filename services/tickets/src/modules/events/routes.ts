@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errorResponses } from '@kokdala/core'
 import { ListEventsQuery, ListEventsResponse } from './schemas.ts'
 import type { EventService } from './service.ts'
 
@@ -12,7 +13,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ events: EventService }> = 
         tags: ['Events'],
         summary: 'Получить список событий',
         querystring: ListEventsQuery,
-        response: { 200: ListEventsResponse },
+        response: { 200: ListEventsResponse, ...errorResponses(400) },
       },
     },
     async (request, reply) => {

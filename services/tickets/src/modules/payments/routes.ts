@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errorResponses } from '@kokdala/core'
 import { NotificationAck, NotificationBody, OrderQuery, PaymentOutcomeSchema } from './schemas.ts'
 import type { PaymentService } from './service.ts'
 
@@ -12,7 +13,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ payments: PaymentService
         tags: ['Payments'],
         summary: 'Уведомить сервис, что платеж успешно проведен',
         querystring: OrderQuery,
-        response: { 200: PaymentOutcomeSchema },
+        response: { 200: PaymentOutcomeSchema, ...errorResponses(400, 404, 503) },
       },
     },
     async (request) => payments.onReturn(request.query.orderId),
@@ -26,7 +27,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ payments: PaymentService
         tags: ['Payments'],
         summary: 'Уведомить сервис, что платеж неуспешно проведен',
         querystring: OrderQuery,
-        response: { 200: PaymentOutcomeSchema },
+        response: { 200: PaymentOutcomeSchema, ...errorResponses(400, 404, 503) },
       },
     },
     async (request) => payments.onReturn(request.query.orderId),
@@ -40,7 +41,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ payments: PaymentService
         tags: ['Payments'],
         summary: 'Принимать уведомления от платежного шлюза',
         body: NotificationBody,
-        response: { 200: NotificationAck },
+        response: { 200: NotificationAck, ...errorResponses(400) },
       },
     },
     async (request) => {

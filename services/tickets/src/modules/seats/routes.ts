@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errorResponses } from '@kokdala/core'
 import { Type } from 'typebox'
 import { requireUser } from '../users/plugin.ts'
 import type { UserService } from '../users/service.ts'
@@ -21,7 +22,7 @@ export const seatRoutes: FastifyPluginAsyncTypebox<{ seats: SeatService; users: 
           'Seats of an event in row/number order. With status=FREE and no page, a random window of free seats is ' +
           'returned so that concurrent buyers rarely pick the same seat.',
         querystring: ListSeatsQuery,
-        response: { 200: Type.Array(SeatItem) },
+        response: { 200: Type.Array(SeatItem), ...errorResponses(400, 404) },
       },
     },
     async (request) => {
@@ -42,7 +43,7 @@ export const seatRoutes: FastifyPluginAsyncTypebox<{ seats: SeatService; users: 
         tags: ['Seats'],
         summary: 'Выбрать место для брони',
         body: SelectSeatBody,
-        response: { 200: SeatChanged },
+        response: { 200: SeatChanged, ...errorResponses(400, 401, 403, 404, 419, 429) },
       },
     },
     async (request) => {
@@ -61,7 +62,7 @@ export const seatRoutes: FastifyPluginAsyncTypebox<{ seats: SeatService; users: 
         tags: ['Seats'],
         summary: 'Убрать место из брони',
         body: ReleaseSeatBody,
-        response: { 200: SeatChanged },
+        response: { 200: SeatChanged, ...errorResponses(400, 401, 403, 404, 419) },
       },
     },
     async (request) => {

@@ -1,0 +1,18 @@
+import { Type } from 'typebox'
+
+/** The JSON error body every service answers with (see `toErrorResponse`). */
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'Stable, machine-readable error code' }),
+      message: Type.String(),
+      details: Type.Optional(Type.Unknown()),
+    }),
+  },
+  { description: 'Error' },
+)
+
+/** Documents error answers of a route: `...errorResponses(400, 401, 403)` in its `response` map. */
+export function errorResponses<S extends number>(...statuses: S[]): Record<S, typeof ErrorBody> {
+  return Object.fromEntries(statuses.map((status) => [status, ErrorBody])) as Record<S, typeof ErrorBody>
+}
