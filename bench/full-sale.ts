@@ -2,7 +2,7 @@
  * Full sale: every one of event 1's 100 000 seats sold through the whole buyer flow — create booking, select
  * seats, initiatePayment (302), pay on the gateway's page (303 to the success URL), success callback — by
  * concurrent buyers. Afterwards the database must show 100 000 SOLD seats, each in exactly one CONFIRMED booking,
- * and revenue equal to the hall's face value. Reports wall time and tickets/s against the legend's need:
+ * and revenue equal to the hall's face value; then POST /api/reset must free all of them in under 2 s. Reports wall time and tickets/s against the legend's need:
  * 80 % of the tickets within 4 hours.
  *
  *   npm run bench -- full-sale [--concurrency 64] [--seats-per-booking 10] [--workers 1]
@@ -106,6 +106,11 @@ try {
   )
   await db.close()
   const analytics = await (await fetch(`${service.url}/api/analytics?id=1`)).json()
+  // Reset with the stadium sold out: everything must be FREE again, fast.
+  const resetStarted = performance.now()
+  const reset = await call('reset', 'POST', '/api/reset')
+  const resetMs = round2(performance.now() - resetStarted)
+  const afterReset = await (await fetch(`${service.url}/api/analytics?id=1`)).json()
   const check = rows[0]
   const ticketsPerSecond = round2(SEATS / seconds)
   const pass =
@@ -114,7 +119,11 @@ try {
     check.distinctSeats === SEATS &&
     check.claimsOutsideConfirmed === 0 &&
     check.paidTiyn === FACE_VALUE_TIYN &&
-    analytics.free_seats === 0
+    analytics.free_seats === 0 &&
+    reset.status === 200 &&
+    resetMs < 2_000 &&
+    afterReset.free_seats === SEATS &&
+    afterReset.bookings_count === 0
   result = {
     bench: 'full-sale',
     concurrency,
@@ -130,6 +139,8 @@ try {
     failureCount: failures.length,
     db: check,
     analytics,
+    resetMs,
+    afterReset,
     pass,
   }
 } finally {
