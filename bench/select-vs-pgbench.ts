@@ -1,5 +1,5 @@
 /**
- * Seat selects/s through the whole HTTP path (Basic Auth, validation, the select_seat function) next to
+ * Seat selects/s through the whole HTTP path (Basic Auth, validation, the select_seats function) next to
  * pgbench's single-row UPDATE rate on the same PostgreSQL server in the same run. Target ratio ≥ 0.5.
  *
  *   npm run bench -- select-vs-pgbench [--seconds 15] [--workers 1] [--concurrency 64]

@@ -13,7 +13,9 @@ export interface RunningService {
 /** Starts `kokdala serve tickets` in a child process and waits until /health answers. */
 export async function startTickets(env: Record<string, string>, workers = 1): Promise<RunningService> {
   const port = env.TICKETS_PORT ?? '18080'
-  const child = spawn(process.execPath, [cli, 'serve', 'tickets', '--workers', String(workers)], {
+  // BENCH_NODE_ARGS passes flags such as --cpu-prof to the service's Node (NODE_OPTIONS refuses some of them).
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []
+  const child = spawn(process.execPath, [...nodeArgs, cli, 'serve', 'tickets', '--workers', String(workers)], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', TICKETS_PORT: port, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -158,7 +158,8 @@ export async function migrate(db: Database, dirs: string | string[]): Promise<st
     files.push(...names.map((name) => ({ name, path: join(dir, name) })))
   }
   return db.transaction(async (tx) => {
-    if (db.kind === 'postgres') await tx.query('SELECT pg_advisory_xact_lock(727274)')
+    // Two-key form, so it can never collide with the single-key locks services take on their own ids.
+    if (db.kind === 'postgres') await tx.query('SELECT pg_advisory_xact_lock(0, 727274)')
     await tx.exec(
       'CREATE TABLE IF NOT EXISTS schema_migration (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
     )

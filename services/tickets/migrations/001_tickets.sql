@@ -67,7 +67,7 @@ CREATE INDEX booking_open_expiry ON booking (expires_at) WHERE status IN ('CREAT
 
 -- A seat is FREE exactly when it has no claim; the primary key makes a second claim impossible,
 -- so no seat can ever be in two bookings, and reset is a TRUNCATE.
--- No foreign keys here on purpose: claims are written only by select_seat, which has just read the seat and
+-- No foreign keys here on purpose: claims are written only by select_seats, which has just read the seat and
 -- locked the booking, and an FK check would take one more row lock (and WAL record) on the hottest write path.
 CREATE TABLE seat_claim (
   seat_id bigint PRIMARY KEY,
@@ -96,6 +96,8 @@ CREATE TABLE payment (
 -- Adds seats to bookings, a batch of requests in one transaction (one round trip, one commit). Each item gets
 -- its own outcome code; checks run in this order: booking exists, ownership (403) before any state, seat exists
 -- and belongs to the event, booking editable, anti-fraud limit, then the claim itself.
+-- Bookings are locked with transaction-scoped advisory locks keyed by booking id (every transaction that changes
+-- a booking takes the same lock): unlike FOR UPDATE they write nothing to the table or the WAL.
 -- Deadlock freedom: first every booking of the batch is locked in id order, then seats are claimed in id order.
 -- A transaction waiting for a booking has claimed nothing yet, and claims are taken in one global order, so no
 -- wait cycle can form between batches, nor with cancel/release/payment, which lock a single booking.
@@ -110,7 +112,7 @@ DECLARE
   owner bigint;
   seats_in_booking integer;
 BEGIN
-  PERFORM 1 FROM booking WHERE id = ANY(p_bookings) ORDER BY id FOR UPDATE;
+  PERFORM pg_advisory_xact_lock(id) FROM (SELECT DISTINCT unnest(p_bookings) AS id ORDER BY 1) AS sorted;
   FOR item IN
     SELECT t.i, t.booking_id, t.seat_id, t.user_id
     FROM unnest(p_bookings, p_seats, p_users) WITH ORDINALITY AS t(booking_id, seat_id, user_id, i)
@@ -154,7 +156,8 @@ BEGIN
     IF EXISTS (SELECT 1 FROM seat WHERE id = p_seat) THEN RETURN 'SEAT_NOT_RESERVED'; END IF;
     RETURN 'SEAT_NOT_FOUND';
   END IF;
-  SELECT user_id, status INTO b FROM booking WHERE id = claimed_by FOR UPDATE;
+  PERFORM pg_advisory_xact_lock(claimed_by);
+  SELECT user_id, status INTO b FROM booking WHERE id = claimed_by;
   IF b.user_id <> p_user THEN RETURN 'SEAT_FORBIDDEN'; END IF;
   IF b.status <> 'CREATED' THEN RETURN 'BOOKING_NOT_EDITABLE'; END IF;
   DELETE FROM seat_claim WHERE seat_id = p_seat AND booking_id = claimed_by AND status = 'RESERVED';

@@ -71,13 +71,18 @@ export function createBookingRepository(db: Queryable) {
       return rows
     },
 
-    /** Reads a booking and locks it for the rest of the transaction. */
+    /**
+     * Locks a booking for the rest of the transaction and reads it. The lock is the transaction-scoped advisory
+     * lock keyed by the booking id that every change of a booking takes (see select_seats); the read comes after
+     * it, so it sees the latest committed state.
+     */
     async lock(id: number): Promise<BookingRow | undefined> {
+      await db.query('SELECT pg_advisory_xact_lock($1::bigint)', [id])
       const { rows } = await db.query<BookingRow>(
         `SELECT b.id, b.user_id AS "userId", b.event_id AS "eventId", b.status,
            (SELECT count(*)::int FROM seat_claim c WHERE c.booking_id = b.id) AS "seatCount",
            to_char(e.starts_at, 'YYYY-MM-DD"T"HH24:MI:SS') AS "eventStartsAt"
-         FROM booking b JOIN event e ON e.id = b.event_id WHERE b.id = $1 FOR UPDATE OF b`,
+         FROM booking b JOIN event e ON e.id = b.event_id WHERE b.id = $1`,
         [id],
       )
       return rows[0]
@@ -118,12 +123,16 @@ export function createBookingRepository(db: Queryable) {
     /** Cancels up to `limit` open bookings whose time ran out and frees their seats; returns their payments. */
     async expireDue(now: Date, limit: number): Promise<{ bookings: number; payments: PaymentRow[] }> {
       const { rows } = await db.query<{ bookings: number; payments: PaymentRow[] | null }>(
-        `WITH due AS (
+        `WITH candidates AS (
            SELECT id FROM booking WHERE status IN ('CREATED', 'PAYMENT_INITIATED') AND expires_at <= $1
-           ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+           ORDER BY expires_at LIMIT $2),
+         -- Bookings another transaction is working on right now are left for the next sweep.
+         due AS (SELECT id FROM candidates WHERE pg_try_advisory_xact_lock(id)),
+         -- Re-checked on the latest row version: a booking paid since this statement began is not expired.
          expired AS (
            UPDATE booking b SET status = 'CANCELLED', cancel_reason = 'EXPIRED', updated_at = $1
-           FROM due WHERE b.id = due.id RETURNING b.id),
+           FROM due WHERE b.id = due.id AND b.status IN ('CREATED', 'PAYMENT_INITIATED') AND b.expires_at <= $1
+           RETURNING b.id),
          freed AS (DELETE FROM seat_claim c USING expired WHERE c.booking_id = expired.id RETURNING c.seat_id),
          payments AS (
            UPDATE payment p SET status = 'CANCELLED', updated_at = $1 FROM expired
