@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite'
 import pg from 'pg'
@@ -125,6 +125,7 @@ function openPostgres(url: string, poolSize: number): Database {
 }
 
 async function openPglite(dataDir?: string): Promise<Database> {
+  if (dataDir) await mkdir(dataDir, { recursive: true })
   const lite = await PGlite.create(dataDir, { parsers: { [pgliteTypes.INT8]: parseInt8 } })
   type LiteTx = Parameters<Parameters<PGlite['transaction']>[0]>[0]
   const wrap = (target: PGlite | LiteTx): Queryable => ({
