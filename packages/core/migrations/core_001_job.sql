@@ -7,7 +7,9 @@ CREATE TABLE job (
   -- A job with a key is enqueued once: a second enqueue with the same key is a no-op.
   dedupe_key text UNIQUE,
   status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'dead')),
-  run_at timestamptz NOT NULL DEFAULT now(),
+  -- '-infinity' = due at once. Enqueueing never reads a clock, so the worker's (injectable) clock alone decides
+  -- when a job is due, and jobs due at once run in the order they were added.
+  run_at timestamptz NOT NULL DEFAULT '-infinity',
   attempts integer NOT NULL DEFAULT 0,
   last_error text,
   created_at timestamptz NOT NULL DEFAULT now(),

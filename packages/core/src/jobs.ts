@@ -14,7 +14,7 @@ export async function enqueue(
   options: EnqueueOptions = {},
 ): Promise<void> {
   await tx.query(
-    `INSERT INTO job (kind, payload, run_at, dedupe_key) VALUES ($1, $2, COALESCE($3, now()), $4)
+    `INSERT INTO job (kind, payload, run_at, dedupe_key) VALUES ($1, $2, COALESCE($3::timestamptz, '-infinity'), $4)
      ON CONFLICT (dedupe_key) DO NOTHING`,
     [kind, JSON.stringify(payload), options.runAt ?? null, options.dedupeKey ?? null],
   )
@@ -58,7 +58,7 @@ export function createWorker(options: WorkerOptions) {
     const jobs = await options.db.transaction(async (tx) => {
       const claimed = await tx.query<Job>(
         `SELECT id, kind, payload, attempts FROM job
-         WHERE status = 'pending' AND run_at <= $1 ORDER BY run_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+         WHERE status = 'pending' AND run_at <= $1 ORDER BY run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [options.clock.now(), batchSize],
       )
       // Leasing: push run_at forward so another worker does not pick the job while it runs.

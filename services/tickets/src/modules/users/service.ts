@@ -1,6 +1,8 @@
 import { AppError, constantTimeEqual, parseBasicAuth, sha256Hex, TtlCache } from '@kokdala/core'
 import type { createUserRepository } from './repository.ts'
 
+const UNKNOWN_USER_HASH = sha256Hex('no such user')
+
 export interface UserServiceDeps {
   users: ReturnType<typeof createUserRepository>
   /** How many distinct Authorization headers stay verified in memory. */
@@ -24,7 +26,9 @@ export function createUserService({ users, cacheSize = 100_000, cacheTtlMs = 300
       const credentials = parseBasicAuth(header)
       if (!credentials) throw new AppError('UNAUTHORIZED', 'Basic authentication is required')
       const user = await users.findCredentials(credentials.username)
-      if (!user || !constantTimeEqual(user.passwordHash, sha256Hex(credentials.password))) {
+      // An unknown e-mail costs the same hash and comparison as a wrong password, so timing reveals nothing.
+      const matches = constantTimeEqual(user?.passwordHash ?? UNKNOWN_USER_HASH, sha256Hex(credentials.password))
+      if (!user || !matches) {
         throw new AppError('UNAUTHORIZED', 'Invalid email or password')
       }
       verified.set(header as string, user.id)

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { Type } from 'typebox'
+import { AppError } from '../src/errors.ts'
+import { createApp } from '../src/http.ts'
+
+test('errors map to their status and the JSON error body; 5xx never leak internals', async () => {
+  const app = await createApp({
+    service: 'demo',
+    version: '0.0.0',
+    logLevel: 'silent',
+    errors: { SEAT_NOT_FREE: { status: 419, message: 'The seat is not free' } },
+  })
+  app.get('/conflict', async () => {
+    throw new AppError('SEAT_NOT_FREE', undefined, { seat_id: 7 })
+  })
+  app.get('/crash', async () => {
+    throw new Error('password=hunter2 in a stack trace')
+  })
+  app.post('/typed', { schema: { body: Type.Object({ n: Type.Integer() }) } }, async () => ({ ok: true }))
+
+  const conflict = await app.inject({ method: 'GET', url: '/conflict' })
+  assert.equal(conflict.statusCode, 419)
+  assert.deepEqual(conflict.json(), {
+    error: { code: 'SEAT_NOT_FREE', message: 'SEAT_NOT_FREE', details: { seat_id: 7 } },
+  })
+
+  const crash = await app.inject({ method: 'GET', url: '/crash' })
+  assert.equal(crash.statusCode, 500)
+  assert.deepEqual(crash.json(), { error: { code: 'INTERNAL', message: 'Internal error' } })
+
+  const invalid = await app.inject({ method: 'POST', url: '/typed', payload: { n: 'x' } })
+  assert.equal(invalid.statusCode, 400)
+  assert.equal(invalid.json().error.code, 'VALIDATION_FAILED')
+
+  const empty = await app.inject({ method: 'POST', url: '/typed', headers: { 'content-type': 'application/json' } })
+  assert.equal(empty.statusCode, 400, 'an empty JSON body is no body, which the schema refuses')
+
+  const broken = await app.inject({
+    method: 'POST',
+    url: '/typed',
+    headers: { 'content-type': 'application/json' },
+    payload: '{"n":',
+  })
+  assert.equal(broken.statusCode, 400)
+
+  const health = await app.inject({ method: 'GET', url: '/health' })
+  assert.deepEqual(health.json(), { status: 'ok' })
+  const metrics = await app.inject({ method: 'GET', url: '/metrics' })
+  assert.match(metrics.body, /http_errors_total\{code="SEAT_NOT_FREE",service="demo"\} 1/)
+  await app.close()
+})
