@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
+import Fastify, { type FastifyError, type FastifyServerOptions, LogController } from 'fastify'
 import type { Database } from './db.ts'
 import { AppError, coreErrors, type ErrorCatalogue } from './errors.ts'
 import { installMetrics } from './metrics.ts'
@@ -22,8 +22,6 @@ export interface CreateAppOptions {
 
 /** Formats that contracts use beyond JSON Schema's own, such as money as a decimal string. */
 const extraFormats = { decimal: /^-?\d+(\.\d+)?$/ }
-
-export type App = FastifyInstance & { withTypeProvider: FastifyInstance['withTypeProvider'] }
 
 /**
  * Builds a Fastify app with what every Kokdala service shares: structured logs, request ids, the error

@@ -23,5 +23,3 @@ export const ticketErrors = {
   TOO_MANY_OPEN_BOOKINGS: { status: 429, message: 'Too many open bookings for this user' },
   GATEWAY_UNAVAILABLE: { status: 503, message: 'The payment gateway is unavailable, try again' },
 } as const satisfies ErrorCatalogue
-
-export type TicketErrorCode = keyof typeof ticketErrors

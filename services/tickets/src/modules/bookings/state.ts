@@ -22,8 +22,3 @@ const TRANSITIONS: Record<BookingStatus, Partial<Record<BookingEvent, BookingSta
 export function transition(from: BookingStatus, event: BookingEvent): BookingStatus | undefined {
   return TRANSITIONS[from][event]
 }
-
-/** Open bookings hold seats without having paid for them. */
-export function isOpen(status: BookingStatus): boolean {
-  return status === 'CREATED' || status === 'PAYMENT_INITIATED'
-}

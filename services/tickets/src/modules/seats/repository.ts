@@ -65,11 +65,6 @@ export function createSeatRepository(db: Queryable) {
       return rowCount > 0
     },
 
-    async hallExists(eventId: number): Promise<boolean> {
-      const { rows } = await db.query('SELECT 1 FROM hall WHERE event_id = $1', [eventId])
-      return rows.length > 0
-    },
-
     /** All seats in row/number order with their current status. */
     async list({ eventId, row, limit, offset }: SeatFilter): Promise<SeatRow[]> {
       const { rows } = await db.query<SeatRow>(
