@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { generatedLayout } from '../src/modules/seats/halls.ts'
-import { buyers, client, startTickets } from './harness.ts'
+import { basic, buyers, client, startTickets } from './harness.ts'
 
 describe('bookings and payments', () => {
   let t: Awaited<ReturnType<typeof startTickets>>
@@ -224,11 +224,24 @@ describe('bookings and payments', () => {
     const limited = await startTickets({ MAX_OPEN_BOOKINGS_PER_USER: '2' })
     try {
       const local = client(limited)
-      await local.createBooking(alice, 2)
+      const keyed = await limited.app.inject({
+        method: 'POST',
+        url: '/api/bookings',
+        headers: { authorization: basic(alice), 'idempotency-key': 'first' },
+        payload: { event_id: 2 },
+      })
       await local.createBooking(alice, 2)
       const third = await local.post('/api/bookings', { event_id: 2 }, alice)
       assert.equal(third.status, 429)
       assert.equal(third.json.error.code, 'TOO_MANY_OPEN_BOOKINGS')
+      const replay = await limited.app.inject({
+        method: 'POST',
+        url: '/api/bookings',
+        headers: { authorization: basic(alice), 'idempotency-key': 'first' },
+        payload: { event_id: 2 },
+      })
+      assert.equal(replay.statusCode, 201, 'a replay at the limit still returns its booking')
+      assert.equal(replay.json().id, keyed.json().id)
     } finally {
       await limited.close()
     }

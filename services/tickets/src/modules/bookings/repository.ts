@@ -43,17 +43,18 @@ export function createBookingRepository(db: Queryable) {
       return rows[0].count
     },
 
-    /** Inserts a booking; with an idempotency key, a repeat returns the first booking's id. */
+    async findByIdempotencyKey(userId: number, idempotencyKey: string): Promise<number | undefined> {
+      const { rows } = await db.query<{ id: number }>(
+        'SELECT id FROM booking WHERE user_id = $1 AND idempotency_key = $2',
+        [userId, idempotencyKey],
+      )
+      return rows[0]?.id
+    },
+
     async insert(input: { userId: number; eventId: number; now: Date; expiresAt: Date; idempotencyKey?: string }) {
       const { rows } = await db.query<{ id: number }>(
-        `WITH inserted AS (
-           INSERT INTO booking (user_id, event_id, status, created_at, updated_at, expires_at, idempotency_key)
-           VALUES ($1, $2, 'CREATED', $3, $3, $4, $5)
-           ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-           RETURNING id)
-         SELECT id FROM inserted
-         UNION ALL SELECT id FROM booking WHERE user_id = $1 AND idempotency_key = $5
-         LIMIT 1`,
+        `INSERT INTO booking (user_id, event_id, status, created_at, updated_at, expires_at, idempotency_key)
+         VALUES ($1, $2, 'CREATED', $3, $3, $4, $5) RETURNING id`,
         [input.userId, input.eventId, input.now, input.expiresAt, input.idempotencyKey ?? null],
       )
       return rows[0].id

@@ -26,7 +26,7 @@ export const PAYMENT_REFUND_JOB = 'payment.refund'
 const LOCAL_OFFSET = '+05:00'
 
 /**
- * The booking lifecycle. Every transition runs in one transaction that locks the booking row, checks
+ * The booking lifecycle. Every transition runs in one transaction that locks the booking, checks
  * ownership before state, applies `transition()`, and moves the seats with it; gateway calls happen outside
  * the transaction (never hold a lock across HTTP), either directly or through the job outbox.
  */
@@ -55,6 +55,9 @@ export function createBookingService(deps: BookingServiceDeps) {
         // One user's creates are serialised so the open-bookings limit is exact.
         await tx.query('SELECT pg_advisory_xact_lock(1, $1::int)', [userId % 2_147_483_647])
         const bookings = createBookingRepository(tx)
+        // A replayed request gets its booking back, even when the user is at the limit by now.
+        const replayed = idempotencyKey ? await bookings.findByIdempotencyKey(userId, idempotencyKey) : undefined
+        if (replayed !== undefined) return replayed
         if ((await bookings.countOpen(userId)) >= deps.maxOpenBookingsPerUser) {
           throw new AppError('TOO_MANY_OPEN_BOOKINGS', undefined, { limit: deps.maxOpenBookingsPerUser })
         }
