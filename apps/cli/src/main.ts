@@ -9,7 +9,7 @@ import { start } from './commands/start.ts'
 
 const HELP = `kokdala — run, seed and measure the Kokdala platform
 
-  kokdala start [--only tickets]           every service on embedded PGlite (or DATABASE_URL), demo data, URLs
+  kokdala start [--only a,b]               simulators + every service on PGlite (or DATABASE_URL), demo data, URLs
   kokdala serve <service> [--workers N]    one service; N processes over one PostgreSQL (DATABASE_URL)
   kokdala seed [--users N] [--archive N]   (re)load the tickets data set; PostgreSQL via COPY when DATABASE_URL is set
   kokdala bench <name> [args…]             run bench/<name>.ts (see bench/RESULTS.md)

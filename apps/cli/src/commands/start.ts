@@ -1,4 +1,6 @@
 import { closeOnSignals } from '@kokdala/core'
+import { buildEventProviderApp, eventProviderFromEnv } from '@kokdala/event-provider'
+import { buildPaymentGatewayApp, paymentGatewayFromEnv } from '@kokdala/payment-gateway'
 import { buildTicketsApp, loadTicketsConfig, openTicketsDatabase } from '@kokdala/tickets'
 import { isSeeded } from '@kokdala/tickets/seed'
 import { seedWithProgress } from './seed.ts'
@@ -6,15 +8,40 @@ import { seedWithProgress } from './seed.ts'
 /** Demo data `npm start` loads on first run: every known user and more, all active events, an archive slice. */
 export const DEMO_DATA = { users: 5_000, archiveEvents: 100_000 }
 
+/** What `kokdala start` runs, in start order; `--only` picks a subset by these names. */
+export const STARTABLE = ['event-provider', 'payment-gateway', 'tickets'] as const
+
+interface Closeable {
+  close(): Promise<unknown> | unknown
+}
+
 /**
- * `kokdala start`: every service on embedded PGlite under ./data (or PostgreSQL with DATABASE_URL),
- * demo data seeded on first run, URLs printed.
+ * `kokdala start`: the simulators of the external systems and every service in one process on fixed local
+ * ports, services on embedded PGlite under ./data (or PostgreSQL with DATABASE_URL), demo data seeded on first
+ * run, URLs printed.
  */
 export async function start(only: string[] | undefined, out = process.stdout) {
-  const wanted = only ?? ['tickets']
-  const closeables = []
+  const unknown = only?.filter((name) => !STARTABLE.includes(name as (typeof STARTABLE)[number])) ?? []
+  if (unknown.length > 0) throw new Error(`cannot start ${unknown.join(', ')}; known: ${STARTABLE.join(', ')}`)
+  const wanted = new Set(only ?? STARTABLE)
+  const closeables: Closeable[] = []
   const lines: string[] = []
-  if (wanted.includes('tickets')) {
+
+  if (wanted.has('event-provider')) {
+    const { port, host, url, options } = eventProviderFromEnv()
+    const app = buildEventProviderApp(options)
+    await app.listen({ port, host })
+    lines.push(`event provider (simulator)   ${url}/api/partners/v1/places   faults ${url}/__sim/faults`)
+    closeables.push(app)
+  }
+  if (wanted.has('payment-gateway')) {
+    const { port, host, publicUrl, options } = paymentGatewayFromEnv()
+    const app = await buildPaymentGatewayApp(options)
+    await app.listen({ port, host })
+    lines.push(`payment gateway (simulator)  ${publicUrl}/api/v1/PaymentInit/init   faults ${publicUrl}/__sim/faults`)
+    closeables.push(app)
+  }
+  if (wanted.has('tickets')) {
     const config = loadTicketsConfig()
     const db = await openTicketsDatabase(config)
     if (!(await isSeeded(db))) {
@@ -26,7 +53,8 @@ export async function start(only: string[] | undefined, out = process.stdout) {
     // Event 1's stadium is materialised now, so the first buyer does not wait for 100 000 seats to be created.
     await app.inject({ method: 'GET', url: '/api/seats?event_id=1&pageSize=1' })
     const url = `http://${config.TICKETS_HOST}:${config.TICKETS_PORT}`
-    lines.push(`tickets   ${url}/api/events   docs ${url}/docs   health ${url}/health   metrics ${url}/metrics`)
+    lines.push(`tickets                      ${url}/api/events   docs ${url}/docs   metrics ${url}/metrics`)
+    // The database was opened here, so it is closed here, after the app.
     closeables.push(app, db)
   }
   out.write(`\nKokdala is running:\n  ${lines.join('\n  ')}\nPress Ctrl+C to stop.\n`)

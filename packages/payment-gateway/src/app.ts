@@ -1,0 +1,139 @@
+import { setTimeout as delay } from 'node:timers/promises'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyError } from 'fastify'
+import type { GatewayContext } from './context.ts'
+import { errorBody, GatewayError } from './errors.ts'
+import { apiRoutes } from './routes/api.ts'
+import { formRoutes } from './routes/form.ts'
+import { simRoutes } from './routes/sim.ts'
+import { createPaymentStore, type Team } from './store.ts'
+import { createWebhookDispatcher } from './webhooks.ts'
+
+export interface TeamOptions {
+  teamSlug: string
+  password: string
+  notificationUrl?: string
+  webhookSecret?: string
+  /** Retries after the first failed delivery (the real default is 3). */
+  webhookRetryAttempts?: number
+}
+
+export interface PaymentGatewayOptions {
+  teams: TeamOptions[]
+  /** Base of `paymentURL`, e.g. `http://127.0.0.1:9002`. */
+  publicUrl: string
+  clock?: () => number
+  random?: () => number
+  /** Card processing delay range; the real gateway takes 500–2000 ms, tests want [0, 0]. */
+  processingDelayMs?: [number, number]
+  /** First webhook retry delay (doubles each retry); the real gateway uses 1000 ms. */
+  webhookBackoffMs?: number
+  webhookTimeoutMs?: number
+  logger?: boolean
+}
+
+/** The part of a path that decides which error family a validation failure belongs to. */
+function validationCode(url: string | undefined): string {
+  const path = (url ?? '').toLowerCase()
+  if (path.includes('paymentconfirm')) return '2100'
+  if (path.includes('paymentcancel')) return '3100'
+  return '1100'
+}
+
+/**
+ * Builds the ТөлеуБар gateway simulator: the merchant API under `/api/v1`, the hosted payment form, team
+ * webhooks and the `/__sim` fault switch, all state in memory.
+ */
+export async function buildPaymentGatewayApp(options: PaymentGatewayOptions) {
+  const clock = options.clock ?? Date.now
+  const random = options.random ?? Math.random
+  const teams = new Map<string, Team>(
+    options.teams.map((team) => [
+      team.teamSlug,
+      { ...team, webhookRetryAttempts: team.webhookRetryAttempts ?? 3 } satisfies Team,
+    ]),
+  )
+  const webhooks = createWebhookDispatcher({
+    backoffBaseMs: options.webhookBackoffMs ?? 1000,
+    timeoutMs: options.webhookTimeoutMs ?? 30_000,
+  })
+  const store = createPaymentStore({
+    clock,
+    random,
+    onTransition: (event) => {
+      const team = teams.get(event.payment.teamSlug)
+      if (team) webhooks.dispatch(team, event)
+    },
+  })
+  const ctx: GatewayContext = {
+    teams,
+    store,
+    webhooks,
+    clock,
+    random,
+    publicUrl: options.publicUrl.replace(/\/+$/, ''),
+    processingDelayMs: options.processingDelayMs ?? [0, 0],
+    faults: { outage: false, latencyMs: 0, errorRate: 0 },
+  }
+
+  // ASP.NET routing is case-insensitive: the docs say `PaymentForm`, the returned paymentURL says `paymentform`.
+  const app = Fastify({
+    logger: options.logger ?? false,
+    routerOptions: { caseSensitive: false },
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.decorate('paymentGateway', ctx)
+
+  // The fault switch applies to the gateway's own endpoints only, never to `/__sim`.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith('/api/')) return
+    const { faults } = ctx
+    if (faults.latencyMs > 0) await delay(faults.latencyMs)
+    if (faults.outage) {
+      return reply
+        .status(503)
+        .send(errorBody(new GatewayError(503, '9999', 'Service unavailable'), clock(), request.id))
+    }
+    if (faults.errorRate > 0 && random() < faults.errorRate) {
+      return reply
+        .status(500)
+        .send(errorBody(new GatewayError(500, '9999', 'Internal server error'), clock(), request.id))
+    }
+  })
+
+  app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
+    let gatewayError: GatewayError
+    if (error instanceof GatewayError) gatewayError = error
+    else if ((error as FastifyError).validation) {
+      gatewayError = new GatewayError(400, validationCode(request.routeOptions.url), 'Validation failed', error.message)
+    } else if ((error as FastifyError).statusCode && (error as FastifyError).statusCode! < 500) {
+      gatewayError = new GatewayError(
+        (error as FastifyError).statusCode!,
+        '1000',
+        'Invalid request body',
+        error.message,
+      )
+    } else {
+      request.log.error({ err: error }, 'request failed')
+      gatewayError = new GatewayError(500, '9999', 'Internal server error')
+    }
+    reply.status(gatewayError.status).send(errorBody(gatewayError, clock(), request.id))
+  })
+
+  await app.register(apiRoutes, { ctx })
+  await app.register(formRoutes, { ctx })
+  await app.register(simRoutes, { ctx })
+
+  app.addHook('onClose', async () => webhooks.close())
+  return app
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The simulator's state (store, teams, webhook log, faults) — for tests and the `/__sim` routes. */
+    paymentGateway: GatewayContext
+  }
+}
+
+export type PaymentGatewayApp = Awaited<ReturnType<typeof buildPaymentGatewayApp>>

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict'
+import { createServer, type IncomingHttpHeaders } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { test } from 'node:test'
+import { signWebhook, verifyWebhookSignature } from '../src/webhooks.ts'
+import { initPayment, signed, startGateway, submitCard, TEAM } from './helpers.ts'
+
+interface Received {
+  headers: IncomingHttpHeaders
+  raw: string
+}
+
+/** A tiny webhook receiver on a free port; `answers` are the status codes to reply with, then 200. */
+async function startReceiver(answers: number[] = []) {
+  const received: Received[] = []
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      received.push({ headers: request.headers, raw: Buffer.concat(chunks).toString('utf8') })
+      response.statusCode = answers.shift() ?? 200
+      response.end()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/notifications`
+  return { url, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) }
+}
+
+test('signWebhook/verifyWebhookSignature: sha256=<hex HMAC> over the raw bytes, tampering is rejected', () => {
+  const raw = '{"paymentId":"1","status":"completed"}'
+  const header = signWebhook('secret', raw)
+  assert.match(header, /^sha256=[0-9a-f]{64}$/)
+  assert.equal(verifyWebhookSignature('secret', raw, header), true)
+  assert.equal(verifyWebhookSignature('secret', `${raw} `, header), false)
+  assert.equal(verifyWebhookSignature('other', raw, header), false)
+  assert.equal(verifyWebhookSignature('secret', raw, undefined), false)
+  assert.equal(verifyWebhookSignature('secret', raw, 'sha256=short'), false)
+})
+
+test('webhooks go to the team notificationUrl, signed over the raw body, with the status/data mapping', async (t) => {
+  const receiver = await startReceiver()
+  t.after(receiver.close)
+  const { app } = await startGateway({
+    teams: [{ ...TEAM, notificationUrl: receiver.url, webhookSecret: 'whsec' }],
+    webhookBackoffMs: 5,
+  })
+  t.after(() => app.close())
+  const { paymentId } = (await initPayment(app, { orderId: 'wh-1' })).json()
+  await app.inject({ url: `/api/v1/paymentform/render/${paymentId}`, headers: { 'user-agent': 'test-browser' } })
+  await app.paymentGateway.webhooks.idle()
+  await submitCard(app, paymentId, '4111111111111111')
+  await app.paymentGateway.webhooks.idle()
+  await app.inject({
+    method: 'POST',
+    url: '/api/v1/PaymentConfirm/confirm',
+    payload: { teamSlug: TEAM.teamSlug, token: 'x', paymentId },
+  })
+  await app.paymentGateway.webhooks.idle()
+  await app.inject({ method: 'POST', url: '/api/v1/PaymentCancel/cancel', payload: signed({ paymentId }) })
+  await app.paymentGateway.webhooks.idle()
+
+  const bodies = receiver.received.map((message) => JSON.parse(message.raw))
+  assert.deepEqual(
+    bodies.map((body) => body.status),
+    ['NEW', 'FORM_SHOWED', 'AUTHORIZED', 'completed', 'REFUNDED'],
+  )
+  for (const message of receiver.received) {
+    assert.equal(verifyWebhookSignature('whsec', message.raw, message.headers['x-webhook-signature']), true)
+    assert.equal(message.headers['user-agent'], 'PaymentGateway-Webhook/1.0')
+    assert.match(message.headers['x-webhook-delivery'] as string, /^[0-9a-f-]{36}$/)
+    assert.ok(message.headers['x-webhook-event'])
+  }
+  const [created, formShowed, , completed] = bodies
+  assert.equal(created.paymentId, paymentId)
+  assert.equal(created.teamSlug, TEAM.teamSlug)
+  assert.deepEqual(Object.keys(created.data).sort(), ['status_name', 'transition_timestamp'])
+  assert.equal(formShowed.data.event_type, 'form_showed')
+  assert.equal(formShowed.data.order_id, 'wh-1')
+  assert.equal(formShowed.data.amount, 4000000)
+  assert.equal(formShowed.data.user_agent, 'test-browser')
+  assert.deepEqual(completed.data, { event_type: 'payment_completed' })
+  assert.equal(receiver.received[3].headers['x-webhook-event'], 'payment_status_change')
+})
+
+test('a failed payment is reported as status "failed" with its failure_reason; no signature without a secret', async (t) => {
+  const receiver = await startReceiver()
+  t.after(receiver.close)
+  const { app } = await startGateway({ teams: [{ ...TEAM, notificationUrl: receiver.url }] })
+  t.after(() => app.close())
+  const { paymentId } = (await initPayment(app)).json()
+  await app.paymentGateway.webhooks.idle()
+  await submitCard(app, paymentId, '4000000000000002')
+  await app.paymentGateway.webhooks.idle()
+  const last = receiver.received.at(-1)!
+  assert.deepEqual(JSON.parse(last.raw).data, { event_type: 'payment_failed', failure_reason: 'REJECTED' })
+  assert.equal(JSON.parse(last.raw).status, 'failed')
+  assert.equal(last.headers['x-webhook-signature'], undefined)
+})
+
+test('a delivery answered with 500 is retried with backoff until a 2xx, with the same delivery id and body', async (t) => {
+  const receiver = await startReceiver([500, 503])
+  t.after(receiver.close)
+  const { app } = await startGateway({
+    teams: [{ ...TEAM, notificationUrl: receiver.url, webhookSecret: 's' }],
+    webhookBackoffMs: 10,
+  })
+  t.after(() => app.close())
+  const started = Date.now()
+  const init = await initPayment(app)
+  // The API answer does not wait for the webhook.
+  assert.equal(init.statusCode, 200)
+  await app.paymentGateway.webhooks.idle()
+  assert.ok(Date.now() - started >= 30, 'waited 10 ms then 20 ms between attempts')
+  assert.equal(receiver.received.length, 3)
+  const ids = new Set(receiver.received.map((message) => message.headers['x-webhook-delivery']))
+  assert.equal(ids.size, 1)
+  assert.equal(new Set(receiver.received.map((message) => message.raw)).size, 1)
+  const attempts = app.paymentGateway.webhooks.attempts()
+  assert.deepEqual(
+    attempts.map((attempt) => attempt.status),
+    [500, 503, 200],
+  )
+})
+
+test('delivery gives up after webhookRetryAttempts retries', async (t) => {
+  const receiver = await startReceiver([500, 500, 500, 500, 500])
+  t.after(receiver.close)
+  const { app } = await startGateway({
+    teams: [{ ...TEAM, notificationUrl: receiver.url, webhookRetryAttempts: 2 }],
+    webhookBackoffMs: 1,
+  })
+  t.after(() => app.close())
+  await initPayment(app)
+  await app.paymentGateway.webhooks.idle()
+  assert.equal(receiver.received.length, 3)
+})
