@@ -21,6 +21,18 @@ export interface EventServiceDeps {
 export function createEventService({ events, cacheSize = 20_000, cacheTtlMs = 60_000 }: EventServiceDeps) {
   const pages = new TtlCache<string, Buffer>(cacheSize, cacheTtlMs)
   const forSale = new TtlCache<number, EventForSale | null>(cacheSize, cacheTtlMs)
+  // Misses being answered right now: concurrent identical requests share one database query.
+  const inFlight = new Map<string, Promise<Buffer>>()
+
+  async function load(input: ListEventsInput, query: string | undefined): Promise<Buffer> {
+    const limit = input.pageSize
+    const offset = (input.page - 1) * input.pageSize
+    const result: EventSummary[] =
+      query || input.date
+        ? await events.search({ query, date: input.date, limit, offset })
+        : await events.listActive(limit, offset)
+    return Buffer.from(JSON.stringify(result.map(({ id, title }) => ({ id, title }))))
+  }
 
   return {
     /**
@@ -32,15 +44,17 @@ export function createEventService({ events, cacheSize = 20_000, cacheTtlMs = 60
       const key = `${query ?? ''}\u0000${input.date ?? ''}\u0000${input.page}\u0000${input.pageSize}`
       const cached = pages.get(key)
       if (cached) return cached
-      const limit = input.pageSize
-      const offset = (input.page - 1) * input.pageSize
-      const result: EventSummary[] =
-        query || input.date
-          ? await events.search({ query, date: input.date, limit, offset })
-          : await events.listActive(limit, offset)
-      const body = Buffer.from(JSON.stringify(result.map(({ id, title }) => ({ id, title }))))
-      pages.set(key, body)
-      return body
+      let pending = inFlight.get(key)
+      if (!pending) {
+        pending = load(input, query)
+          .then((body) => {
+            pages.set(key, body)
+            return body
+          })
+          .finally(() => inFlight.delete(key))
+        inFlight.set(key, pending)
+      }
+      return pending
     },
 
     /** The event a booking or seat listing refers to; archived events exist but sell nothing. */
