@@ -26,11 +26,14 @@ export const coreErrors = {
  */
 export class AppError extends Error {
   readonly code: string
+  /** The thrower's own wording; without it the catalogue's message for the code is shown. */
+  readonly explicitMessage?: string
   readonly details?: unknown
   constructor(code: string, message?: string, details?: unknown) {
     super(message ?? code)
     this.name = 'AppError'
     this.code = code
+    this.explicitMessage = message
     this.details = details
   }
 }

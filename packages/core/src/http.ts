@@ -92,7 +92,7 @@ interface ErrorBody {
 export function toErrorResponse(error: unknown, catalogue: ErrorCatalogue): { status: number; body: ErrorBody } {
   if (error instanceof AppError) {
     const definition = catalogue[error.code] ?? coreErrors.INTERNAL
-    const message = definition.status >= 500 ? definition.message : error.message || definition.message
+    const message = definition.status >= 500 ? definition.message : (error.explicitMessage ?? definition.message)
     return { status: definition.status, body: { error: { code: error.code, message, details: error.details } } }
   }
   const fastifyError = error as FastifyError

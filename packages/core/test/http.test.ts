@@ -14,6 +14,9 @@ test('errors map to their status and the JSON error body; 5xx never leak interna
   app.get('/conflict', async () => {
     throw new AppError('SEAT_NOT_FREE', undefined, { seat_id: 7 })
   })
+  app.get('/worded', async () => {
+    throw new AppError('SEAT_NOT_FREE', 'Seat 7 was just taken')
+  })
   app.get('/crash', async () => {
     throw new Error('password=hunter2 in a stack trace')
   })
@@ -22,8 +25,11 @@ test('errors map to their status and the JSON error body; 5xx never leak interna
   const conflict = await app.inject({ method: 'GET', url: '/conflict' })
   assert.equal(conflict.statusCode, 419)
   assert.deepEqual(conflict.json(), {
-    error: { code: 'SEAT_NOT_FREE', message: 'SEAT_NOT_FREE', details: { seat_id: 7 } },
+    error: { code: 'SEAT_NOT_FREE', message: 'The seat is not free', details: { seat_id: 7 } },
   })
+
+  const worded = await app.inject({ method: 'GET', url: '/worded' })
+  assert.equal(worded.json().error.message, 'Seat 7 was just taken', 'the thrower’s own wording wins')
 
   const crash = await app.inject({ method: 'GET', url: '/crash' })
   assert.equal(crash.statusCode, 500)
@@ -47,6 +53,6 @@ test('errors map to their status and the JSON error body; 5xx never leak interna
   const health = await app.inject({ method: 'GET', url: '/health' })
   assert.deepEqual(health.json(), { status: 'ok' })
   const metrics = await app.inject({ method: 'GET', url: '/metrics' })
-  assert.match(metrics.body, /http_errors_total\{code="SEAT_NOT_FREE",service="demo"\} 1/)
+  assert.match(metrics.body, /http_errors_total\{code="SEAT_NOT_FREE",service="demo"\} 2/)
   await app.close()
 })

@@ -102,6 +102,7 @@ describe('seats', () => {
     const conflict = await api.select(bob, loser, 200_030)
     assert.equal(conflict.status, 419)
     assert.equal(conflict.json.error.code, 'SEAT_NOT_FREE')
+    assert.equal(conflict.json.error.message, 'The seat is not free', 'the catalogue’s wording, not the code')
     const bobs = await api.get('/api/bookings', bob)
     assert.deepEqual(bobs.json.find((b: { id: number }) => b.id === loser).seats, [])
   })
