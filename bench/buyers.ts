@@ -5,10 +5,10 @@
  *
  *   npm run bench -- buyers [--buyers 10] [--iterations 200]
  */
+import { basicAuthHeader } from '@kokdala/core'
 import { Pool } from 'undici'
 import { intOption, parseArgs } from '../apps/cli/src/args.ts'
 import { benchDatabase, ensureBenchUsers, ensureSeeded } from './lib/database.ts'
-import { basicAuth } from './lib/load.ts'
 import { startTickets } from './lib/services.ts'
 
 const { options } = parseArgs(process.argv.slice(2))
@@ -17,7 +17,9 @@ const iterations = intOption(options, 'iterations', 200)
 
 const env = { DATABASE_URL: await benchDatabase('kokdala_bench'), TICKETS_PORT: '18085' }
 await ensureSeeded(env, 5_000, 100_000)
-const users = (await ensureBenchUsers({ url: env.DATABASE_URL }, buyers)).map((u) => basicAuth(u.email, u.password))
+const users = (await ensureBenchUsers({ url: env.DATABASE_URL }, buyers)).map((u) =>
+  basicAuthHeader(u.email, u.password),
+)
 const service = await startTickets(env)
 const pool = new Pool(service.url, { connections: buyers })
 const counts = { success: 0, conflict: 0, failed: 0, badList: 0 }

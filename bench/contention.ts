@@ -8,10 +8,10 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { openDatabase } from '@kokdala/core'
+import { basicAuthHeader, openDatabase } from '@kokdala/core'
 import { parseArgs } from '../apps/cli/src/args.ts'
 import { benchDatabase, ensureBenchUsers, ensureSeeded } from './lib/database.ts'
-import { basicAuth, runLoad } from './lib/load.ts'
+import { runLoad } from './lib/load.ts'
 import { startTickets } from './lib/services.ts'
 
 const CLIENTS = 500
@@ -24,7 +24,7 @@ async function race(mode: string, env: Record<string, string>, workers: number) 
   const service = await startTickets({ ...env, MAX_SEATS_PER_BOOKING: '10' }, workers)
   try {
     await fetch(`${service.url}/api/reset`, { method: 'POST' })
-    const auth = users.map((u) => basicAuth(u.email, u.password))
+    const auth = users.map((u) => basicAuthHeader(u.email, u.password))
     const bookings: number[] = []
     for (const header of auth) {
       const response = await fetch(`${service.url}/api/bookings`, {

@@ -7,11 +7,10 @@
  *
  *   npm run bench -- full-sale [--concurrency 64] [--seats-per-booking 10] [--workers 1]
  */
-import { openDatabase } from '@kokdala/core'
+import { basicAuthHeader, openDatabase } from '@kokdala/core'
 import { Pool } from 'undici'
 import { intOption, parseArgs } from '../apps/cli/src/args.ts'
 import { benchDatabase, ensureBenchUsers, ensureSeeded } from './lib/database.ts'
-import { basicAuth } from './lib/load.ts'
 import { startTickets } from './lib/services.ts'
 import { round2 } from './lib/stats.ts'
 
@@ -25,7 +24,7 @@ const LEGEND_NEED_PER_SECOND = (0.8 * SEATS) / (4 * 3600)
 
 const env = { DATABASE_URL: await benchDatabase('kokdala_bench'), TICKETS_PORT: '18083' }
 await ensureSeeded(env, 5_000, 100_000)
-const users = (await ensureBenchUsers({ url: env.DATABASE_URL }, 200)).map((u) => basicAuth(u.email, u.password))
+const users = (await ensureBenchUsers({ url: env.DATABASE_URL }, 200)).map((u) => basicAuthHeader(u.email, u.password))
 const service = await startTickets({ ...env, MAX_SEATS_PER_BOOKING: String(perBooking) }, workers)
 const pool = new Pool(service.url, { connections: concurrency })
 const calls: Record<string, number> = {}

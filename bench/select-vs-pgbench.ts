@@ -4,14 +4,16 @@
  *
  *   npm run bench -- select-vs-pgbench [--seconds 15] [--workers 1] [--concurrency 64]
  */
+
 import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { basicAuthHeader } from '@kokdala/core'
 import pg from 'pg'
 import { intOption, parseArgs } from '../apps/cli/src/args.ts'
 import { benchDatabase, ensureBenchUsers, ensureSeeded } from './lib/database.ts'
-import { basicAuth, runLoad } from './lib/load.ts'
+import { runLoad } from './lib/load.ts'
 import { startTickets } from './lib/services.ts'
 
 const { options } = parseArgs(process.argv.slice(2))
@@ -66,7 +68,7 @@ const service = await startTickets({ ...env, MAX_SEATS_PER_BOOKING: '1000' }, wo
 let selects: Awaited<ReturnType<typeof runLoad>>
 try {
   await fetch(`${service.url}/api/reset`, { method: 'POST' })
-  const auth = users.map((u) => basicAuth(u.email, u.password))
+  const auth = users.map((u) => basicAuthHeader(u.email, u.password))
   const created = await runLoad({
     url: service.url,
     concurrency: 16,

@@ -78,8 +78,3 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     p99ms: round2(quantile(latencies, 0.99)),
   }
 }
-
-/** Basic Auth header value. */
-export function basicAuth(email: string, password: string): string {
-  return `Basic ${Buffer.from(`${email}:${password}`, 'utf8').toString('base64')}`
-}

@@ -17,6 +17,11 @@ export function parseBasicAuth(header: string | undefined): BasicCredentials | u
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
 }
 
+/** The `Authorization` header value for Basic credentials (UTF-8, as `parseBasicAuth` reads them). */
+export function basicAuthHeader(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`
+}
+
 /** Lower-case hex SHA-256 of the UTF-8 text. */
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex')

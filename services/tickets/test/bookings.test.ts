@@ -60,7 +60,7 @@ describe('bookings and payments', () => {
         method: 'POST',
         url: '/api/bookings',
         headers: {
-          authorization: `Basic ${Buffer.from(`${bob.email}:${bob.password}`).toString('base64')}`,
+          authorization: basic(bob),
           'idempotency-key': 'k-1',
         },
         payload: { event_id: 2 },

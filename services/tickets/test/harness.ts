@@ -1,4 +1,4 @@
-import { manualClock, sha256Hex } from '@kokdala/core'
+import { basicAuthHeader, manualClock, sha256Hex } from '@kokdala/core'
 import { openTestDatabase } from '@kokdala/core/testing'
 import { buildTicketsApp, ticketsMigrations } from '../src/app.ts'
 import { loadTicketsConfig } from '../src/config.ts'
@@ -12,7 +12,7 @@ export const buyers = [
 
 /** The Authorization header of a buyer. */
 export function basic(user: { email: string; password: string }): string {
-  return `Basic ${Buffer.from(`${user.email}:${user.password}`, 'utf8').toString('base64')}`
+  return basicAuthHeader(user.email, user.password)
 }
 
 /**
