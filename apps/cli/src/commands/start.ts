@@ -1,4 +1,4 @@
-import { closeOnSignals } from '@kokdala/core'
+import { type Closeable, closeOnSignals } from '@kokdala/core'
 import { buildEventProviderApp, eventProviderFromEnv } from '@kokdala/event-provider'
 import { buildPaymentGatewayApp, paymentGatewayFromEnv } from '@kokdala/payment-gateway'
 import { buildTicketsApp, loadTicketsConfig, openTicketsDatabase } from '@kokdala/tickets'
@@ -10,10 +10,6 @@ export const DEMO_DATA = { users: 5_000, archiveEvents: 100_000 }
 
 /** What `kokdala start` runs, in start order; `--only` picks a subset by these names. */
 export const STARTABLE = ['event-provider', 'payment-gateway', 'tickets'] as const
-
-interface Closeable {
-  close(): Promise<unknown> | unknown
-}
 
 /**
  * `kokdala start`: the simulators of the external systems and every service in one process on fixed local

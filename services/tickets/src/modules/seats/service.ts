@@ -30,6 +30,18 @@ export interface SeatServiceDeps {
 /** Seat listing, selection and release; the rules themselves live in the database functions. */
 export function createSeatService({ seats, events, maxSeatsPerBooking, random = Math.random }: SeatServiceDeps) {
   const readyHalls = new Set<number>()
+  // A layout is pure arithmetic on the event id, but the stadium's builds 100 prices: compute each range once,
+  // not on every FREE listing.
+  const seatRanges = new Map<number, { firstSeatId: number; span: number }>()
+  function seatRange(eventId: number) {
+    let range = seatRanges.get(eventId)
+    if (!range) {
+      const layout = layoutFor(eventId)
+      range = { firstSeatId: layout.firstSeatId, span: lastSeatId(layout) - layout.firstSeatId + 1 }
+      seatRanges.set(eventId, range)
+    }
+    return range
+  }
   // Concurrent selects share a transaction (group commit); alone, a select is a batch of one and waits for nothing.
   const selects = createBatcher<SeatSelectRequest, SeatChangeResult>({
     run: (requests) => seats.selectMany(requests, maxSeatsPerBooking),
@@ -48,9 +60,8 @@ export function createSeatService({ seats, events, maxSeatsPerBooking, random = 
    * the answer stays truthful (only FREE seats, unique, at most pageSize).
    */
   async function suggestFree(input: ListSeatsInput): Promise<SeatRow[]> {
-    const layout = layoutFor(input.eventId)
-    const span = lastSeatId(layout) - layout.firstSeatId + 1
-    const start = layout.firstSeatId + Math.floor(random() * span)
+    const { firstSeatId, span } = seatRange(input.eventId)
+    const start = firstSeatId + Math.floor(random() * span)
     const filter = { eventId: input.eventId, row: input.row, limit: input.pageSize, offset: 0 }
     const tail = await seats.listFree(filter, start)
     if (tail.length >= input.pageSize) return tail
