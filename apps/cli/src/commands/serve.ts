@@ -15,27 +15,23 @@ export async function serve(name: ServiceName, workers: number) {
     await (await service.openDatabase(config)).close()
     for (let i = 0; i < workers; i++) cluster.fork()
     let stopping = false
-    process.once('SIGTERM', () => {
-      stopping = true
-    })
-    process.once('SIGINT', () => {
-      stopping = true
-    })
     cluster.on('exit', (worker, code, signal) => {
-      if (stopping || signal === 'SIGTERM' || signal === 'SIGINT' || code === 0) return
+      if (stopping) {
+        if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0)
+        return
+      }
+      if (signal === 'SIGTERM' || signal === 'SIGINT' || code === 0) return
       process.stderr.write(`${name}: worker ${worker.process.pid} died (${signal ?? code}), starting another\n`)
       cluster.fork()
     })
-    process.stdout.write(`${name}: ${workers} workers on http://${hostPort(config)}\n`)
     // The primary owns the workers: on a signal it lets each finish its requests and close, then exits.
     const stopAll = () => {
+      stopping = true
       for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM')
-      cluster.on('exit', () => {
-        if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0)
-      })
     }
     process.once('SIGTERM', stopAll)
     process.once('SIGINT', stopAll)
+    process.stdout.write(`${name}: ${workers} workers on http://${hostPort(config)}\n`)
     return
   }
   const { app } = await service.build({ config })
