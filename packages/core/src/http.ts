@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyError, type FastifyServerOptions, LogController } from 'fastify'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
 import type { Database } from './db.ts'
 import { AppError, coreErrors, type ErrorCatalogue } from './errors.ts'
 import { installMetrics } from './metrics.ts'
@@ -61,7 +61,9 @@ export async function createApp(options: CreateAppOptions) {
     reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url}` } })
   })
 
-  installMetrics(app, options.service, options.db ? () => options.db!.poolStats() : undefined)
+  const registry = installMetrics(app, options.service, options.db ? () => options.db!.poolStats() : undefined)
+  // Modules register their own metrics (outbound calls, queues) on the registry /metrics already serves.
+  app.decorate('metricsRegistry', registry)
 
   await app.register(swagger, {
     openapi: {
@@ -82,6 +84,31 @@ export async function createApp(options: CreateAppOptions) {
     }
   })
   return app
+}
+
+/**
+ * Makes `application/json` bodies in the calling plugin's scope keep their exact bytes on `request.rawBody`, for
+ * routes that verify a signature over them (webhooks): re-serialising the parsed JSON would not give the same
+ * bytes. Call it inside an encapsulated plugin so other routes do not hold on to a second copy of every body.
+ * Parsing matches the app's: an empty body is no body, invalid JSON is a 400.
+ */
+export function keepRawJsonBody(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const raw = body as Buffer
+    request.rawBody = raw
+    const text = raw.toString('utf8')
+    if (text.trim() === '') return done(null, undefined)
+    parseJson(request, text, done)
+  })
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request body's exact bytes, where `keepRawJsonBody` is in force. */
+    rawBody?: Buffer
+  }
 }
 
 interface ErrorBody {

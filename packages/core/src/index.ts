@@ -1,4 +1,5 @@
 export * from './auth.ts'
+export * from './circuit-breaker.ts'
 export * from './clock.ts'
 export * from './config.ts'
 export * from './db.ts'
@@ -8,6 +9,7 @@ export * from './ids.ts'
 export * from './jobs.ts'
 export * from './lifecycle.ts'
 export * from './money.ts'
+export * from './outbound.ts'
 
 import { fileURLToPath } from 'node:url'
 /** The core migrations (job/outbox table) that every service applies before its own. */

@@ -6,7 +6,10 @@ export interface EnqueueOptions {
   dedupeKey?: string
 }
 
-/** Adds a job inside the caller's transaction, so it exists exactly when the state change it follows does. */
+/**
+ * Adds a job inside the caller's transaction, so it exists exactly when the state change it follows does.
+ * With a `dedupeKey` the job is created once, ever: a second enqueue with the same key is a no-op.
+ */
 export async function enqueue(
   tx: Queryable,
   kind: string,
@@ -20,86 +23,173 @@ export async function enqueue(
   )
 }
 
+/**
+ * Asks for a run of the job with this key, for handlers that reconcile "whatever the state is now" (a saga step):
+ * creates the job, revives a finished or dead one with fresh retries, and marks a running one to run once more
+ * when it ends, so a change made while the handler works is never missed. A job waiting out a retry delay keeps
+ * its delay: the thing it waits for (an outage) is not over because the state changed. Many requests coalesce into
+ * one run.
+ */
+export async function enqueueKeyed(tx: Queryable, kind: string, key: string, payload: unknown): Promise<void> {
+  await tx.query(
+    `INSERT INTO job (kind, payload, dedupe_key) VALUES ($1, $2, $3)
+     ON CONFLICT (dedupe_key) DO UPDATE SET
+       version = job.version + 1, payload = EXCLUDED.payload, status = 'pending', finished_at = NULL,
+       attempts = CASE WHEN job.status = 'pending' THEN job.attempts ELSE 0 END,
+       run_at = CASE WHEN job.status = 'pending' THEN job.run_at ELSE '-infinity' END`,
+    [kind, JSON.stringify(payload), key],
+  )
+}
+
 export interface Job {
   id: number
   kind: string
   payload: unknown
   attempts: number
+  version: number
 }
 
 export type JobHandler = (job: Job) => Promise<void>
 
+/** A job kind with its own retry policy and a last word when it gives up. */
+export interface JobKind {
+  run: JobHandler
+  /** Delay in ms before each retry; after the last one the job is dead. Defaults to the worker's schedule. */
+  retrySchedule?: number[]
+  /** Called once the job is dead (after it is marked so): compensate, alert. May re-arm the job. */
+  onDead?: (job: Job, error: unknown) => Promise<void>
+}
+
+/**
+ * Thrown by a handler that is waiting for something outside (an asynchronous projection to catch up): the job
+ * runs again after `delayMs` and the wait does not use up a retry. The handler must bound its own waiting.
+ */
+export class RetryLater extends Error {
+  readonly delayMs: number
+  constructor(delayMs: number, reason: string) {
+    super(reason)
+    this.name = 'RetryLater'
+    this.delayMs = delayMs
+  }
+}
+
 export interface WorkerOptions {
   db: Database
   clock: Clock
-  handlers: Record<string, JobHandler>
+  handlers: Record<string, JobHandler | JobKind>
   /** Delay in ms before each retry; after the last one the job is marked dead. Kept as data, not code. */
   retrySchedule?: number[]
   pollIntervalMs?: number
   batchSize?: number
+  /** Jobs of one batch run this many at a time (different jobs; one job never runs twice at once). */
+  concurrency?: number
+  /** How long a claimed job is hidden from other workers; longer than any handler runs. */
+  leaseMs?: number
   onError?: (job: Job, error: unknown) => void
 }
 
 const DEFAULT_RETRIES = [1_000, 5_000, 30_000, 120_000, 600_000]
+const JOB_COLUMNS = 'id, kind, payload, attempts, version'
 
 /**
  * Claims due jobs with FOR UPDATE SKIP LOCKED, runs their handler, and records the outcome.
  * Several workers (processes) can share one table; each job runs to completion at most once at a time.
  */
 export function createWorker(options: WorkerOptions) {
-  const retries = options.retrySchedule ?? DEFAULT_RETRIES
   const batchSize = options.batchSize ?? 20
+  const concurrency = options.concurrency ?? 1
+  const leaseMs = options.leaseMs ?? 60_000
+  const { db, clock } = options
   let timer: NodeJS.Timeout | undefined
   let running: Promise<number> | undefined
   let stopped = true
 
-  async function runDue(): Promise<number> {
-    let processed = 0
-    const jobs = await options.db.transaction(async (tx) => {
+  function kindOf(job: Job): JobKind | undefined {
+    const handler = options.handlers[job.kind]
+    return typeof handler === 'function' ? { run: handler } : handler
+  }
+
+  /** Claims jobs and leases them: run_at moves forward so no other worker picks them while they run. */
+  async function claim(where: string, params: unknown[]): Promise<Job[]> {
+    return db.transaction(async (tx) => {
       const claimed = await tx.query<Job>(
-        `SELECT id, kind, payload, attempts FROM job
-         WHERE status = 'pending' AND run_at <= $1 ORDER BY run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-        [options.clock.now(), batchSize],
+        `SELECT ${JOB_COLUMNS} FROM job WHERE status = 'pending' AND run_at <= $1 AND ${where}
+         ORDER BY run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [clock.now(), ...params],
       )
-      // Leasing: push run_at forward so another worker does not pick the job while it runs.
       if (claimed.rows.length > 0) {
         await tx.query(`UPDATE job SET run_at = $2, attempts = attempts + 1 WHERE id = ANY($1::bigint[])`, [
           claimed.rows.map((j) => j.id),
-          new Date(options.clock.now().getTime() + 60_000),
+          new Date(clock.now().getTime() + leaseMs),
         ])
       }
-      return claimed.rows
+      return claimed.rows.map((job) => ({ ...job, attempts: job.attempts + 1 }))
     })
-    for (const job of jobs) {
-      const handler = options.handlers[job.kind]
-      try {
-        if (!handler) throw new Error(`no handler for job kind ${job.kind}`)
-        await handler(job)
-        await options.db.query(`UPDATE job SET status = 'done', finished_at = $2, last_error = NULL WHERE id = $1`, [
+  }
+
+  /** Runs one claimed job and records the outcome; a job re-armed meanwhile stays pending and runs again at once. */
+  async function runJob(job: Job): Promise<void> {
+    const kind = kindOf(job)
+    try {
+      if (!kind) throw new Error(`no handler for job kind ${job.kind}`)
+      await kind.run(job)
+      await db.query(
+        `UPDATE job SET status = CASE WHEN version = $2 THEN 'done' ELSE 'pending' END,
+           finished_at = CASE WHEN version = $2 THEN $3::timestamptz END,
+           run_at = CASE WHEN version = $2 THEN run_at ELSE '-infinity' END,
+           attempts = CASE WHEN version = $2 THEN attempts ELSE 0 END, last_error = NULL
+         WHERE id = $1`,
+        [job.id, job.version, clock.now()],
+      )
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      if (error instanceof RetryLater) {
+        await db.query('UPDATE job SET run_at = $2, attempts = attempts - 1, last_error = $3 WHERE id = $1', [
           job.id,
-          options.clock.now(),
+          new Date(clock.now().getTime() + error.delayMs),
+          message,
         ])
-      } catch (error) {
-        options.onError?.(job, error)
-        const delay = retries[job.attempts]
-        const message = error instanceof Error ? error.message : String(error)
-        if (delay === undefined) {
-          await options.db.query(`UPDATE job SET status = 'dead', finished_at = $2, last_error = $3 WHERE id = $1`, [
-            job.id,
-            options.clock.now(),
-            message,
-          ])
-        } else {
-          await options.db.query(`UPDATE job SET run_at = $2, last_error = $3 WHERE id = $1`, [
-            job.id,
-            new Date(options.clock.now().getTime() + delay),
-            message,
-          ])
-        }
+        return
       }
-      processed++
+      options.onError?.(job, error)
+      const delay = (kind?.retrySchedule ?? options.retrySchedule ?? DEFAULT_RETRIES)[job.attempts - 1]
+      if (delay !== undefined) {
+        await db.query('UPDATE job SET run_at = $2, last_error = $3 WHERE id = $1', [
+          job.id,
+          new Date(clock.now().getTime() + delay),
+          message,
+        ])
+        return
+      }
+      // Out of retries, unless the job was re-armed while it ran: then the new request gets fresh retries.
+      const { rowCount } = await db.query(
+        `UPDATE job SET status = 'dead', finished_at = $3, last_error = $4 WHERE id = $1 AND version = $2`,
+        [job.id, job.version, clock.now(), message],
+      )
+      if (rowCount === 0) {
+        await db.query(`UPDATE job SET run_at = '-infinity', attempts = 0, last_error = $2 WHERE id = $1`, [
+          job.id,
+          message,
+        ])
+      } else if (kind?.onDead) {
+        await kind.onDead(job, error).catch((deadError) => options.onError?.(job, deadError))
+      }
     }
-    return processed
+  }
+
+  /** Runs jobs with at most `concurrency` in flight. */
+  async function runAll(jobs: Job[]): Promise<void> {
+    let next = 0
+    const lanes = Array.from({ length: Math.min(concurrency, jobs.length) }, async () => {
+      while (next < jobs.length) await runJob(jobs[next++])
+    })
+    await Promise.all(lanes)
+  }
+
+  async function runDue(): Promise<number> {
+    const jobs = await claim('true', [batchSize])
+    await runAll(jobs)
+    return jobs.length
   }
 
   function schedule() {
@@ -117,6 +207,15 @@ export function createWorker(options: WorkerOptions) {
   return {
     /** Runs every due job once; tests call this instead of waiting for the poll loop. */
     runDue,
+    /**
+     * Runs the keyed job now, in the caller's time, if it is due and no worker holds it; returns whether it ran.
+     * Lets a request handler finish a saga step while the user waits instead of after the next poll.
+     */
+    async runKey(key: string): Promise<boolean> {
+      const jobs = await claim('dedupe_key = $3', [1, key])
+      await runAll(jobs)
+      return jobs.length > 0
+    },
     start() {
       stopped = false
       schedule()
@@ -128,3 +227,5 @@ export function createWorker(options: WorkerOptions) {
     },
   }
 }
+
+export type Worker = ReturnType<typeof createWorker>

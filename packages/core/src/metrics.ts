@@ -56,5 +56,7 @@ export function installMetrics(app: FastifyInstance, service: string, poolStats?
 declare module 'fastify' {
   interface FastifyInstance {
     countError(code: string): void
+    /** The registry `/metrics` serves; modules add their own metrics to it. */
+    metricsRegistry: Registry
   }
 }

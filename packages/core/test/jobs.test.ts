@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { manualClock } from '../src/clock.ts'
 import type { Database } from '../src/db.ts'
-import { coreMigrationsDir, createWorker, enqueue } from '../src/index.ts'
+import { coreMigrationsDir, createWorker, enqueue, enqueueKeyed, RetryLater } from '../src/index.ts'
 import { openTestDatabase } from '../src/testing/index.ts'
 
 let db: Database
@@ -63,4 +63,96 @@ test('a job enqueued in a transaction that rolls back never exists', async () =>
   )
   const { rows } = await db.query(`SELECT 1 FROM job WHERE payload->>'n' = '2'`)
   assert.deepEqual(rows, [])
+})
+
+test('a keyed job re-armed while it runs runs once more; re-arming a finished job revives it', async () => {
+  const clock = manualClock()
+  const seen: string[] = []
+  let rearmDuringRun = true
+  const worker = createWorker({
+    db,
+    clock,
+    handlers: {
+      sync: async (job) => {
+        seen.push((job.payload as { v: string }).v)
+        if (rearmDuringRun) {
+          rearmDuringRun = false
+          await db.transaction((tx) => enqueueKeyed(tx, 'sync', 'sync-1', { v: 'second' }))
+        }
+      },
+    },
+  })
+  await db.transaction((tx) => enqueueKeyed(tx, 'sync', 'sync-1', { v: 'first' }))
+  await db.transaction((tx) => enqueueKeyed(tx, 'sync', 'sync-1', { v: 'first' }))
+  await worker.runDue()
+  assert.deepEqual(seen, ['first'], 'two requests before the run coalesce into one run')
+  await worker.runDue()
+  assert.deepEqual(seen, ['first', 'second'], 'the request made during the run is not lost')
+  assert.equal(await worker.runDue(), 0)
+  await db.transaction((tx) => enqueueKeyed(tx, 'sync', 'sync-1', { v: 'third' }))
+  assert.equal(await worker.runKey('sync-1'), true, 'runKey runs a due keyed job in the caller')
+  assert.equal(await worker.runKey('sync-1'), false, 'and nothing when it is done')
+  assert.deepEqual(seen, ['first', 'second', 'third'])
+})
+
+test('RetryLater waits without using up retries; onDead runs once when retries are exhausted', async () => {
+  const clock = manualClock()
+  let waits = 3
+  const dead: string[] = []
+  const worker = createWorker({
+    db,
+    clock,
+    handlers: {
+      saga: {
+        retrySchedule: [1_000],
+        run: async () => {
+          if (waits-- > 0) throw new RetryLater(100, 'projection lag')
+          throw new Error('provider says no')
+        },
+        onDead: async (job, error) => {
+          dead.push(`${job.kind}:${(error as Error).message}`)
+        },
+      },
+    },
+  })
+  await db.transaction((tx) => enqueueKeyed(tx, 'saga', 'saga-1', {}))
+  for (let i = 0; i < 3; i++) {
+    assert.equal(await worker.runDue(), 1)
+    clock.advance(100)
+  }
+  const waiting = await db.query<{ attempts: number; status: string }>(
+    `SELECT attempts, status FROM job WHERE dedupe_key = 'saga-1'`,
+  )
+  assert.deepEqual(waiting.rows, [{ attempts: 0, status: 'pending' }], 'three waits used no retry')
+  await worker.runDue()
+  clock.advance(1_000)
+  await worker.runDue()
+  assert.deepEqual(dead, ['saga:provider says no'])
+  const final = await db.query<{ status: string }>(`SELECT status FROM job WHERE dedupe_key = 'saga-1'`)
+  assert.equal(final.rows[0].status, 'dead')
+})
+
+test('jobs of one batch run concurrently up to the limit', async () => {
+  const clock = manualClock()
+  let inFlight = 0
+  let peak = 0
+  const worker = createWorker({
+    db,
+    clock,
+    concurrency: 3,
+    batchSize: 10,
+    handlers: {
+      slow: async () => {
+        inFlight++
+        peak = Math.max(peak, inFlight)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        inFlight--
+      },
+    },
+  })
+  await db.transaction(async (tx) => {
+    for (let i = 0; i < 7; i++) await enqueue(tx, 'slow', { i })
+  })
+  assert.equal(await worker.runDue(), 7)
+  assert.equal(peak, 3)
 })
