@@ -1,6 +1,6 @@
+import { requestToken } from '@kokdala/toleubar'
 import { GatewayError } from './errors.ts'
 import type { Payment, PaymentStore, Team } from './store.ts'
-import { requestToken } from './token.ts'
 import type { WebhookDispatcher } from './webhooks.ts'
 
 /** Fault switch of the simulator, set through `POST /__sim/faults`. */

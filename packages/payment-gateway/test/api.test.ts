@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { paymentInitToken, requestToken } from '../src/token.ts'
+import { paymentInitToken, requestToken } from '@kokdala/toleubar'
 import { checkStatus, initPayment, START, signed, startGateway, submitCard, TEAM } from './helpers.ts'
 
 test('init answers NEW with a numeric paymentId made of unix seconds and 4 digits, and a render paymentURL', async () => {

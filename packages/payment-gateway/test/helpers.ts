@@ -1,5 +1,5 @@
+import { paymentInitToken, requestToken } from '@kokdala/toleubar'
 import { buildPaymentGatewayApp, type PaymentGatewayOptions } from '../src/app.ts'
-import { paymentInitToken, requestToken } from '../src/token.ts'
 
 export const TEAM = { teamSlug: 'alem', password: 'Passw0rd' }
 export const START = Date.UTC(2025, 7, 15, 12, 0, 0)

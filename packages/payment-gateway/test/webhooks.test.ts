@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
-import { signWebhook, verifyWebhookSignature } from '../src/webhooks.ts'
+import { verifyWebhookSignature } from '@kokdala/toleubar'
 import { initPayment, signed, startGateway, submitCard, TEAM } from './helpers.ts'
 
 interface Received {
@@ -26,17 +26,6 @@ async function startReceiver(answers: number[] = []) {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/notifications`
   return { url, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) }
 }
-
-test('signWebhook/verifyWebhookSignature: sha256=<hex HMAC> over the raw bytes, tampering is rejected', () => {
-  const raw = '{"paymentId":"1","status":"completed"}'
-  const header = signWebhook('secret', raw)
-  assert.match(header, /^sha256=[0-9a-f]{64}$/)
-  assert.equal(verifyWebhookSignature('secret', raw, header), true)
-  assert.equal(verifyWebhookSignature('secret', `${raw} `, header), false)
-  assert.equal(verifyWebhookSignature('other', raw, header), false)
-  assert.equal(verifyWebhookSignature('secret', raw, undefined), false)
-  assert.equal(verifyWebhookSignature('secret', raw, 'sha256=short'), false)
-})
 
 test('webhooks go to the team notificationUrl, signed over the raw body, with the status/data mapping', async (t) => {
   const receiver = await startReceiver()
