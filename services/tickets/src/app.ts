@@ -3,26 +3,37 @@ import {
   type Clock,
   coreMigrationsDir,
   createApp,
+  createHttpTarget,
   createWorker,
   type Database,
+  type HttpTarget,
   openDatabase,
+  registerOutboundMetrics,
   systemClock,
 } from '@kokdala/core'
-import type { TicketsConfig } from './config.ts'
+import { sagaRetrySchedule, type TicketsConfig } from './config.ts'
 import { ticketErrors } from './errors.ts'
 import { createAnalyticsRepository } from './modules/analytics/repository.ts'
 import { analyticsRoutes } from './modules/analytics/routes.ts'
 import { createAnalyticsService } from './modules/analytics/service.ts'
+import { createFulfilment } from './modules/bookings/fulfilment.ts'
+import { FULFIL_JOB, fulfilKey } from './modules/bookings/jobs.ts'
 import { bookingRoutes } from './modules/bookings/routes.ts'
-import { createBookingService, PAYMENT_CANCEL_JOB, PAYMENT_REFUND_JOB } from './modules/bookings/service.ts'
+import { createBookingService } from './modules/bookings/service.ts'
 import { createEventRepository } from './modules/events/repository.ts'
 import { eventRoutes } from './modules/events/routes.ts'
 import { createEventService } from './modules/events/service.ts'
+import type { PaymentGateway } from './modules/payments/gateway.ts'
 import { paymentRoutes } from './modules/payments/routes.ts'
 import { createPaymentService } from './modules/payments/service.ts'
 import { createTestGateway } from './modules/payments/test-gateway/gateway.ts'
 import { createTestGatewayRepository } from './modules/payments/test-gateway/repository.ts'
 import { testGatewayRoutes } from './modules/payments/test-gateway/routes.ts'
+import { createToleubarGateway } from './modules/payments/toleubar/gateway.ts'
+import { createProviderClient } from './modules/provider/client.ts'
+import { createPlaceLoader, PROVIDER_EVENT_ID } from './modules/provider/places.ts'
+import { createProviderRepository } from './modules/provider/repository.ts'
+import { createProviderSaga } from './modules/provider/saga.ts'
 import { createSeatRepository } from './modules/seats/repository.ts'
 import { seatRoutes } from './modules/seats/routes.ts'
 import { createSeatService } from './modules/seats/service.ts'
@@ -69,8 +80,47 @@ export async function buildTicketsApp({
     events,
     maxSeatsPerBooking: config.MAX_SEATS_PER_BOOKING,
   })
+  const breaker = { failureThreshold: config.BREAKER_FAILURE_THRESHOLD, resetTimeoutMs: config.BREAKER_RESET_MS }
+  const outbound: HttpTarget[] = []
   const testGatewayRepository = createTestGatewayRepository(db)
-  const gateway = createTestGateway(testGatewayRepository, publicUrl)
+  let gateway: PaymentGateway
+  if (config.PAYMENT_GATEWAY === 'toleubar') {
+    const http = createHttpTarget({
+      name: 'payment-gateway',
+      baseUrl: config.PAYMENT_GATEWAY_URL!,
+      timeoutMs: config.PAYMENT_GATEWAY_TIMEOUT_MS,
+      breaker,
+    })
+    outbound.push(http)
+    gateway = createToleubarGateway({
+      http,
+      teamSlug: config.PAYMENT_TEAM_SLUG!,
+      password: config.PAYMENT_TEAM_PASSWORD!,
+      paymentFormBaseUrl: config.PAYMENT_FORM_URL ?? config.PAYMENT_GATEWAY_URL!,
+    })
+  } else gateway = createTestGateway(testGatewayRepository, publicUrl)
+
+  const provider = config.EVENT_PROVIDER_URL
+    ? (() => {
+        const http = createHttpTarget({
+          name: 'event-provider',
+          baseUrl: config.EVENT_PROVIDER_URL,
+          timeoutMs: config.EVENT_PROVIDER_TIMEOUT_MS,
+          breaker,
+        })
+        outbound.push(http)
+        const client = createProviderClient(http)
+        const repository = createProviderRepository(db)
+        return {
+          client,
+          repository,
+          saga: createProviderSaga({ db, client, clock }),
+          places: createPlaceLoader({ db, client }),
+          backs: (eventId: number) => eventId === PROVIDER_EVENT_ID,
+        }
+      })()
+    : undefined
+
   const bookings = createBookingService({
     db,
     clock,
@@ -81,10 +131,25 @@ export async function buildTicketsApp({
     reservationTimeoutMs: config.RESERVATION_TIMEOUT_SECONDS * 1000,
     maxOpenBookingsPerUser: config.MAX_OPEN_BOOKINGS_PER_USER,
     refundCutoffHours: config.REFUND_CUTOFF_HOURS,
+    providerBacked: (eventId) => provider?.backs(eventId) ?? false,
   })
-  const payments = createPaymentService({ bookings, gateway })
+  const fulfilment = createFulfilment({
+    bookings,
+    gateway,
+    provider: provider && {
+      saga: provider.saga,
+      backs: provider.backs,
+      places: (bookingId) => provider.repository.bookingPlaces(bookingId),
+    },
+  })
+  const payments = createPaymentService({
+    bookings,
+    gateway,
+    fulfilNow: (bookingId) => worker.runKey(fulfilKey(bookingId)),
+    settleTimeoutMs: config.PAYMENT_SETTLE_TIMEOUT_MS,
+  })
   const analytics = createAnalyticsService({ analytics: createAnalyticsRepository(db), seats })
-  const reset = createResetService({ db })
+  const reset = createResetService({ db, providerPlaces: provider?.places })
 
   const app = await createApp({
     service: 'tickets',
@@ -99,23 +164,54 @@ export async function buildTicketsApp({
   await app.register(eventRoutes, { events })
   await app.register(seatRoutes, { seats, users })
   await app.register(bookingRoutes, { bookings, users })
-  await app.register(paymentRoutes, { payments })
+  await app.register(paymentRoutes, { payments, webhookSecret: config.PAYMENT_WEBHOOK_SECRET || undefined })
   await app.register(analyticsRoutes, { analytics })
   await app.register(systemRoutes, { reset })
   if (config.PAYMENT_GATEWAY === 'test') await app.register(testGatewayRoutes, { repository: testGatewayRepository })
 
+  registerOutboundMetrics(app.metricsRegistry, outbound)
+
   const worker = createWorker({
     db,
     clock,
+    concurrency: config.SAGA_CONCURRENCY,
+    batchSize: config.SAGA_CONCURRENCY * 4,
+    pollIntervalMs: 100,
     handlers: {
-      [PAYMENT_CANCEL_JOB]: (job) => payments.cancelAtGateway((job.payload as { paymentId: number }).paymentId),
-      [PAYMENT_REFUND_JOB]: (job) => payments.refundAtGateway((job.payload as { paymentId: number }).paymentId),
+      [FULFIL_JOB]: {
+        retrySchedule: sagaRetrySchedule(config),
+        run: (job) => fulfilment.run((job.payload as { bookingId: number }).bookingId),
+        onDead: async (job, error) => {
+          const bookingId = (job.payload as { bookingId: number }).bookingId
+          app.log.error({ bookingId, err: error }, 'booking saga gave up')
+          await fulfilment.giveUp(bookingId, error)
+        },
+      },
     },
     onError: (job, error) => app.log.warn({ job: job.id, kind: job.kind, err: error }, 'job failed'),
   })
   let sweeper: NodeJS.Timeout | undefined
+  let closing = false
+  /** Event 1's places are loaded at start-up; a provider that is down then is asked again until it answers. */
+  async function loadProviderPlaces(): Promise<boolean> {
+    if (!provider) return true
+    try {
+      app.log.info(await provider.places.load(), 'event provider places loaded')
+      return true
+    } catch (error) {
+      app.log.warn({ err: error }, 'event provider places could not be loaded; retrying in 5 s')
+      return false
+    }
+  }
+  async function retryLoadingPlaces(): Promise<void> {
+    while (!closing && !(await loadProviderPlaces())) {
+      await new Promise((resolve) => setTimeout(resolve, 5_000).unref())
+    }
+  }
   if (background) {
     app.addHook('onReady', async () => {
+      // Ready only once event 1's seats reflect the provider, unless it is down: then the service starts anyway.
+      if (!(await loadProviderPlaces())) void retryLoadingPlaces()
       worker.start()
       sweeper = setInterval(() => {
         bookings.expireDue().catch((error) => app.log.warn({ err: error }, 'expiry sweep failed'))
@@ -124,12 +220,20 @@ export async function buildTicketsApp({
     })
   }
   app.addHook('onClose', async () => {
+    closing = true
     clearInterval(sweeper)
     await worker.stop()
+    await Promise.all(outbound.map((target) => target.close()))
     if (!givenDb) await db.close()
   })
 
-  return { app, db, services: { users, events, seats, bookings, payments, analytics, reset }, worker }
+  return {
+    app,
+    db,
+    services: { users, events, seats, bookings, payments, analytics, reset, fulfilment, provider },
+    worker,
+    outbound,
+  }
 }
 
 export type TicketsApp = Awaited<ReturnType<typeof buildTicketsApp>>

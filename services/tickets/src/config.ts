@@ -1,4 +1,4 @@
-import { loadConfig } from '@kokdala/core'
+import { ConfigError, loadConfig } from '@kokdala/core'
 import { type Static, Type } from 'typebox'
 
 export const TicketsConfigSchema = Type.Object({
@@ -24,13 +24,52 @@ export const TicketsConfigSchema = Type.Object({
   MAX_OPEN_BOOKINGS_PER_USER: Type.Integer({ default: 1_000, minimum: 1 }),
   /** Paid bookings can be cancelled (refunded) only this long before the event starts. */
   REFUND_CUTOFF_HOURS: Type.Integer({ default: 12, minimum: 0 }),
-  /** `test` serves its own payment page; the real gateway arrives behind the same interface. */
-  PAYMENT_GATEWAY: Type.Union([Type.Literal('test')], { default: 'test' }),
+  /** `test` serves its own payment page inside this service; `toleubar` is the ТөлеуБар gateway over HTTP. */
+  PAYMENT_GATEWAY: Type.Union([Type.Literal('test'), Type.Literal('toleubar')], { default: 'test' }),
+  /** ТөлеуБар API base, e.g. http://127.0.0.1:9002 (the simulator) or https://hub.hackload.kz/payment-provider/common. */
+  PAYMENT_GATEWAY_URL: Type.Optional(Type.String()),
+  /** Base of the hosted form links when it differs from the API base (the real gateway's Api:BaseUrl). */
+  PAYMENT_FORM_URL: Type.Optional(Type.String()),
+  PAYMENT_TEAM_SLUG: Type.Optional(Type.String()),
+  PAYMENT_TEAM_PASSWORD: Type.Optional(Type.String()),
+  /** When set, gateway webhooks must be signed with it (X-Webhook-Signature). */
+  PAYMENT_WEBHOOK_SECRET: Type.Optional(Type.String()),
+  PAYMENT_GATEWAY_TIMEOUT_MS: Type.Integer({ default: 5_000, minimum: 1 }),
+  /** Event 1's seats live at this Event Provider when set; otherwise event 1 is a local hall like the others. */
+  EVENT_PROVIDER_URL: Type.Optional(Type.String()),
+  EVENT_PROVIDER_TIMEOUT_MS: Type.Integer({ default: 3_000, minimum: 1 }),
+  /** Circuit breakers open after this many consecutive failures and probe again after the reset time. */
+  BREAKER_FAILURE_THRESHOLD: Type.Integer({ default: 5, minimum: 1 }),
+  BREAKER_RESET_MS: Type.Integer({ default: 2_000, minimum: 1 }),
+  /**
+   * Delays (ms, comma-separated) between retries of a booking's saga; after the last the booking is cancelled.
+   * The default keeps trying for about 20 minutes, enough to ride out a partner's restart.
+   */
+  SAGA_RETRY_SCHEDULE_MS: Type.String({
+    default: '250,500,1000,2000,4000,8000,15000,30000,60000,120000,300000,600000',
+    pattern: '^\\d+(,\\d+)*$',
+  }),
+  /** Saga jobs run this many at a time per process. */
+  SAGA_CONCURRENCY: Type.Integer({ default: 16, minimum: 1 }),
+  /** A buyer returning from the gateway waits up to this long to see the sale finished. */
+  PAYMENT_SETTLE_TIMEOUT_MS: Type.Integer({ default: 3_000, minimum: 0 }),
 })
 
 export type TicketsConfig = Static<typeof TicketsConfigSchema>
 
 /** Reads the tickets configuration from the environment (or the given overrides, for tests). */
 export function loadTicketsConfig(env: Record<string, string | undefined> = process.env): TicketsConfig {
-  return loadConfig(TicketsConfigSchema, env)
+  const config = loadConfig(TicketsConfigSchema, env)
+  const missing = ['PAYMENT_GATEWAY_URL', 'PAYMENT_TEAM_SLUG', 'PAYMENT_TEAM_PASSWORD'].filter(
+    (name) => config.PAYMENT_GATEWAY === 'toleubar' && !config[name as keyof TicketsConfig],
+  )
+  if (missing.length > 0) {
+    throw new ConfigError(missing.map((name) => `${name}: required when PAYMENT_GATEWAY=toleubar`))
+  }
+  return config
+}
+
+/** The saga's retry delays as numbers. */
+export function sagaRetrySchedule(config: TicketsConfig): number[] {
+  return config.SAGA_RETRY_SCHEDULE_MS.split(',').map(Number)
 }

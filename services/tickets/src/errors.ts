@@ -21,5 +21,9 @@ export const ticketErrors = {
   REFUND_WINDOW_CLOSED: { status: 419, message: 'Paid bookings can be cancelled only up to 12 hours before the event' },
   TOO_MANY_SEATS: { status: 429, message: 'Too many seats in one booking' },
   TOO_MANY_OPEN_BOOKINGS: { status: 429, message: 'Too many open bookings for this user' },
+  PAYMENT_REJECTED: { status: 422, message: 'The payment gateway refused the payment' },
+  PAYMENT_IN_PROGRESS: { status: 419, message: 'The payment is being completed; try again in a moment' },
+  INVALID_SIGNATURE: { status: 401, message: 'The webhook signature does not match its body' },
+  PROVIDER_UNAVAILABLE: { status: 503, message: 'The event provider is unavailable, try again' },
   GATEWAY_UNAVAILABLE: { status: 503, message: 'The payment gateway is unavailable, try again' },
 } as const satisfies ErrorCatalogue

@@ -18,19 +18,31 @@ export interface BookingListItem {
   seats: Array<{ id: number }>
 }
 
-export type PaymentStatus = 'INITIATED' | 'PAID' | 'FAILED' | 'CANCELLED' | 'REFUND_PENDING' | 'REFUNDED'
+export type PaymentStatus = 'INITIATED' | 'AUTHORIZED' | 'PAID' | 'FAILED' | 'CANCELLED' | 'REFUND_PENDING' | 'REFUNDED'
 
 export interface PaymentRow {
   id: number
   bookingId: number
   amount: number
   status: PaymentStatus
+  gatewayOrderId: string
   gatewayPaymentId: string | null
   paymentUrl: string | null
 }
 
-const PAYMENT_COLUMNS = `id, booking_id AS "bookingId", amount, status, gateway_payment_id AS "gatewayPaymentId",
-  payment_url AS "paymentUrl"`
+const PAYMENT_COLUMNS = `id, booking_id AS "bookingId", amount, status, gateway_order_id AS "gatewayOrderId",
+  gateway_payment_id AS "gatewayPaymentId", payment_url AS "paymentUrl"`
+
+async function findBooking(db: Queryable, id: number): Promise<BookingRow | undefined> {
+  const { rows } = await db.query<BookingRow>(
+    `SELECT b.id, b.user_id AS "userId", b.event_id AS "eventId", b.status,
+       (SELECT count(*)::int FROM seat_claim c WHERE c.booking_id = b.id) AS "seatCount",
+       to_char(e.starts_at, 'YYYY-MM-DD"T"HH24:MI:SS') AS "eventStartsAt"
+     FROM booking b JOIN event e ON e.id = b.event_id WHERE b.id = $1`,
+    [id],
+  )
+  return rows[0]
+}
 
 /** The only place with SQL over bookings, their seat claims and payments. */
 export function createBookingRepository(db: Queryable) {
@@ -79,19 +91,16 @@ export function createBookingRepository(db: Queryable) {
      */
     async lock(id: number): Promise<BookingRow | undefined> {
       await db.query('SELECT pg_advisory_xact_lock($1::bigint)', [id])
-      const { rows } = await db.query<BookingRow>(
-        `SELECT b.id, b.user_id AS "userId", b.event_id AS "eventId", b.status,
-           (SELECT count(*)::int FROM seat_claim c WHERE c.booking_id = b.id) AS "seatCount",
-           to_char(e.starts_at, 'YYYY-MM-DD"T"HH24:MI:SS') AS "eventStartsAt"
-         FROM booking b JOIN event e ON e.id = b.event_id WHERE b.id = $1`,
-        [id],
-      )
-      return rows[0]
+      return findBooking(db, id)
     },
 
-    async statusOf(id: number): Promise<BookingStatus> {
+    /** Reads a booking without locking it (the saga decides from it, then acts through locked transitions). */
+    find: (id: number) => findBooking(db, id),
+
+    /** The booking's current status, or undefined when it no longer exists (reset). */
+    async statusOf(id: number): Promise<BookingStatus | undefined> {
       const { rows } = await db.query<{ status: BookingStatus }>('SELECT status FROM booking WHERE id = $1', [id])
-      return rows[0].status
+      return rows[0]?.status
     },
 
     async setStatus(id: number, status: BookingStatus, now: Date, extra: { expiresAt?: Date; reason?: string } = {}) {
@@ -121,11 +130,13 @@ export function createBookingRepository(db: Queryable) {
       return rowCount
     },
 
-    /** Cancels up to `limit` open bookings whose time ran out and frees their seats; returns their payments. */
-    async expireDue(now: Date, limit: number): Promise<{ bookings: number; payments: PaymentRow[] }> {
-      const { rows } = await db.query<{ bookings: number; payments: PaymentRow[] | null }>(
+    /** Cancels up to `limit` open bookings whose time ran out and frees their seats; returns those that had payments. */
+    async expireDue(now: Date, limit: number): Promise<{ bookings: number; paymentBookings: number[] }> {
+      const { rows } = await db.query<{ bookings: number; payments: Array<{ bookingId: number }> | null }>(
         `WITH candidates AS (
-           SELECT id FROM booking WHERE status IN ('CREATED', 'PAYMENT_INITIATED') AND expires_at <= $1
+           SELECT id FROM booking b WHERE status IN ('CREATED', 'PAYMENT_INITIATED') AND expires_at <= $1
+             -- The buyer has paid and the saga is securing the tickets: not ours to expire.
+             AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.booking_id = b.id AND p.status = 'AUTHORIZED')
            ORDER BY expires_at LIMIT $2),
          -- Bookings another transaction is working on right now are left for the next sweep.
          due AS (SELECT id FROM candidates WHERE pg_try_advisory_xact_lock(id)),
@@ -138,22 +149,53 @@ export function createBookingRepository(db: Queryable) {
          payments AS (
            UPDATE payment p SET status = 'CANCELLED', updated_at = $1 FROM expired
            WHERE p.booking_id = expired.id AND p.status = 'INITIATED'
-           RETURNING p.id, p.booking_id AS "bookingId", p.amount, p.status, p.gateway_payment_id AS "gatewayPaymentId",
-             p.payment_url AS "paymentUrl")
+           RETURNING p.id, p.booking_id AS "bookingId")
          SELECT (SELECT count(*)::int FROM expired) AS bookings, (SELECT count(*) FROM freed) AS seats,
            (SELECT json_agg(payments) FROM payments) AS payments`,
         [now, limit],
       )
-      return { bookings: rows[0].bookings, payments: rows[0].payments ?? [] }
+      return { bookings: rows[0].bookings, paymentBookings: (rows[0].payments ?? []).map((p) => p.bookingId) }
     },
 
-    async insertPayment(input: { bookingId: number; amount: number; gateway: string; now: Date }): Promise<number> {
-      const { rows } = await db.query<{ id: number }>(
-        `INSERT INTO payment (booking_id, amount, status, gateway, created_at, updated_at)
-         VALUES ($1, $2, 'INITIATED', $3, $4, $4) RETURNING id`,
-        [input.bookingId, input.amount, input.gateway, input.now],
+    /** Creates the booking's payment; its gateway order id is the payment id plus the given random suffix. */
+    async insertPayment(input: {
+      bookingId: number
+      amount: number
+      gateway: string
+      now: Date
+      orderSuffix: string
+    }): Promise<PaymentRow> {
+      const { rows } = await db.query<PaymentRow>(
+        `WITH next AS (SELECT nextval(pg_get_serial_sequence('payment', 'id')) AS id)
+         INSERT INTO payment (id, booking_id, amount, status, gateway, created_at, updated_at, gateway_order_id)
+         SELECT next.id, $1, $2, 'INITIATED', $3, $4, $4, next.id || '-' || $5 FROM next
+         RETURNING ${PAYMENT_COLUMNS}`,
+        [input.bookingId, input.amount, input.gateway, input.now, input.orderSuffix],
       )
-      return rows[0].id
+      return rows[0]
+    },
+
+    /** Undoes an initiatePayment the gateway refused: the booking is editable again and has no payment. */
+    async undoPaymentInitiation(bookingId: number, paymentId: number, now: Date): Promise<void> {
+      await db.query(`DELETE FROM payment WHERE id = $1 AND status = 'INITIATED' AND gateway_payment_id IS NULL`, [
+        paymentId,
+      ])
+      await db.query(
+        `UPDATE booking SET status = 'CREATED', updated_at = $2 WHERE id = $1 AND status = 'PAYMENT_INITIATED'`,
+        [bookingId, now],
+      )
+    },
+
+    /**
+     * Hands a refunded booking's seats to "taken outside Biletter": used when the provider holds them in a
+     * CONFIRMED order that can never be cancelled, so they must not be sold again.
+     */
+    async detachSeats(bookingId: number): Promise<number> {
+      const { rowCount } = await db.query(
+        `UPDATE seat_claim SET booking_id = NULL, status = 'SOLD' WHERE booking_id = $1`,
+        [bookingId],
+      )
+      return rowCount
     },
 
     async paymentOfBooking(bookingId: number): Promise<PaymentRow | undefined> {

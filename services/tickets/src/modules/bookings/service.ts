@@ -1,7 +1,9 @@
-import { AppError, type Clock, type Database, enqueue } from '@kokdala/core'
+import { randomBytes } from 'node:crypto'
+import { AppError, type Clock, type Database } from '@kokdala/core'
 import type { EventService } from '../events/service.ts'
-import type { PaymentGateway } from '../payments/gateway.ts'
+import type { GatewayPaymentStatus, PaymentGateway } from '../payments/gateway.ts'
 import type { SeatService } from '../seats/service.ts'
+import { requestFulfilment } from './jobs.ts'
 import { type BookingListItem, type BookingRow, createBookingRepository, type PaymentRow } from './repository.ts'
 import { type BookingEvent, transition } from './state.ts'
 
@@ -16,19 +18,19 @@ export interface BookingServiceDeps {
   reservationTimeoutMs: number
   maxOpenBookingsPerUser: number
   refundCutoffHours: number
+  /** Whether the event's seats live at the Event Provider (their refunds cannot give seats back). */
+  providerBacked: (eventId: number) => boolean
 }
-
-/** Job kinds the bookings service enqueues; the worker runs them against the gateway outside any transaction. */
-export const PAYMENT_CANCEL_JOB = 'payment.cancel'
-export const PAYMENT_REFUND_JOB = 'payment.refund'
 
 /** Kazakhstan keeps one time zone, UTC+5; event times in the data set are local. */
 const LOCAL_OFFSET = '+05:00'
 
 /**
  * The booking lifecycle. Every transition runs in one transaction that locks the booking, checks
- * ownership before state, applies `transition()`, and moves the seats with it; gateway calls happen outside
- * the transaction (never hold a lock across HTTP), either directly or through the job outbox.
+ * ownership before state, applies `transition()`, and moves the seats with it. Calls to the outside (gateway,
+ * provider) never happen inside a transaction: a transition asks the booking's saga (`fulfilment.ts`) to follow it,
+ * through a keyed job written in the same transaction. Only the gateway's init is called directly, because the
+ * buyer needs its page now.
  */
 export function createBookingService(deps: BookingServiceDeps) {
   const { db, clock } = deps
@@ -84,25 +86,43 @@ export function createBookingService(deps: BookingServiceDeps) {
         await bookings.setStatus(bookingId, status, now, {
           expiresAt: new Date(now.getTime() + deps.reservationTimeoutMs),
         })
-        const id = await bookings.insertPayment({ bookingId, amount, gateway: deps.gateway.name, now })
-        return { id, bookingId, amount, status: 'INITIATED', gatewayPaymentId: null, paymentUrl: null }
+        const orderSuffix = randomBytes(5).toString('hex')
+        return bookings.insertPayment({ bookingId, amount, gateway: deps.gateway.name, now, orderSuffix })
       })
       if (payment.paymentUrl) return payment.paymentUrl
+      let created: { paymentId: string; paymentUrl: string }
       try {
-        const created = await deps.gateway.createPayment({
-          orderId: payment.id,
+        created = await deps.gateway.createPayment({
+          orderId: payment.gatewayOrderId,
           amount: BigInt(payment.amount),
           description: `Biletter booking ${bookingId}`,
           successUrl: `${deps.publicUrl}/api/payments/success?orderId=${payment.id}`,
           failUrl: `${deps.publicUrl}/api/payments/fail?orderId=${payment.id}`,
+          expiresInMinutes: Math.max(1, Math.ceil(deps.reservationTimeoutMs / 60_000)),
         })
-        await repository.setPaymentGatewayRef(payment.id, created.paymentId, created.paymentUrl, clock.now())
-        return created.paymentUrl
       } catch (error) {
+        // Refused for good: the booking is editable again (fewer seats may fit the gateway's limit).
+        if (error instanceof AppError && error.code === 'PAYMENT_REJECTED') {
+          await db.transaction((tx) =>
+            createBookingRepository(tx).undoPaymentInitiation(bookingId, payment.id, clock.now()),
+          )
+          throw error
+        }
         if (error instanceof AppError) throw error
         // The booking stays PAYMENT_INITIATED; a retry asks the gateway again with the same orderId.
         throw new AppError('GATEWAY_UNAVAILABLE', undefined, { reason: (error as Error).message })
       }
+      await db.transaction(async (tx) => {
+        await createBookingRepository(tx).setPaymentGatewayRef(
+          payment.id,
+          created.paymentId,
+          created.paymentUrl,
+          clock.now(),
+        )
+        // The provider leg starts now, while the buyer is on the payment page.
+        await requestFulfilment(tx, bookingId)
+      })
+      return created.paymentUrl
     },
 
     /** Cancels a booking and frees its seats; a paid booking is refunded while the refund window is open. */
@@ -113,6 +133,9 @@ export function createBookingService(deps: BookingServiceDeps) {
         const booking = await lockOwned(bookings, userId, bookingId)
         if (booking.status === 'CANCELLED') return
         const payment = await bookings.paymentOfBooking(bookingId)
+        if (payment?.status === 'AUTHORIZED') {
+          throw new AppError('PAYMENT_IN_PROGRESS', undefined, { booking_id: bookingId })
+        }
         if (booking.status === 'CONFIRMED') {
           const startsAt = new Date(`${booking.eventStartsAt}${LOCAL_OFFSET}`).getTime()
           if (startsAt - now.getTime() < deps.refundCutoffHours * 3_600_000) {
@@ -121,70 +144,103 @@ export function createBookingService(deps: BookingServiceDeps) {
           await bookings.setStatus(bookingId, next(booking, 'refund', 'BOOKING_NOT_EDITABLE'), now, {
             reason: 'REFUNDED',
           })
-          if (payment) {
-            await bookings.setPaymentStatus(payment.id, 'REFUND_PENDING', now)
-            await enqueue(tx, PAYMENT_REFUND_JOB, { paymentId: payment.id }, { dedupeKey: `refund:${payment.id}` })
-          }
+          if (payment) await bookings.setPaymentStatus(payment.id, 'REFUND_PENDING', now)
+          // The provider never cancels a confirmed order: those seats stay taken, outside any booking.
+          if (deps.providerBacked(booking.eventId)) await bookings.detachSeats(bookingId)
+          else await bookings.freeSeats(bookingId)
         } else {
           await bookings.setStatus(bookingId, next(booking, 'cancel', 'BOOKING_NOT_EDITABLE'), now, {
             reason: 'CANCELLED_BY_USER',
           })
-          if (payment?.status === 'INITIATED') {
-            await bookings.setPaymentStatus(payment.id, 'CANCELLED', now)
-            await enqueue(tx, PAYMENT_CANCEL_JOB, { paymentId: payment.id }, { dedupeKey: `cancel:${payment.id}` })
-          }
+          if (payment?.status === 'INITIATED') await bookings.setPaymentStatus(payment.id, 'CANCELLED', now)
+          await bookings.freeSeats(bookingId)
         }
-        await bookings.freeSeats(bookingId)
+        if (payment) await requestFulfilment(tx, bookingId)
       })
     },
 
     /**
-     * Applies what the gateway says about a payment. Exactly one transition happens however many callbacks and
-     * webhooks arrive, in whatever order; a payment that succeeds after its booking was cancelled is refunded.
+     * Records what the gateway says about a payment. Exactly one transition happens however many callbacks and
+     * webhooks arrive, in whatever order: money held (AUTHORIZED, or PAID by a gateway without capture) hands the
+     * booking to its saga, which secures the tickets and then captures; a failure cancels the booking and frees its
+     * seats; money that arrives for a booking cancelled meanwhile is voided or refunded by the saga.
      */
-    async applyGatewayOutcome(paymentId: number, outcome: 'PAID' | 'FAILED'): Promise<BookingRow['status']> {
+    async recordGatewayStatus(paymentId: number, status: GatewayPaymentStatus): Promise<BookingRow['status']> {
       const now = clock.now()
       return db.transaction(async (tx) => {
         const bookings = createBookingRepository(tx)
         const payment = await bookings.findPayment(paymentId)
         if (!payment) throw new AppError('PAYMENT_NOT_FOUND')
         const booking = (await bookings.lock(payment.bookingId))!
-        const event: BookingEvent = outcome === 'PAID' ? 'paymentSucceeded' : 'paymentFailed'
-        const status = transition(booking.status, event)
-        if (status && booking.status === 'PAYMENT_INITIATED') {
-          await bookings.setStatus(booking.id, status, now, {
-            reason: outcome === 'FAILED' ? 'PAYMENT_FAILED' : undefined,
-          })
-          if (outcome === 'PAID') {
-            await bookings.sellSeats(booking.id)
-            await bookings.setPaymentStatus(payment.id, 'PAID', now)
-          } else {
-            await bookings.freeSeats(booking.id)
-            await bookings.setPaymentStatus(payment.id, 'FAILED', now)
-          }
-          return status
-        }
-        if (outcome === 'PAID' && booking.status === 'CANCELLED' && payment.status === 'CANCELLED') {
-          // Money arrived for seats we no longer hold: give it back.
-          await bookings.setPaymentStatus(payment.id, 'REFUND_PENDING', now)
-          await enqueue(tx, PAYMENT_REFUND_JOB, { paymentId: payment.id }, { dedupeKey: `refund:${payment.id}` })
+        const moneyHeld = status === 'AUTHORIZED' || status === 'PAID'
+        const open = booking.status === 'PAYMENT_INITIATED' && payment.status === 'INITIATED'
+        if (moneyHeld && open) {
+          await bookings.setPaymentStatus(payment.id, 'AUTHORIZED', now)
+          await requestFulfilment(tx, booking.id)
+        } else if ((status === 'FAILED' || status === 'CANCELLED') && open) {
+          const cancelled = next(booking, 'paymentFailed', 'BOOKING_NOT_PAYABLE')
+          await bookings.setStatus(booking.id, cancelled, now, { reason: 'PAYMENT_FAILED' })
+          await bookings.freeSeats(booking.id)
+          await bookings.setPaymentStatus(payment.id, 'FAILED', now)
+          await requestFulfilment(tx, booking.id)
+          return cancelled
+        } else if (moneyHeld && booking.status === 'CANCELLED' && payment.status === 'CANCELLED') {
+          // Money arrived for seats we no longer hold: the saga gives it back.
+          if (status === 'PAID') await bookings.setPaymentStatus(payment.id, 'REFUND_PENDING', now)
+          await requestFulfilment(tx, booking.id)
         }
         return booking.status
       })
     },
 
-    /** Cancels unpaid bookings whose reservation ran out; their seats are FREE again. */
+    /** The saga secured the tickets and took the money: the booking is CONFIRMED and its seats SOLD. */
+    async completeSale(bookingId: number): Promise<void> {
+      const now = clock.now()
+      await db.transaction(async (tx) => {
+        const bookings = createBookingRepository(tx)
+        const booking = await bookings.lock(bookingId)
+        const payment = await bookings.paymentOfBooking(bookingId)
+        if (booking?.status !== 'PAYMENT_INITIATED' || payment?.status !== 'AUTHORIZED') return
+        await bookings.setStatus(bookingId, next(booking, 'paymentSucceeded', 'BOOKING_NOT_PAYABLE'), now)
+        await bookings.sellSeats(bookingId)
+        await bookings.setPaymentStatus(payment.id, 'PAID', now)
+      })
+    },
+
+    /**
+     * The saga gave up (the provider could not be brought along within its retries): the booking ends CANCELLED
+     * with the reason, its seats are FREE here, and the saga runs once more to cancel the provider order and void
+     * the held money. Returns whether the booking changed.
+     */
+    async abandon(bookingId: number, reason: string): Promise<boolean> {
+      const now = clock.now()
+      return db.transaction(async (tx) => {
+        const bookings = createBookingRepository(tx)
+        const booking = await bookings.lock(bookingId)
+        if (booking?.status !== 'PAYMENT_INITIATED') return false
+        await bookings.setStatus(bookingId, next(booking, 'cancel', 'BOOKING_NOT_EDITABLE'), now, { reason })
+        await bookings.freeSeats(bookingId)
+        const payment = await bookings.paymentOfBooking(bookingId)
+        if (payment?.status === 'INITIATED' || payment?.status === 'AUTHORIZED') {
+          await bookings.setPaymentStatus(payment.id, 'CANCELLED', now)
+        }
+        await requestFulfilment(tx, bookingId)
+        return true
+      })
+    },
+
+    /** Cancels unpaid bookings whose reservation ran out; their seats are FREE again, their sagas clean up. */
     async expireDue(limit = 500): Promise<number> {
       return db.transaction(async (tx) => {
-        const { bookings, payments } = await createBookingRepository(tx).expireDue(clock.now(), limit)
-        for (const payment of payments) {
-          await enqueue(tx, PAYMENT_CANCEL_JOB, { paymentId: payment.id }, { dedupeKey: `cancel:${payment.id}` })
-        }
+        const { bookings, paymentBookings } = await createBookingRepository(tx).expireDue(clock.now(), limit)
+        for (const bookingId of paymentBookings) await requestFulfilment(tx, bookingId)
         return bookings
       })
     },
 
+    find: (bookingId: number) => repository.find(bookingId),
     statusOf: (bookingId: number) => repository.statusOf(bookingId),
+    paymentOfBooking: (bookingId: number) => repository.paymentOfBooking(bookingId),
     findPayment: (id: number) => repository.findPayment(id),
     findPaymentByGatewayId: (id: string) => repository.findPaymentByGatewayId(id),
     setPaymentStatus: (id: number, status: PaymentRow['status']) =>

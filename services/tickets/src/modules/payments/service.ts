@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { AppError } from '@kokdala/core'
 import type { PaymentRow } from '../bookings/repository.ts'
 import type { BookingService } from '../bookings/service.ts'
@@ -9,24 +10,46 @@ export interface PaymentOutcome {
   booking_status: string
 }
 
+export interface PaymentServiceDeps {
+  bookings: BookingService
+  gateway: PaymentGateway
+  /** Runs the booking's saga now if it is due; true when it ran (see Worker.runKey). */
+  fulfilNow: (bookingId: number) => Promise<boolean>
+  /** How long a returning buyer waits for the saga to finish before getting the booking's current status. */
+  settleTimeoutMs: number
+}
+
 /**
  * Callbacks and webhooks only tell us that something may have happened; the gateway's own status decides.
  * That makes forged or replayed callbacks harmless and lets every arrival order give the same result.
  */
-export function createPaymentService({ bookings, gateway }: { bookings: BookingService; gateway: PaymentGateway }) {
-  async function sync(payment: PaymentRow): Promise<PaymentOutcome> {
-    let bookingStatus: string | undefined
+export function createPaymentService({ bookings, gateway, fulfilNow, settleTimeoutMs }: PaymentServiceDeps) {
+  async function sync(payment: PaymentRow, waitForSaga: boolean): Promise<PaymentOutcome> {
     if (payment.gatewayPaymentId) {
       const status = await gateway.status(payment.gatewayPaymentId).catch((error) => {
+        if (error instanceof AppError) throw error
         throw new AppError('GATEWAY_UNAVAILABLE', undefined, { reason: (error as Error).message })
       })
-      if (status === 'PAID') bookingStatus = await bookings.applyGatewayOutcome(payment.id, 'PAID')
-      if (status === 'FAILED' || status === 'CANCELLED') {
-        bookingStatus = await bookings.applyGatewayOutcome(payment.id, 'FAILED')
-      }
+      const bookingStatus = await bookings.recordGatewayStatus(payment.id, status)
+      if (!waitForSaga) return { order_id: payment.id, booking_id: payment.bookingId, booking_status: bookingStatus }
     }
-    bookingStatus ??= await bookings.statusOf(payment.bookingId)
-    return { order_id: payment.id, booking_id: payment.bookingId, booking_status: bookingStatus }
+    return { order_id: payment.id, booking_id: payment.bookingId, booking_status: await settle(payment.bookingId) }
+  }
+
+  /**
+   * Lets the buyer see the end of the story when it comes quickly: runs the booking's saga in this request (a
+   * worker never runs it at the same time) while it only waits for the provider's projection, within a deadline.
+   */
+  async function settle(bookingId: number): Promise<string> {
+    const deadline = Date.now() + settleTimeoutMs
+    for (;;) {
+      await fulfilNow(bookingId)
+      const status = (await bookings.statusOf(bookingId)) ?? 'CANCELLED'
+      const payment = await bookings.paymentOfBooking(bookingId)
+      const finishing = status === 'PAYMENT_INITIATED' && payment?.status === 'AUTHORIZED'
+      if (!finishing || Date.now() >= deadline) return status
+      await sleep(50)
+    }
   }
 
   return {
@@ -34,28 +57,17 @@ export function createPaymentService({ bookings, gateway }: { bookings: BookingS
     async onReturn(orderId: number): Promise<PaymentOutcome> {
       const payment = await bookings.findPayment(orderId)
       if (!payment) throw new AppError('PAYMENT_NOT_FOUND', `No payment with orderId ${orderId}`)
-      return sync(payment)
+      return sync(payment, true)
     },
 
-    /** A gateway webhook; unknown payments are acknowledged so the gateway stops retrying. */
+    /**
+     * A gateway webhook; answered as soon as the transition is recorded (the worker runs the saga), and unknown
+     * payments are acknowledged so the gateway stops retrying.
+     */
     async onNotification(gatewayPaymentId: string | undefined): Promise<PaymentOutcome | undefined> {
       if (!gatewayPaymentId) return undefined
       const payment = await bookings.findPaymentByGatewayId(gatewayPaymentId)
-      return payment ? sync(payment) : undefined
-    },
-
-    /** Job handler: void an unpaid payment whose booking was cancelled or expired. */
-    async cancelAtGateway(paymentId: number): Promise<void> {
-      const payment = await bookings.findPayment(paymentId)
-      if (payment?.gatewayPaymentId) await gateway.cancel(payment.gatewayPaymentId)
-    },
-
-    /** Job handler: return the money of a cancelled paid booking. */
-    async refundAtGateway(paymentId: number): Promise<void> {
-      const payment = await bookings.findPayment(paymentId)
-      if (!payment?.gatewayPaymentId || payment.status !== 'REFUND_PENDING') return
-      await gateway.refund(payment.gatewayPaymentId)
-      await bookings.setPaymentStatus(payment.id, 'REFUNDED')
+      return payment ? sync(payment, false) : undefined
     },
   }
 }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errorResponses } from '@kokdala/core'
 import { Type } from 'typebox'
 import type { ResetService } from './service.ts'
 
@@ -11,7 +12,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{ reset: ResetService }> = 
         operationId: 'ResetDatabase',
         tags: ['System'],
         summary: 'Сбросить базу данных',
-        response: { 200: Type.Object({ reset: Type.Boolean() }) },
+        response: { 200: Type.Object({ reset: Type.Boolean() }), ...errorResponses(503) },
       },
     },
     async () => {

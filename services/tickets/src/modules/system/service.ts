@@ -1,14 +1,32 @@
-import type { Database } from '@kokdala/core'
+import { AppError, type Database } from '@kokdala/core'
+import { requestFulfilment } from '../bookings/jobs.ts'
+import type { PlaceLoader, PlaceLoadReport } from '../provider/places.ts'
+import { createProviderRepository } from '../provider/repository.ts'
 
 /**
  * Restores the initial sale state: no bookings, payments or pending jobs, every seat FREE. Because a seat is
  * FREE exactly when it has no claim, this is a TRUNCATE and takes milliseconds even for the stadium. Sequences
  * are not restarted, so booking and payment ids are never reused.
+ *
+ * The Event Provider has no reset: orders we left open there are handed back to their sagas (which cancel them),
+ * and event 1's places are loaded again, so places sold there stay unavailable here.
  */
-export function createResetService({ db }: { db: Database }) {
+export function createResetService({ db, providerPlaces }: { db: Database; providerPlaces?: PlaceLoader }) {
   return {
-    async reset(): Promise<void> {
-      await db.exec('TRUNCATE seat_claim, payment, booking, test_gateway_payment, job')
+    async reset(): Promise<{ provider?: PlaceLoadReport }> {
+      await db.transaction(async (tx) => {
+        await tx.exec('TRUNCATE seat_claim, payment, booking, test_gateway_payment, job')
+        for (const bookingId of await createProviderRepository(tx).openOrderBookings()) {
+          await requestFulfilment(tx, bookingId)
+        }
+      })
+      if (!providerPlaces) return {}
+      try {
+        return { provider: await providerPlaces.load() }
+      } catch (error) {
+        // Local state is reset; until the places load, event 1 shows no provider sales. Reset again to retry.
+        throw new AppError('PROVIDER_UNAVAILABLE', undefined, { reason: (error as Error).message })
+      }
     },
   }
 }

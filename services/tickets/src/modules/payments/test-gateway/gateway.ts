@@ -27,6 +27,11 @@ export function createTestGateway(repository: TestGatewayRepository, publicUrl: 
     async status(paymentId) {
       return (await require(paymentId)).status
     },
+    /** The test gateway settles at once (PAID, never AUTHORIZED): there is nothing left to capture. */
+    async capture(paymentId) {
+      const payment = await require(paymentId)
+      if (payment.status !== 'PAID') throw new AppError('CONFLICT', `Payment ${paymentId} is ${payment.status}`)
+    },
     async cancel(paymentId) {
       await require(paymentId)
       await repository.move(paymentId, ['PENDING'], 'CANCELLED')

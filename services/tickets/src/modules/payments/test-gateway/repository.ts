@@ -3,7 +3,7 @@ import type { GatewayPaymentStatus } from '../gateway.ts'
 
 export interface TestGatewayPayment {
   id: string
-  orderId: number
+  orderId: string
   amount: number
   description: string
   status: GatewayPaymentStatus
