@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { intOption, parseArgs } from './args.ts'
+import { reconcile } from './commands/reconcile.ts'
 import { seedWithProgress } from './commands/seed.ts'
 import { serve } from './commands/serve.ts'
 import { serviceName, services } from './commands/services.ts'
@@ -12,6 +13,7 @@ const HELP = `kokdala — run, seed and measure the Kokdala platform
   kokdala start [--only a,b]               simulators + every service on PGlite (or DATABASE_URL), demo data, URLs
   kokdala serve <service> [--workers N]    one service; N processes over one PostgreSQL (DATABASE_URL)
   kokdala seed [--users N] [--archive N]   (re)load the tickets data set; PostgreSQL via COPY when DATABASE_URL is set
+  kokdala reconcile                        compare event 1's seats and orders with the Event Provider; exit 1 on any difference
   kokdala bench <name> [args…]             run bench/<name>.ts (see bench/RESULTS.md)
 `
 
@@ -35,6 +37,9 @@ async function main(argv: string[]) {
       await db.close()
       return
     }
+    case 'reconcile':
+      await reconcile()
+      return
     case 'bench': {
       const script = fileURLToPath(new URL(`../../../bench/${rest[0]}.ts`, import.meta.url))
       if (!rest[0] || !existsSync(script)) throw new Error(`no benchmark ${JSON.stringify(rest[0])} in bench/`)

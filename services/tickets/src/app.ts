@@ -115,7 +115,7 @@ export async function buildTicketsApp({
           client,
           repository,
           saga: createProviderSaga({ db, client, clock }),
-          places: createPlaceLoader({ db, client }),
+          places: createPlaceLoader({ db, client, ensureHall: () => seats.ensureHall(PROVIDER_EVENT_ID) }),
           backs: (eventId: number) => eventId === PROVIDER_EVENT_ID,
         }
       })()

@@ -1,4 +1,4 @@
-import { basicAuthHeader, manualClock, sha256Hex } from '@kokdala/core'
+import { basicAuthHeader, manualClock, sha256Hex, systemClock } from '@kokdala/core'
 import { openTestDatabase } from '@kokdala/core/testing'
 import { buildTicketsApp, ticketsMigrations } from '../src/app.ts'
 import { loadTicketsConfig } from '../src/config.ts'
@@ -17,9 +17,13 @@ export function basic(user: { email: string; password: string }): string {
 
 /**
  * A tickets app on a fresh database with a small fixture: the buyers, event 1 (the stadium), two more active
- * events, and three archive events. Background loops are off; tests drive expiry and jobs by hand.
+ * events, and three archive events. Background loops are off unless asked for (tests drive expiry and jobs by
+ * hand), and time is a manual clock at 2030-01-01 unless `realClock` (needed with background loops).
  */
-export async function startTickets(env: Record<string, string> = {}) {
+export async function startTickets(
+  env: Record<string, string> = {},
+  { background = false, realClock = false }: { background?: boolean; realClock?: boolean } = {},
+) {
   const db = await openTestDatabase(ticketsMigrations)
   for (const user of buyers) {
     await db.query(
@@ -38,7 +42,7 @@ export async function startTickets(env: Record<string, string> = {}) {
       (100002, 'Киносеанс "Красная шапочка" режиссера Николай Орлов', 'Яркие эмоции.', 'film', '2024-12-25T21:00:00', 'TicketRu', true)`)
   const clock = manualClock(new Date('2030-01-01T12:00:00Z'))
   const config = loadTicketsConfig({ TICKETS_PORT: '0', LOG_LEVEL: 'warn', ...env })
-  const tickets = await buildTicketsApp({ config, db, clock, background: false })
+  const tickets = await buildTicketsApp({ config, db, clock: realClock ? systemClock : clock, background })
   await tickets.app.ready()
   return {
     ...tickets,

@@ -22,23 +22,24 @@ export async function start(only: string[] | undefined, out = process.stdout) {
   const wanted = new Set(only ?? STARTABLE)
   const closeables: Closeable[] = []
   const lines: string[] = []
+  const env = platformEnv(wanted)
 
   if (wanted.has('event-provider')) {
-    const { port, host, url, options } = eventProviderFromEnv()
+    const { port, host, url, options } = eventProviderFromEnv(env)
     const app = buildEventProviderApp(options)
     await app.listen({ port, host })
     lines.push(`event provider (simulator)   ${url}/api/partners/v1/places   faults ${url}/__sim/faults`)
     closeables.push(app)
   }
   if (wanted.has('payment-gateway')) {
-    const { port, host, publicUrl, options } = paymentGatewayFromEnv()
+    const { port, host, publicUrl, options } = paymentGatewayFromEnv(env)
     const app = await buildPaymentGatewayApp(options)
     await app.listen({ port, host })
     lines.push(`payment gateway (simulator)  ${publicUrl}/api/v1/PaymentInit/init   faults ${publicUrl}/__sim/faults`)
     closeables.push(app)
   }
   if (wanted.has('tickets')) {
-    const config = loadTicketsConfig()
+    const config = loadTicketsConfig(env)
     const db = await openTicketsDatabase(config)
     if (!(await isSeeded(db))) {
       out.write(`tickets: seeding demo data into ${config.DATABASE_URL ? 'PostgreSQL' : config.TICKETS_DATA_DIR}\n`)
@@ -50,9 +51,33 @@ export async function start(only: string[] | undefined, out = process.stdout) {
     await app.inject({ method: 'GET', url: '/api/seats?event_id=1&pageSize=1' })
     const url = `http://${config.TICKETS_HOST}:${config.TICKETS_PORT}`
     lines.push(`tickets                      ${url}/api/events   docs ${url}/docs   metrics ${url}/metrics`)
+    lines.push(
+      `  event 1 seats from ${config.EVENT_PROVIDER_URL ?? 'the local stadium layout'}, ` +
+        `payments via ${config.PAYMENT_GATEWAY === 'toleubar' ? `ТөлеуБар at ${config.PAYMENT_GATEWAY_URL}` : 'the test-mode page'}`,
+    )
     // The database was opened here, so it is closed here, after the app.
     closeables.push(app, db)
   }
   out.write(`\nKokdala is running:\n  ${lines.join('\n  ')}\nPress Ctrl+C to stop.\n`)
   closeOnSignals(closeables)
+}
+
+/**
+ * Wires the services to the simulators started beside them, unless the environment says otherwise: tickets takes
+ * event 1's seats from the Event Provider and payments from ТөлеуБар, whose webhooks come back signed.
+ */
+function platformEnv(wanted: Set<string>): Record<string, string | undefined> {
+  const env = { ...process.env }
+  const ticketsUrl = `http://${env.TICKETS_HOST ?? '127.0.0.1'}:${env.TICKETS_PORT ?? 8080}`
+  if (wanted.has('event-provider')) env.EVENT_PROVIDER_URL ??= eventProviderFromEnv(env).url
+  if (wanted.has('payment-gateway')) {
+    env.PAYMENT_GATEWAY ??= 'toleubar'
+    env.PAYMENT_GATEWAY_URL ??= paymentGatewayFromEnv(env).publicUrl
+    env.PAYMENT_TEAM_SLUG ??= 'kokdala'
+    env.PAYMENT_TEAM_PASSWORD ??= 'kokdala-dev-password'
+    // A simulator's secret: public on purpose, it only ever guards fake money.
+    env.PAYMENT_WEBHOOK_SECRET ??= 'kokdala-dev-webhook-secret'
+    if (wanted.has('tickets')) env.PAYMENT_NOTIFICATION_URL ??= `${ticketsUrl}/api/payments/notifications`
+  }
+  return env
 }

@@ -18,16 +18,17 @@ export interface PlaceLoadReport {
 
 /**
  * Loads the stadium's places from the provider (all pages, a few at a time) and maps them to local seats:
- * seat id = (row − 1) × 1000 + seat, so ids are stable across loads and equal the local stadium layout's; prices
- * come from the layout's rows. Run at start-up and on reset; idempotent.
+ * seat id = (row − 1) × 1000 + seat, so ids are stable across loads and equal the local stadium layout's, whose
+ * rows give the prices. Run at start-up and on reset; idempotent.
  */
-export function createPlaceLoader({ db, client }: { db: Database; client: ProviderClient }) {
+export function createPlaceLoader(deps: {
+  db: Database
+  client: ProviderClient
+  /** Materialises the event's hall (seats with prices by row) if it is not there yet. */
+  ensureHall: () => Promise<void>
+}) {
+  const { db, client } = deps
   const layout = stadiumLayout()
-  const prices = {
-    eventId: PROVIDER_EVENT_ID,
-    rowStride: layout.rowStride,
-    rowPrices: layout.rowPrices.map(String),
-  }
   const repository = createProviderRepository(db)
 
   function seatIdOf(place: ProviderPlace): number {
@@ -40,6 +41,7 @@ export function createPlaceLoader({ db, client }: { db: Database; client: Provid
   return {
     async load(onPage?: (page: number) => void): Promise<PlaceLoadReport> {
       const started = performance.now()
+      await deps.ensureHall()
       const report = { places: 0, takenOutside: 0, freedOutside: 0, newlyMapped: 0, pages: 0 }
       let nextPage = 1
       let done = false
@@ -50,10 +52,11 @@ export function createPlaceLoader({ db, client }: { db: Database; client: Provid
           const places = await client.listPlaces(page, PROVIDER_PAGE_SIZE)
           if (places.length < PROVIDER_PAGE_SIZE) done = true
           if (places.length === 0) continue
-          const applied = await repository.applyPlaces(
-            { seatIds: places.map(seatIdOf), placeIds: places.map((p) => p.id), free: places.map((p) => p.is_free) },
-            prices,
-          )
+          const applied = await repository.applyPlaces({
+            seatIds: places.map(seatIdOf),
+            placeIds: places.map((p) => p.id),
+            free: places.map((p) => p.is_free),
+          })
           report.places += places.length
           report.takenOutside += applied.taken
           report.freedOutside += applied.freed

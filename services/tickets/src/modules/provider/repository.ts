@@ -88,35 +88,31 @@ export function createProviderRepository(db: Queryable) {
     },
 
     /**
-     * Applies one page of the provider's places: records each seat's place id, and makes the local "taken outside
+     * Applies one page of the provider's places to the event's materialised hall: records each seat's place id, and makes the local "taken outside
      * Biletter" claims (claims without a booking) match the provider: a place that is not free there and not held
      * here is taken; one that is free there is free here. Places held by our own open orders are left alone: they
      * are ours, on their way back after a cancel.
      */
-    async applyPlaces(page: PlacePage, prices: { eventId: number; rowStride: number; rowPrices: string[] }) {
+    async applyPlaces(page: PlacePage) {
       const { rows } = await db.query<{ taken: number; freed: number; mapped: number }>(
         `WITH page AS (
            SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::boolean[]) AS p(seat_id, place_id, is_free)),
          seats AS (
-           INSERT INTO seat (id, event_id, row, number, price, external_id)
-           SELECT p.seat_id, $4, (p.seat_id - 1) / $5 + 1, (p.seat_id - 1) % $5 + 1,
-             ($6::bigint[])[(p.seat_id - 1) / $5 + 1], p.place_id FROM page p
-           ON CONFLICT (id) DO UPDATE SET external_id = EXCLUDED.external_id
-           WHERE seat.external_id IS DISTINCT FROM EXCLUDED.external_id
-           RETURNING id),
+           UPDATE seat SET external_id = p.place_id FROM page p
+           WHERE seat.id = p.seat_id AND seat.external_id IS DISTINCT FROM p.place_id RETURNING seat.id),
          freed AS (
            DELETE FROM seat_claim c USING page p
            WHERE c.seat_id = p.seat_id AND c.booking_id IS NULL AND p.is_free RETURNING c.seat_id),
          taken AS (
            INSERT INTO seat_claim (seat_id, event_id, booking_id, status, price)
-           SELECT p.seat_id, $4, NULL, 'SOLD', ($6::bigint[])[(p.seat_id - 1) / $5 + 1] FROM page p
+           SELECT p.seat_id, s.event_id, NULL, 'SOLD', s.price FROM page p JOIN seat s ON s.id = p.seat_id
            WHERE NOT p.is_free AND NOT EXISTS (
              SELECT 1 FROM provider_selection s JOIN provider_order o USING (booking_id)
              WHERE s.place_id = p.place_id AND o.status IN ('STARTED', 'SUBMITTED'))
            ON CONFLICT (seat_id) DO NOTHING RETURNING seat_id)
          SELECT (SELECT count(*)::int FROM taken) AS taken, (SELECT count(*)::int FROM freed) AS freed,
            (SELECT count(*)::int FROM seats) AS mapped`,
-        [page.seatIds, page.placeIds, page.free, prices.eventId, prices.rowStride, prices.rowPrices],
+        [page.seatIds, page.placeIds, page.free],
       )
       return rows[0]
     },

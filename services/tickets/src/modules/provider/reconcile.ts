@@ -1,0 +1,108 @@
+import type { Queryable } from '@kokdala/core'
+import { PROVIDER_PAGE_SIZE, type ProviderClient } from './client.ts'
+import { PROVIDER_EVENT_ID } from './places.ts'
+
+export interface PlaceDifference {
+  seatId: number
+  placeId: string
+  /** FREE, RESERVED/SOLD with the booking's status, or "SOLD outside Biletter". */
+  local: string
+  provider: 'free' | 'taken'
+}
+
+export interface OrderDifference {
+  bookingId: number
+  orderId: string
+  local: string
+  provider: string
+}
+
+export interface ReconciliationReport {
+  places: number
+  /** Places whose two sides may still legitimately differ: a saga is moving them right now. */
+  inFlight: number
+  placeDifferences: PlaceDifference[]
+  orders: number
+  orderDifferences: OrderDifference[]
+}
+
+interface LocalPlace {
+  seatId: number
+  placeId: string
+  claimStatus: 'RESERVED' | 'SOLD' | null
+  bookingStatus: string | null
+  outside: boolean
+  openOrder: boolean
+}
+
+/**
+ * Compares what Biletter and the Event Provider believe about every stadium place and every provider order we
+ * created. Agreement means: a place is free at the provider exactly when it is FREE here or only reserved by a
+ * booking that has not started paying. A booking paying right now, or a cancelled order whose places the provider
+ * is still releasing, is counted as in flight rather than as a difference.
+ */
+export async function reconcileWithProvider(db: Queryable, client: ProviderClient): Promise<ReconciliationReport> {
+  const { rows } = await db.query<LocalPlace>(
+    `SELECT s.id AS "seatId", s.external_id AS "placeId", c.status AS "claimStatus", b.status AS "bookingStatus",
+       (c.seat_id IS NOT NULL AND c.booking_id IS NULL) AS outside,
+       EXISTS (SELECT 1 FROM provider_selection ps JOIN provider_order o USING (booking_id)
+               WHERE ps.place_id = s.external_id AND o.status IN ('STARTED', 'SUBMITTED')) AS "openOrder"
+     FROM seat s LEFT JOIN seat_claim c ON c.seat_id = s.id LEFT JOIN booking b ON b.id = c.booking_id
+     WHERE s.event_id = $1 AND s.external_id IS NOT NULL`,
+    [PROVIDER_EVENT_ID],
+  )
+  const local = new Map(rows.map((row) => [row.placeId, row]))
+  const report: ReconciliationReport = { places: 0, inFlight: 0, placeDifferences: [], orders: 0, orderDifferences: [] }
+
+  for (let page = 1; ; page++) {
+    const places = await client.listPlaces(page, PROVIDER_PAGE_SIZE)
+    for (const place of places) {
+      report.places++
+      const mine = local.get(place.id)
+      const providerSide = place.is_free ? 'free' : 'taken'
+      if (!mine) {
+        report.placeDifferences.push({ seatId: 0, placeId: place.id, local: 'no such seat', provider: providerSide })
+        continue
+      }
+      const verdict = expected(mine)
+      if (verdict === 'either') report.inFlight++
+      else if (verdict !== providerSide) {
+        report.placeDifferences.push({
+          seatId: mine.seatId,
+          placeId: place.id,
+          local: describe(mine),
+          provider: providerSide,
+        })
+      }
+    }
+    if (places.length < PROVIDER_PAGE_SIZE) break
+  }
+
+  const orders = await db.query<{ bookingId: number; orderId: string; status: string }>(
+    `SELECT booking_id AS "bookingId", order_id AS "orderId", status FROM provider_order ORDER BY booking_id`,
+  )
+  for (const order of orders.rows) {
+    report.orders++
+    const remote = await client.getOrder(order.orderId)
+    if (remote?.status !== order.status) {
+      report.orderDifferences.push({ ...order, local: order.status, provider: remote?.status ?? 'unknown' })
+    }
+  }
+  return report
+}
+
+/** What the provider should say about a place, given our side. */
+function expected(place: LocalPlace): 'free' | 'taken' | 'either' {
+  if (place.outside) return 'taken'
+  if (place.openOrder) return 'either'
+  if (!place.claimStatus) return 'free'
+  if (place.bookingStatus === 'CREATED') return 'free'
+  if (place.bookingStatus === 'CONFIRMED') return 'taken'
+  return 'either'
+}
+
+function describe(place: LocalPlace): string {
+  if (place.outside) return 'SOLD outside Biletter'
+  if (!place.claimStatus) return 'FREE'
+  return `${place.claimStatus} (booking ${place.bookingStatus})`
+}

@@ -1,0 +1,100 @@
+import { type AddressInfo, createServer } from 'node:net'
+import { buildEventProviderApp, type EventProviderOptions } from '@kokdala/event-provider'
+import { buildPaymentGatewayApp } from '@kokdala/payment-gateway'
+import { startTickets } from './harness.ts'
+
+export const TEAM = { teamSlug: 'kokdala-test', password: 'test-password' }
+export const WEBHOOK_SECRET = 'test-webhook-secret'
+
+/** A port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo
+      server.close(() => resolve(port))
+    })
+    server.on('error', reject)
+  })
+}
+
+export interface PlatformOptions {
+  /** Tickets configuration on top of the wiring to the simulators. */
+  env?: Record<string, string>
+  provider?: EventProviderOptions
+  /** Whether the gateway delivers its own webhooks to tickets (signed with WEBHOOK_SECRET). */
+  webhooks?: boolean
+}
+
+/**
+ * Tickets wired to both simulators over real HTTP on loopback ports, with its worker and sweeper running on the
+ * real clock: the setting of the integration tests. The gateway settles cards at once.
+ */
+export async function startPlatform({ env = {}, provider: providerOptions, webhooks = false }: PlatformOptions = {}) {
+  const provider = buildEventProviderApp({ projectionLagMs: 20, ...providerOptions })
+  await provider.listen({ port: 0, host: '127.0.0.1' })
+  const providerUrl = `http://127.0.0.1:${(provider.server.address() as AddressInfo).port}`
+
+  const [gatewayPort, ticketsPort] = [await freePort(), await freePort()]
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`
+  const ticketsUrl = `http://127.0.0.1:${ticketsPort}`
+  const gateway = await buildPaymentGatewayApp({
+    publicUrl: gatewayUrl,
+    processingDelayMs: [0, 0],
+    webhookBackoffMs: 50,
+    teams: [
+      {
+        ...TEAM,
+        notificationUrl: webhooks ? `${ticketsUrl}/api/payments/notifications` : undefined,
+        webhookSecret: WEBHOOK_SECRET,
+      },
+    ],
+  })
+  await gateway.listen({ port: gatewayPort, host: '127.0.0.1' })
+
+  const tickets = await startTickets(
+    {
+      TICKETS_PUBLIC_URL: ticketsUrl,
+      EVENT_PROVIDER_URL: providerUrl,
+      PAYMENT_GATEWAY: 'toleubar',
+      PAYMENT_GATEWAY_URL: gatewayUrl,
+      PAYMENT_TEAM_SLUG: TEAM.teamSlug,
+      PAYMENT_TEAM_PASSWORD: TEAM.password,
+      PAYMENT_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      ...env,
+    },
+    { background: true, realClock: true },
+  )
+  await tickets.app.listen({ port: ticketsPort, host: '127.0.0.1' })
+
+  return {
+    tickets,
+    provider,
+    gateway,
+    ticketsUrl,
+    providerUrl,
+    gatewayUrl,
+    /** The provider's own view of an order, read over HTTP like any partner would. */
+    async providerOrder(orderId: string): Promise<{ status: string; places_count: number }> {
+      const response = await fetch(`${providerUrl}/api/partners/v1/orders/${orderId}`)
+      return response.json() as Promise<{ status: string; places_count: number }>
+    },
+    async close() {
+      await tickets.close()
+      await gateway.close()
+      await provider.close()
+    },
+  }
+}
+
+export type Platform = Awaited<ReturnType<typeof startPlatform>>
+
+/** Polls `check` until it returns something truthy, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
