@@ -98,3 +98,30 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000,
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }
+
+/**
+ * Pays on the hosted form the way a browser would, without following the redirect: renders the form (the gateway
+ * requires it to have been shown) and submits the card. Returns the success/fail URL the buyer would land on.
+ */
+export async function payAtGateway(paymentUrl: string, card: string): Promise<string> {
+  const rendered = await fetch(paymentUrl)
+  if (rendered.status !== 200) throw new Error(`payment form: ${rendered.status}`)
+  await rendered.text()
+  const paymentId = paymentUrl.split('/').pop()!.split('?')[0]
+  const submitted = await fetch(new URL('/api/v1/paymentform/submit', paymentUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      PaymentId: paymentId,
+      CardNumber: card,
+      ExpiryDate: '12/30',
+      Cvv: '123',
+      CardholderName: 'TEST BUYER',
+    }).toString(),
+    redirect: 'manual',
+  })
+  await submitted.text()
+  const location = submitted.headers.get('location')
+  if (submitted.status !== 302 || !location) throw new Error(`payment submit: ${submitted.status}`)
+  return location
+}
