@@ -89,7 +89,11 @@ export async function startPlatform({ env = {}, provider: providerOptions, webho
 export type Platform = Awaited<ReturnType<typeof startPlatform>>
 
 /** Polls `check` until it returns something truthy, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | false | undefined>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await check()
