@@ -5,30 +5,43 @@
  * and revenue equal to the hall's face value; then POST /api/reset must free all of them in under 2 s. Reports wall time and tickets/s against the legend's need:
  * 80 % of the tickets within 4 hours.
  *
- *   npm run bench -- full-sale [--concurrency 64] [--seats-per-booking 10] [--workers 1]
+ *   npm run bench -- full-sale [--concurrency 64] [--seats-per-booking 10] [--workers 1] [--simulators]
+ *
+ * With --simulators the sale goes through the Event Provider and ТөлеуБар simulators (started as their own
+ * processes): event 1's places come from the provider, every booking runs its provider saga, buyers pay on the
+ * hosted form, and the gateway caps one payment at 500 000 ₸, so bookings hold as many seats of a row as fit
+ * (10 in the golden circle … 2 in the upper tier). Card processing delay is set to 0: the bank's time is not ours.
+ * The provider is never reset, so after the reset its sold places stay unavailable here too.
  */
 import { basicAuthHeader, openDatabase } from '@kokdala/core'
 import { Pool } from 'undici'
 import { intOption, parseArgs } from '../apps/cli/src/args.ts'
 import { benchDatabase, ensureBenchUsers, ensureSeeded } from './lib/database.ts'
-import { startTickets } from './lib/services.ts'
+import { startScript, startTickets } from './lib/services.ts'
 import { round2 } from './lib/stats.ts'
 
 const { options } = parseArgs(process.argv.slice(2))
 const concurrency = intOption(options, 'concurrency', 64)
 const perBooking = intOption(options, 'seats-per-booking', 10)
 const workers = intOption(options, 'workers', 1)
+const simulators = options.simulators === true
 const SEATS = 100_000
+/** The gateway's per-payment cap (deployed OpenAPI): 50 000 000 tiyn. */
+const GATEWAY_MAX_AMOUNT = 50_000_000
+const ROW_PRICE_TIYN = (row: number) =>
+  [4, 8, 12, 16, 20][[10, 25, 45, 70, 100].findIndex((last) => row <= last)] * 1_000_000
 const FACE_VALUE_TIYN = 14_000_000_000 * 100
 const LEGEND_NEED_PER_SECOND = (0.8 * SEATS) / (4 * 3600)
 
 const env = { DATABASE_URL: await benchDatabase('kokdala_bench'), TICKETS_PORT: '18083' }
 await ensureSeeded(env, 5_000, 100_000)
 const users = (await ensureBenchUsers({ url: env.DATABASE_URL }, 200)).map((u) => basicAuthHeader(u.email, u.password))
-const service = await startTickets({ ...env, MAX_SEATS_PER_BOOKING: String(perBooking) }, workers)
+const sims = simulators ? await startSimulators() : undefined
+const service = await startTickets({ ...env, ...sims?.env, MAX_SEATS_PER_BOOKING: String(perBooking) }, workers)
 const pool = new Pool(service.url, { connections: concurrency })
 const calls: Record<string, number> = {}
 const failures: string[] = []
+const gatewayPools: Record<string, Pool> = {}
 
 async function call(name: string, method: 'GET' | 'POST' | 'PATCH', path: string, auth?: string, body?: unknown) {
   calls[name] = (calls[name] ?? 0) + 1
@@ -45,14 +58,62 @@ async function call(name: string, method: 'GET' | 'POST' | 'PATCH', path: string
   return { status: response.statusCode, location: response.headers.location as string | undefined, text }
 }
 
+/** The seats each booking buys: runs of `perBooking` seats, within one row and the gateway's cap when it applies. */
+function plan(): Array<{ first: number; count: number }> {
+  const purchases: Array<{ first: number; count: number }> = []
+  for (let row = 1; row <= 100; row++) {
+    const fit = simulators ? Math.min(perBooking, Math.floor(GATEWAY_MAX_AMOUNT / ROW_PRICE_TIYN(row))) : perBooking
+    for (let seat = 1; seat <= 1000; seat += fit) {
+      purchases.push({ first: (row - 1) * 1000 + seat, count: Math.min(fit, 1001 - seat) })
+    }
+  }
+  return purchases
+}
+
+async function startSimulators() {
+  const provider = await startScript(
+    'packages/event-provider/src/main.ts',
+    { EVENT_PROVIDER_PORT: '19001' },
+    'http://127.0.0.1:19001',
+    '/__sim/health',
+  )
+  const gateway = await startScript(
+    'packages/payment-gateway/src/main.ts',
+    { PAYMENT_GATEWAY_PORT: '19002', PAYMENT_PROCESSING_DELAY_MS: '0,0' },
+    'http://127.0.0.1:19002',
+    '/__sim/health',
+  )
+  return {
+    env: {
+      EVENT_PROVIDER_URL: provider.url,
+      PAYMENT_GATEWAY: 'toleubar',
+      PAYMENT_GATEWAY_URL: gateway.url,
+      PAYMENT_TEAM_SLUG: 'kokdala',
+      PAYMENT_TEAM_PASSWORD: 'kokdala-dev-password',
+    },
+    stop: () => Promise.all([provider.stop(), gateway.stop()]),
+  }
+}
+
+/** Outbound calls of the tickets service by target and operation, read from its /metrics. */
+async function outboundCalls(): Promise<Record<string, Record<string, number>>> {
+  const text = await (await fetch(`${service.url}/metrics`)).text()
+  const calls: Record<string, Record<string, number>> = {}
+  for (const match of text.matchAll(/^outbound_requests_total\{([^}]*)\} (\d+)/gm)) {
+    const labels = Object.fromEntries([...match[1].matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]))
+    calls[labels.target] ??= {}
+    calls[labels.target][labels.operation] = (calls[labels.target][labels.operation] ?? 0) + Number(match[2])
+  }
+  return calls
+}
+
 /** One buyer's purchase of seats [first, first + count). */
-async function purchase(index: number) {
+async function purchase(index: number, { first, count }: { first: number; count: number }) {
   const auth = users[index % users.length]
-  const first = index * perBooking + 1
   const created = await call('createBooking', 'POST', '/api/bookings', auth, { event_id: 1 })
   if (created.status !== 201) return failures.push(`create ${created.status} ${created.text}`)
   const bookingId = JSON.parse(created.text).id
-  for (let seat = first; seat < first + perBooking && seat <= SEATS; seat++) {
+  for (let seat = first; seat < first + count; seat++) {
     const selected = await call('selectSeat', 'PATCH', '/api/seats/select', auth, {
       booking_id: bookingId,
       seat_id: seat,
@@ -63,9 +124,36 @@ async function purchase(index: number) {
     booking_id: bookingId,
   })
   if (initiated.status !== 302 || !initiated.location) return failures.push(`initiate ${initiated.status}`)
-  const paid = await call('gatewayPay', 'POST', `${new URL(initiated.location).pathname}/pay`)
-  if (paid.status !== 303 || !paid.location) return failures.push(`pay ${paid.status}`)
-  const back = new URL(paid.location)
+  let landing: string
+  if (simulators) {
+    // The hosted form: shown, then submitted with the always-approved test card; 302 to our success URL.
+    const form = new URL(initiated.location)
+    gatewayPools[form.origin] ??= new Pool(form.origin, { connections: concurrency })
+    const gatewayPool = gatewayPools[form.origin]
+    const shown = await gatewayPool.request({ method: 'GET', path: form.pathname })
+    await shown.body.text()
+    const submitted = await gatewayPool.request({
+      method: 'POST',
+      path: '/api/v1/paymentform/submit',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        PaymentId: form.pathname.split('/').pop()!,
+        CardNumber: '4111111111111111',
+        ExpiryDate: '12/30',
+        Cvv: '123',
+        CardholderName: 'BENCH BUYER',
+      }).toString(),
+    })
+    await submitted.body.text()
+    calls.gatewayForm = (calls.gatewayForm ?? 0) + 2
+    if (submitted.statusCode !== 302) return failures.push(`pay ${submitted.statusCode}`)
+    landing = submitted.headers.location as string
+  } else {
+    const paid = await call('gatewayPay', 'POST', `${new URL(initiated.location).pathname}/pay`)
+    if (paid.status !== 303 || !paid.location) return failures.push(`pay ${paid.status}`)
+    landing = paid.location
+  }
+  const back = new URL(landing)
   const success = await call('successCallback', 'GET', `${back.pathname}${back.search}`)
   if (success.status !== 200 || JSON.parse(success.text).booking_status !== 'CONFIRMED') {
     failures.push(`success ${success.status} ${success.text}`)
@@ -75,17 +163,18 @@ async function purchase(index: number) {
 let result: Record<string, unknown>
 try {
   await call('reset', 'POST', '/api/reset')
-  const purchases = Math.ceil(SEATS / perBooking)
+  const purchases = plan()
   let next = 0
   const started = performance.now()
   let lastReport = started
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < purchases) {
-        await purchase(next++)
+      while (next < purchases.length) {
+        const index = next++
+        await purchase(index, purchases[index])
         if (performance.now() - lastReport > 5_000) {
           lastReport = performance.now()
-          const done = Math.min(next, purchases) * perBooking
+          const done = purchases[Math.min(next, purchases.length) - 1].first
           process.stderr.write(
             `${done.toLocaleString('en')} seats sold, ${Math.round(done / ((lastReport - started) / 1000))}/s\n`,
           )
@@ -94,6 +183,7 @@ try {
     }),
   )
   const seconds = (performance.now() - started) / 1000
+  const outbound = await outboundCalls()
   const db = await openDatabase({ url: env.DATABASE_URL })
   const { rows } = await db.query<Record<string, number>>(
     `SELECT (SELECT count(*)::int FROM seat_claim WHERE event_id = 1 AND status = 'SOLD') AS sold,
@@ -121,7 +211,8 @@ try {
     analytics.free_seats === 0 &&
     reset.status === 200 &&
     resetMs < 2_000 &&
-    afterReset.free_seats === SEATS &&
+    // The provider is never reset: its sold places stay unavailable after ours.
+    afterReset.free_seats === (simulators ? 0 : SEATS) &&
     afterReset.bookings_count === 0
   result = {
     bench: 'full-sale',
@@ -134,6 +225,8 @@ try {
     timesLegendNeed: round2(ticketsPerSecond / LEGEND_NEED_PER_SECOND),
     requests: Object.values(calls).reduce((a, b) => a + b, 0),
     calls,
+    outbound,
+    bookings: purchases.length,
     failures: failures.slice(0, 5),
     failureCount: failures.length,
     db: check,
@@ -144,7 +237,9 @@ try {
   }
 } finally {
   await pool.close()
+  await Promise.all(Object.values(gatewayPools).map((p) => p.close()))
   await service.stop()
+  await sims?.stop()
 }
 process.stdout.write(`${JSON.stringify(result)}\n`)
 if (!result.pass) process.exitCode = 1

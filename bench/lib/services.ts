@@ -27,7 +27,12 @@ export async function startTickets(env: Record<string, string>, workers = 1): Pr
 
 /** Starts a Node script (e.g. the bare Fastify reference) and waits until `readyPath` answers. */
 export async function startScript(script: string, env: Record<string, string>, url: string, readyPath = '/') {
-  const child = spawn(process.execPath, [script], { cwd: root, env: { ...process.env, ...env }, stdio: 'inherit' })
+  // stdout (request logs of simulators) would cost the benchmark more than it tells; errors still show.
+  const child = spawn(process.execPath, [script], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
   await waitForHealth(url, child, readyPath)
   return { url, process: child, stop: () => stopChild(child) }
 }

@@ -7,7 +7,9 @@ export function paymentGatewayFromEnv(env: Record<string, string | undefined> = 
   const publicUrl = env.PAYMENT_GATEWAY_PUBLIC_URL ?? `http://${host}:${port}`
   const options: PaymentGatewayOptions = {
     publicUrl,
-    processingDelayMs: [500, 2000],
+    // The real gateway takes 0.5–2 s per card; PAYMENT_PROCESSING_DELAY_MS="min,max" changes it (benchmarks of our
+    // own throughput set "0,0": the bank's time is not ours).
+    processingDelayMs: processingDelay(env.PAYMENT_PROCESSING_DELAY_MS),
     teams: [
       {
         // A simulator: the demo credentials are public on purpose and only ever guard fake money.
@@ -19,4 +21,11 @@ export function paymentGatewayFromEnv(env: Record<string, string | undefined> = 
     ],
   }
   return { port, host, publicUrl, options }
+}
+
+function processingDelay(raw: string | undefined): [number, number] {
+  if (!raw) return [500, 2000]
+  const [min, max] = raw.split(',').map(Number)
+  if (!(min >= 0 && max >= min)) throw new Error(`PAYMENT_PROCESSING_DELAY_MS must be "min,max" in ms, got ${raw}`)
+  return [min, max]
 }

@@ -192,7 +192,7 @@ export async function buildTicketsApp({
   })
   let sweeper: NodeJS.Timeout | undefined
   let closing = false
-  /** Event 1's places are loaded at start-up; a provider that is down then is asked again until it answers. */
+  /** Event 1's places are loaded at start-up; a provider that is down then is asked again every 5 s. */
   async function loadProviderPlaces(): Promise<boolean> {
     if (!provider) return true
     try {
@@ -208,10 +208,11 @@ export async function buildTicketsApp({
       await new Promise((resolve) => setTimeout(resolve, 5_000).unref())
     }
   }
+  let placesLoaded: Promise<void> = Promise.resolve()
   if (background) {
     app.addHook('onReady', async () => {
-      // Ready only once event 1's seats reflect the provider, unless it is down: then the service starts anyway.
-      if (!(await loadProviderPlaces())) void retryLoadingPlaces()
+      // Loading 100 000 places takes seconds; the service serves meanwhile (sagas wait for the place ids).
+      placesLoaded = retryLoadingPlaces()
       worker.start()
       sweeper = setInterval(() => {
         bookings.expireDue().catch((error) => app.log.warn({ err: error }, 'expiry sweep failed'))
@@ -233,6 +234,8 @@ export async function buildTicketsApp({
     services: { users, events, seats, bookings, payments, analytics, reset, fulfilment, provider },
     worker,
     outbound,
+    /** Resolves once event 1's places have been loaded from the provider (at once without one). */
+    placesLoaded: () => placesLoaded,
   }
 }
 

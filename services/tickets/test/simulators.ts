@@ -65,6 +65,7 @@ export async function startPlatform({ env = {}, provider: providerOptions, webho
     { background: true, realClock: true },
   )
   await tickets.app.listen({ port: ticketsPort, host: '127.0.0.1' })
+  await tickets.placesLoaded()
 
   return {
     tickets,

@@ -51,13 +51,15 @@ export function createFulfilment(deps: FulfilmentDeps) {
           if (viaProvider) await provider.saga.confirm(bookingId)
           return
         case 'CANCELLED': {
-          if (viaProvider) await provider.saga.cancel(bookingId)
-          if (!payment?.gatewayPaymentId) return
-          if (payment.status === 'CANCELLED') await gateway.cancel(payment.gatewayPaymentId)
-          if (payment.status === 'REFUND_PENDING') {
+          // The buyer's money first: a provider that never lets go of the order must not hold up the void.
+          if (payment?.gatewayPaymentId && payment.status === 'CANCELLED') {
+            await gateway.cancel(payment.gatewayPaymentId)
+          }
+          if (payment?.gatewayPaymentId && payment.status === 'REFUND_PENDING') {
             await gateway.refund(payment.gatewayPaymentId)
             await bookings.setPaymentStatus(payment.id, 'REFUNDED')
           }
+          if (viaProvider) await provider.saga.cancel(bookingId)
           return
         }
       }
