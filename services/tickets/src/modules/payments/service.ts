@@ -25,28 +25,32 @@ export interface PaymentServiceDeps {
  */
 export function createPaymentService({ bookings, gateway, fulfilNow, settleTimeoutMs }: PaymentServiceDeps) {
   async function sync(payment: PaymentRow, waitForSaga: boolean): Promise<PaymentOutcome> {
+    let moneyHeld = false
     if (payment.gatewayPaymentId) {
       const status = await gateway.status(payment.gatewayPaymentId).catch((error) => {
         if (error instanceof AppError) throw error
         throw new AppError('GATEWAY_UNAVAILABLE', undefined, { reason: (error as Error).message })
       })
       const bookingStatus = await bookings.recordGatewayStatus(payment.id, status)
+      moneyHeld = status === 'AUTHORIZED' || status === 'PAID'
       if (!waitForSaga) return { order_id: payment.id, booking_id: payment.bookingId, booking_status: bookingStatus }
     }
-    return { order_id: payment.id, booking_id: payment.bookingId, booking_status: await settle(payment.bookingId) }
+    const bookingStatus = await settle(payment.bookingId, moneyHeld)
+    return { order_id: payment.id, booking_id: payment.bookingId, booking_status: bookingStatus }
   }
 
   /**
    * Lets the buyer see the end of the story when it comes quickly: runs the booking's saga in this request (a
    * worker never runs it at the same time) while it only waits for the provider's projection, within a deadline.
    */
-  async function settle(bookingId: number): Promise<string> {
+  async function settle(bookingId: number, moneyHeld: boolean): Promise<string> {
     const deadline = Date.now() + settleTimeoutMs
     for (;;) {
       await fulfilNow(bookingId)
       const status = (await bookings.statusOf(bookingId)) ?? 'CANCELLED'
       const payment = await bookings.paymentOfBooking(bookingId)
-      const finishing = status === 'PAYMENT_INITIATED' && payment?.status === 'AUTHORIZED'
+      // A duplicate callback may get here while another request still runs the saga: the gateway's word decides.
+      const finishing = status === 'PAYMENT_INITIATED' && (moneyHeld || payment?.status === 'AUTHORIZED')
       if (!finishing || Date.now() >= deadline) return status
       await sleep(50)
     }
