@@ -14,6 +14,7 @@
  * The provider is never reset, so after the reset its sold places stay unavailable here too.
  */
 import { basicAuthHeader, openDatabase } from '@kokdala/core'
+import { paymentGatewayFromEnv } from '@kokdala/payment-gateway'
 import { Pool } from 'undici'
 import { intOption, parseArgs } from '../apps/cli/src/args.ts'
 import { benchDatabase, ensureBenchUsers, ensureSeeded } from './lib/database.ts'
@@ -83,13 +84,15 @@ async function startSimulators() {
     'http://127.0.0.1:19002',
     '/__sim/health',
   )
+  // The simulator process inherits this environment, so it reads the same team from it.
+  const [team] = paymentGatewayFromEnv(process.env).options.teams
   return {
     env: {
       EVENT_PROVIDER_URL: provider.url,
       PAYMENT_GATEWAY: 'toleubar',
       PAYMENT_GATEWAY_URL: gateway.url,
-      PAYMENT_TEAM_SLUG: 'kokdala',
-      PAYMENT_TEAM_PASSWORD: 'kokdala-dev-password',
+      PAYMENT_TEAM_SLUG: team.teamSlug,
+      PAYMENT_TEAM_PASSWORD: team.password,
     },
     stop: () => Promise.all([provider.stop(), gateway.stop()]),
   }

@@ -1,24 +1,13 @@
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
-import { type AddressInfo, createServer } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { type Browser, chromium } from 'playwright-core'
 import { buyers, client, startTickets } from './harness.ts'
+import { freePort } from './simulators.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 // CI installs Chromium (.ci/run) and must run this; elsewhere it runs when Debian's chromium is present.
 const unavailable = !process.env.CI && !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM}`
-
-/** A port nothing listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => resolve(port))
-    })
-    server.on('error', reject)
-  })
-}
 
 describe('the test-mode payment page in a real browser', { skip: unavailable }, () => {
   let t: Awaited<ReturnType<typeof startTickets>>

@@ -71,10 +71,13 @@ function platformEnv(wanted: Set<string>): Record<string, string | undefined> {
   const ticketsUrl = `http://${env.TICKETS_HOST ?? '127.0.0.1'}:${env.TICKETS_PORT ?? 8080}`
   if (wanted.has('event-provider')) env.EVENT_PROVIDER_URL ??= eventProviderFromEnv(env).url
   if (wanted.has('payment-gateway')) {
+    // The simulator's own team (its demo credentials unless the environment names one) is the one tickets uses.
+    const gateway = paymentGatewayFromEnv(env)
+    const [team] = gateway.options.teams
     env.PAYMENT_GATEWAY ??= 'toleubar'
-    env.PAYMENT_GATEWAY_URL ??= paymentGatewayFromEnv(env).publicUrl
-    env.PAYMENT_TEAM_SLUG ??= 'kokdala'
-    env.PAYMENT_TEAM_PASSWORD ??= 'kokdala-dev-password'
+    env.PAYMENT_GATEWAY_URL ??= gateway.publicUrl
+    env.PAYMENT_TEAM_SLUG ??= team.teamSlug
+    env.PAYMENT_TEAM_PASSWORD ??= team.password
     // A simulator's secret: public on purpose, it only ever guards fake money.
     env.PAYMENT_WEBHOOK_SECRET ??= 'kokdala-dev-webhook-secret'
     if (wanted.has('tickets')) env.PAYMENT_NOTIFICATION_URL ??= `${ticketsUrl}/api/payments/notifications`
