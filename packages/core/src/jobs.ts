@@ -127,12 +127,38 @@ export function createWorker(options: WorkerOptions) {
     })
   }
 
+  /**
+   * Keeps a running job's lease alive, so a handler slower than the lease (partners timing out one call after
+   * another) is never claimed a second time while it runs. Returns the function that stops it.
+   */
+  function holdLease(job: Job): () => Promise<void> {
+    let renewal: Promise<unknown> = Promise.resolve()
+    const timer = setInterval(() => {
+      renewal = db
+        .query(`UPDATE job SET run_at = $2 WHERE id = $1 AND status = 'pending'`, [
+          job.id,
+          new Date(clock.now().getTime() + leaseMs),
+        ])
+        .catch((error) => options.onError?.(job, error))
+    }, leaseMs / 3)
+    timer.unref()
+    return async () => {
+      clearInterval(timer)
+      await renewal
+    }
+  }
+
   /** Runs one claimed job and records the outcome; a job re-armed meanwhile stays pending and runs again at once. */
   async function runJob(job: Job): Promise<void> {
     const kind = kindOf(job)
     try {
       if (!kind) throw new Error(`no handler for job kind ${job.kind}`)
-      await kind.run(job)
+      const releaseLease = holdLease(job)
+      try {
+        await kind.run(job)
+      } finally {
+        await releaseLease()
+      }
       await db.query(
         `UPDATE job SET status = CASE WHEN version = $2 THEN 'done' ELSE 'pending' END,
            finished_at = CASE WHEN version = $2 THEN $3::timestamptz END,

@@ -156,3 +156,31 @@ test('jobs of one batch run concurrently up to the limit', async () => {
   assert.equal(await worker.runDue(), 7)
   assert.equal(peak, 3)
 })
+
+test('a job running longer than its lease keeps it: no other worker claims it meanwhile', async () => {
+  const clock = manualClock()
+  const leaseMs = 90
+  const runs: number[] = []
+  const other = createWorker({ db, clock, leaseMs, handlers: { long: async () => void runs.push(2) } })
+  const worker = createWorker({
+    db,
+    clock,
+    leaseMs,
+    handlers: {
+      long: async () => {
+        runs.push(1)
+        // Time passes well beyond the first lease while the handler works; the other worker keeps looking.
+        for (let step = 0; step < 4; step++) {
+          clock.advance(60)
+          await new Promise((resolve) => setTimeout(resolve, 100))
+          assert.equal(await other.runDue(), 0, `claimed again after ${(step + 1) * 60} ms of a ${leaseMs} ms lease`)
+        }
+      },
+    },
+  })
+  await db.transaction((tx) => enqueue(tx, 'long', {}, { dedupeKey: 'long-1' }))
+  assert.equal(await worker.runDue(), 1)
+  assert.deepEqual(runs, [1])
+  const { rows } = await db.query<{ status: string }>(`SELECT status FROM job WHERE dedupe_key = 'long-1'`)
+  assert.equal(rows[0].status, 'done')
+})
