@@ -1,8 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyError } from 'fastify'
-import type { GatewayContext } from './context.ts'
+import type { Faults, GatewayContext } from './context.ts'
+import { createDailyLimit, DEFAULT_DAILY_LIMIT } from './daily-limit.ts'
 import { errorBody, GatewayError } from './errors.ts'
+import { DEFAULT_AUTHORIZATION_HOLD_MS, DEFAULT_EXPIRY_SWEEP_MS, startExpirySweep } from './expiry.ts'
 import { apiRoutes } from './routes/api.ts'
 import { formRoutes } from './routes/form.ts'
 import { simRoutes } from './routes/sim.ts'
@@ -30,6 +32,21 @@ export interface PaymentGatewayOptions {
   webhookBackoffMs?: number
   webhookTimeoutMs?: number
   logger?: boolean
+  /** Start with the deployed gateway's broken PaymentCancel (every cancel 401 `3001`); the fault switch can flip it. */
+  cancelBroken?: boolean
+  /** Per-team limit on the amounts initiated in one UTC day, minor units; 0 = none. Default: the real 500 000 000 000. */
+  dailyLimit?: number
+  /** How long an uncaptured AUTHORIZED payment stays confirmable before it becomes EXPIRED; default 7 days. */
+  authorizationHoldMs?: number
+  /** Interval of the background expiry sweep; default 1000 ms, 0 turns the timer off (reads still expire). */
+  expirySweepMs?: number
+}
+
+/** Fails fast on a nonsensical number instead of letting it surface as odd behaviour much later. */
+function integerOption(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isSafeInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${value}`)
+  return value
 }
 
 /** The part of a path that decides which error family a validation failure belongs to. */
@@ -47,6 +64,21 @@ function validationCode(url: string | undefined): string {
 export async function buildPaymentGatewayApp(options: PaymentGatewayOptions) {
   const clock = options.clock ?? Date.now
   const random = options.random ?? Math.random
+  const dailyLimit = integerOption('dailyLimit', options.dailyLimit, DEFAULT_DAILY_LIMIT, 0)
+  const authorizationHoldMs = integerOption(
+    'authorizationHoldMs',
+    options.authorizationHoldMs,
+    DEFAULT_AUTHORIZATION_HOLD_MS,
+    1,
+  )
+  const expirySweepMs = integerOption('expirySweepMs', options.expirySweepMs, DEFAULT_EXPIRY_SWEEP_MS, 0)
+  const faults: Faults = {
+    outage: false,
+    latencyMs: 0,
+    errorRate: 0,
+    cancelBroken: options.cancelBroken ?? false,
+    duplicateWebhooks: 1,
+  }
   const teams = new Map<string, Team>(
     options.teams.map((team) => [
       team.teamSlug,
@@ -60,9 +92,12 @@ export async function buildPaymentGatewayApp(options: PaymentGatewayOptions) {
   const store = createPaymentStore({
     clock,
     random,
+    dailyLimit: createDailyLimit({ clock, limit: dailyLimit }),
+    authorizationHoldMs,
     onTransition: (event) => {
       const team = teams.get(event.payment.teamSlug)
-      if (team) webhooks.dispatch(team, event)
+      // Read at each transition, so the duplicateWebhooks fault applies to whatever happens while it is on.
+      if (team) webhooks.dispatch(team, event, faults.duplicateWebhooks)
     },
   })
   const ctx: GatewayContext = {
@@ -73,7 +108,9 @@ export async function buildPaymentGatewayApp(options: PaymentGatewayOptions) {
     random,
     publicUrl: options.publicUrl.replace(/\/+$/, ''),
     processingDelayMs: options.processingDelayMs ?? [0, 0],
-    faults: { outage: false, latencyMs: 0, errorRate: 0 },
+    dailyLimit,
+    faults,
+    sweepExpiry: () => store.expireDue(),
   }
 
   // ASP.NET routing is case-insensitive: the docs say `PaymentForm`, the returned paymentURL says `paymentform`.
@@ -125,7 +162,17 @@ export async function buildPaymentGatewayApp(options: PaymentGatewayOptions) {
   await app.register(formRoutes, { ctx })
   await app.register(simRoutes, { ctx })
 
-  app.addHook('onClose', async () => webhooks.close())
+  // Without the sweep an abandoned payment would only expire when someone looked at it, and its webhook with it.
+  const stopSweep =
+    expirySweepMs > 0
+      ? startExpirySweep(ctx.sweepExpiry, expirySweepMs, (error) =>
+          app.log.error({ err: error }, 'expiry sweep failed'),
+        )
+      : () => {}
+  app.addHook('onClose', async () => {
+    stopSweep()
+    webhooks.close()
+  })
   return app
 }
 

@@ -5,9 +5,19 @@ import type { WebhookDispatcher } from './webhooks.ts'
 
 /** Fault switch of the simulator, set through `POST /__sim/faults`. */
 export interface Faults {
+  /** Every `/api/*` call answers 503. */
   outage: boolean
+  /** Added to every `/api/*` call before it is handled. */
   latencyMs: number
+  /** Share (0..1) of `/api/*` calls that answer 500. */
   errorRate: number
+  /**
+   * Reproduces the deployed PaymentCancel: its controller re-authenticates without the token, so every cancel
+   * answers 401 `3001` and nothing changes (research §3.2).
+   */
+  cancelBroken: boolean
+  /** Every webhook delivery is POSTed this many times, identical copies (1 = normal). */
+  duplicateWebhooks: number
 }
 
 /** Everything the route plugins share; built once by `buildPaymentGatewayApp`. */
@@ -19,7 +29,11 @@ export interface GatewayContext {
   random: () => number
   publicUrl: string
   processingDelayMs: readonly [number, number]
+  /** Per-team daily limit in minor units in force (0 = none). */
+  dailyLimit: number
   faults: Faults
+  /** Expires every payment whose deadline has passed, as the background timer does; returns how many expired. */
+  sweepExpiry: () => number
 }
 
 /**

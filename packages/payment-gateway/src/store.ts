@@ -1,4 +1,6 @@
+import type { DailyLimit } from './daily-limit.ts'
 import { GatewayError } from './errors.ts'
+import { expiryDeadline } from './expiry.ts'
 
 /** Payment statuses of the real gateway (its `PaymentStatus` enum names, as PaymentCheck reports them). */
 export type PaymentStatus =
@@ -33,9 +35,6 @@ const TRANSITIONS: Record<PaymentStatus, readonly PaymentStatus[]> = {
   REJECTED: [],
 }
 
-/** Statuses in which the customer has not paid yet, so the expiry deadline still applies. */
-const EXPIRABLE: readonly PaymentStatus[] = ['NEW', 'FORM_SHOWED']
-
 export interface Team {
   teamSlug: string
   password: string
@@ -62,6 +61,8 @@ export interface Payment {
   createdAt: number
   updatedAt: number
   expiresAt: number
+  /** When the card was authorised; the authorisation hold runs from here. */
+  authorizedAt?: number
   confirmedAmount?: number
   failureReason?: string
 }
@@ -94,6 +95,9 @@ export interface PaymentStoreOptions {
   clock: () => number
   random: () => number
   onTransition: (event: TransitionEvent) => void
+  dailyLimit: DailyLimit
+  /** How long an uncaptured AUTHORIZED payment stays confirmable before it becomes EXPIRED. */
+  authorizationHoldMs: number
 }
 
 function validationError(problems: string[]): GatewayError {
@@ -145,8 +149,10 @@ export function validateInit(input: InitInput): string[] {
 
 /** In-memory payments of every team with the gateway's rules; knows nothing about HTTP. */
 export function createPaymentStore(options: PaymentStoreOptions) {
-  const { clock, random, onTransition } = options
+  const { clock, random, onTransition, dailyLimit, authorizationHoldMs } = options
   const payments = new Map<string, Payment>()
+  // Payments that may still expire, so the background sweep does not walk every payment ever made.
+  const expirable = new Map<string, Payment>()
   // The real gateway keeps orderIds unique per team for ever: its data is never reset between test runs.
   const orderIds = new Map<string, Map<string, string>>()
 
@@ -172,13 +178,20 @@ export function createPaymentStore(options: PaymentStoreOptions) {
     const at = clock()
     payment.status = to
     payment.updatedAt = at
+    if (to === 'AUTHORIZED') payment.authorizedAt = at
     if (to === 'REJECTED' || to === 'CANCELLED' || to === 'EXPIRED') payment.failureReason ??= to
+    if (expiryDeadline(payment, authorizationHoldMs) === undefined) expirable.delete(payment.paymentId)
     onTransition({ payment, from, to, at, context })
   }
 
-  /** Expiry is applied lazily whenever a payment is read, against the injected clock. */
+  /**
+   * Applies expiry against the injected clock, both when a payment is read and from the background sweep. The
+   * status check and the transition run in one synchronous step, so whichever gets there first expires the payment
+   * and the other finds it EXPIRED: one transition, one webhook.
+   */
   function expireIfDue(payment: Payment): Payment {
-    if (EXPIRABLE.includes(payment.status) && clock() >= payment.expiresAt) transition(payment, 'EXPIRED')
+    const deadline = expiryDeadline(payment, authorizationHoldMs)
+    if (deadline !== undefined && clock() >= deadline) transition(payment, 'EXPIRED')
     return payment
   }
 
@@ -202,8 +215,11 @@ export function createPaymentStore(options: PaymentStoreOptions) {
       }
       const now = clock()
       const minutes = (input.paymentExpiry as number | undefined) ?? DEFAULT_EXPIRY_MINUTES
+      const paymentId = newPaymentId(now)
+      // Last check before anything is stored: a refused payment leaves no payment, no orderId and no daily total.
+      dailyLimit.reserve(teamSlug, input.amount as number)
       const payment: Payment = {
-        paymentId: newPaymentId(now),
+        paymentId,
         teamSlug,
         orderId,
         amount: input.amount as number,
@@ -221,6 +237,7 @@ export function createPaymentStore(options: PaymentStoreOptions) {
         expiresAt: now + minutes * 60_000,
       }
       payments.set(payment.paymentId, payment)
+      expirable.set(payment.paymentId, payment)
       teamOrders.set(orderId, payment.paymentId)
       onTransition({ payment, from: null, to: 'NEW', at: now })
       return payment
@@ -236,6 +253,16 @@ export function createPaymentStore(options: PaymentStoreOptions) {
     findByOrderId(teamSlug: string, orderId: string): Payment | undefined {
       const paymentId = orderIds.get(teamSlug)?.get(orderId)
       return paymentId === undefined ? undefined : this.get(paymentId, teamSlug)
+    },
+
+    /** Expires every payment whose deadline has passed (the background sweep); returns how many expired. */
+    expireDue(): number {
+      let expired = 0
+      // Deleting the visited entry while iterating a Map is safe: transition() removes expired payments.
+      for (const payment of expirable.values()) {
+        if (expireIfDue(payment).status === 'EXPIRED') expired++
+      }
+      return expired
     },
   }
 }

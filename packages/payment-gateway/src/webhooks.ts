@@ -66,12 +66,23 @@ export interface DeliveryAttempt {
   url: string
   event: WebhookEvent
   attempt: number
+  /** Which of the duplicated deliveries this is (1 unless the `duplicateWebhooks` fault is on). */
+  copy: number
   status: number | null
   error?: string
   body: string
 }
 
 const MAX_LOGGED_ATTEMPTS = 1000
+
+/** One webhook message as it goes on the wire, shared by all its copies and retries. */
+interface Delivery {
+  deliveryId: string
+  url: string
+  event: WebhookEvent
+  body: string
+  headers: Record<string, string>
+}
 
 export interface WebhookDispatcherOptions {
   /** First retry delay; the real gateway waits 1 s, 2 s, 4 s… Tests pass a few milliseconds. */
@@ -82,7 +93,8 @@ export interface WebhookDispatcherOptions {
 
 /**
  * Sends webhooks in the background: the API answer never waits for them. Each delivery is retried after any
- * non-2xx answer, network error or timeout, `webhookRetryAttempts` times with doubling delays.
+ * non-2xx answer, network error or timeout, `webhookRetryAttempts` times with doubling delays. A delivery may be
+ * sent as several identical copies at once, as a real sender does when the merchant's 2xx is lost on the way back.
  */
 export function createWebhookDispatcher(options: WebhookDispatcherOptions) {
   const inFlight = new Set<Promise<void>>()
@@ -102,7 +114,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions) {
     })
   }
 
-  async function deliver(team: Team, url: string, event: WebhookEvent, body: string): Promise<void> {
+  async function deliver(team: Team, url: string, event: WebhookEvent, body: string, copies: number): Promise<void> {
     const deliveryId = randomUUID()
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -111,10 +123,18 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions) {
       'x-webhook-delivery': deliveryId,
     }
     if (team.webhookSecret) headers['x-webhook-signature'] = signWebhook(team.webhookSecret, body)
+    const delivery: Delivery = { deliveryId, url, event, body, headers }
+    // Copies share the body bytes, delivery id and signature and race each other, so a merchant endpoint that is
+    // not idempotent per delivery id shows it.
+    await Promise.all(Array.from({ length: copies }, (_, index) => send(team, delivery, index + 1)))
+  }
+
+  async function send(team: Team, delivery: Delivery, copy: number): Promise<void> {
+    const { deliveryId, url, event, body, headers } = delivery
     for (let attempt = 1; attempt <= team.webhookRetryAttempts + 1 && !stop.signal.aborted; attempt++) {
       if (attempt > 1) await sleep(options.backoffBaseMs * 2 ** (attempt - 2))
       if (stop.signal.aborted) return
-      const record: DeliveryAttempt = { deliveryId, url, event, attempt, status: null, body }
+      const record: DeliveryAttempt = { deliveryId, url, event, attempt, copy, status: null, body }
       try {
         const response = await fetch(url, {
           method: 'POST',
@@ -135,11 +155,14 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions) {
   }
 
   return {
-    /** Queues the webhook for a transition; a no-op when the team has no notification URL, as in the real one. */
-    dispatch(team: Team, transition: TransitionEvent): void {
+    /**
+     * Queues the webhook for a transition, sent as `copies` identical deliveries (1 normally); a no-op when the team
+     * has no notification URL, as in the real one.
+     */
+    dispatch(team: Team, transition: TransitionEvent, copies = 1): void {
       if (!team.notificationUrl) return
       const { event, payload } = webhookPayload(transition)
-      const promise = deliver(team, team.notificationUrl, event, JSON.stringify(payload))
+      const promise = deliver(team, team.notificationUrl, event, JSON.stringify(payload), copies)
       inFlight.add(promise)
       promise.finally(() => inFlight.delete(promise))
     },

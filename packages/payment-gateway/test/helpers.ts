@@ -1,3 +1,5 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { paymentInitToken, requestToken } from '@kokdala/toleubar'
 import { buildPaymentGatewayApp, type PaymentGatewayOptions } from '../src/app.ts'
 
@@ -62,4 +64,26 @@ export async function checkStatus(app: App, paymentId: string) {
     payload: signed({ paymentId }),
   })
   return response.json().payments[0].status as string
+}
+
+interface Received {
+  headers: IncomingHttpHeaders
+  raw: string
+}
+
+/** A tiny webhook receiver on a free port; `answers` are the status codes to reply with, then 200. */
+export async function startReceiver(answers: number[] = []) {
+  const received: Received[] = []
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      received.push({ headers: request.headers, raw: Buffer.concat(chunks).toString('utf8') })
+      response.statusCode = answers.shift() ?? 200
+      response.end()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/notifications`
+  return { url, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) }
 }

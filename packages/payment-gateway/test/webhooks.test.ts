@@ -1,31 +1,7 @@
 import assert from 'node:assert/strict'
-import { createServer, type IncomingHttpHeaders } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
 import { verifyWebhookSignature } from '@kokdala/toleubar'
-import { initPayment, signed, startGateway, submitCard, TEAM } from './helpers.ts'
-
-interface Received {
-  headers: IncomingHttpHeaders
-  raw: string
-}
-
-/** A tiny webhook receiver on a free port; `answers` are the status codes to reply with, then 200. */
-async function startReceiver(answers: number[] = []) {
-  const received: Received[] = []
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => {
-      received.push({ headers: request.headers, raw: Buffer.concat(chunks).toString('utf8') })
-      response.statusCode = answers.shift() ?? 200
-      response.end()
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/notifications`
-  return { url, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) }
-}
+import { initPayment, signed, startGateway, startReceiver, submitCard, TEAM } from './helpers.ts'
 
 test('webhooks go to the team notificationUrl, signed over the raw body, with the status/data mapping', async (t) => {
   const receiver = await startReceiver()
@@ -123,4 +99,49 @@ test('delivery gives up after webhookRetryAttempts retries', async (t) => {
   await initPayment(app)
   await app.paymentGateway.webhooks.idle()
   assert.equal(receiver.received.length, 3)
+})
+
+test('duplicateWebhooks fault: each webhook is POSTed N times with the same body bytes, delivery id and signature', async (t) => {
+  const receiver = await startReceiver()
+  t.after(receiver.close)
+  const { app } = await startGateway({ teams: [{ ...TEAM, notificationUrl: receiver.url, webhookSecret: 'whsec' }] })
+  t.after(() => app.close())
+  const set = await app.inject({ method: 'POST', url: '/__sim/faults', payload: { duplicateWebhooks: 5 } })
+  assert.equal(set.json().duplicateWebhooks, 5)
+
+  const { paymentId } = (await initPayment(app)).json()
+  await app.paymentGateway.webhooks.idle()
+  assert.equal(receiver.received.length, 5)
+  assert.equal(new Set(receiver.received.map((message) => message.raw)).size, 1)
+  assert.equal(new Set(receiver.received.map((message) => message.headers['x-webhook-delivery'])).size, 1)
+  assert.equal(new Set(receiver.received.map((message) => message.headers['x-webhook-signature'])).size, 1)
+  for (const message of receiver.received) {
+    assert.equal(verifyWebhookSignature('whsec', message.raw, message.headers['x-webhook-signature']), true)
+    assert.equal(JSON.parse(message.raw).paymentId, paymentId)
+  }
+  assert.deepEqual(
+    app.paymentGateway.webhooks
+      .attempts()
+      .map((attempt) => attempt.copy)
+      .sort(),
+    [1, 2, 3, 4, 5],
+  )
+
+  // Back to one copy: the next transition is delivered once, under a new delivery id.
+  await app.inject({ method: 'POST', url: '/__sim/faults', payload: { duplicateWebhooks: 1 } })
+  await app.inject({ url: `/api/v1/paymentform/render/${paymentId}` })
+  await app.paymentGateway.webhooks.idle()
+  assert.equal(receiver.received.length, 6)
+  assert.notEqual(
+    receiver.received[5].headers['x-webhook-delivery'],
+    receiver.received[0].headers['x-webhook-delivery'],
+  )
+})
+
+test('duplicateWebhooks must be an integer from 1 to 100', async () => {
+  const { app } = await startGateway()
+  for (const duplicateWebhooks of [0, 101, 2.5]) {
+    const response = await app.inject({ method: 'POST', url: '/__sim/faults', payload: { duplicateWebhooks } })
+    assert.equal(response.statusCode, 400, String(duplicateWebhooks))
+  }
 })

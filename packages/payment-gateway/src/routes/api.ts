@@ -133,7 +133,7 @@ const CancelResponse = Type.Object({
   currency: Type.String(),
   cancelledAt: Type.String(),
 })
-const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody }
+const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody, 429: ErrorBody }
 
 function statusDto(payment: Payment) {
   return {
@@ -266,8 +266,11 @@ export const apiRoutes: FastifyPluginAsyncTypebox<{ ctx: GatewayContext }> = asy
     { schema: { body: CancelBody, response: { 200: CancelResponse, ...errors } } },
     async (request) => {
       const body = request.body
-      // The deployed controller is broken (always 401 3001, GUID parsing of numeric ids); the simulator implements
-      // the intended behaviour with the filter's formula PaymentId + Password + TeamSlug so refunds can be tested.
+      // The deployed controller is broken: it re-authenticates with a dictionary lacking the token, so it always
+      // answers 401 3001 (and would next parse the numeric paymentId as a GUID, 400 3100, a line never reached).
+      // The `cancelBroken` fault reproduces that; by default the simulator implements the intended behaviour with the
+      // filter's formula PaymentId + Password + TeamSlug so refunds can be tested.
+      if (ctx.faults.cancelBroken) throw new GatewayError(401, '3001', 'Authentication failed')
       authenticate(ctx, body, '3001')
       const payment = ctx.store.get(body.paymentId, body.teamSlug)
       if (!payment) throw new GatewayError(404, '3404', 'Payment not found')

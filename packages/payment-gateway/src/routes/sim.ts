@@ -7,10 +7,18 @@ const FaultsBody = Type.Object(
     outage: Type.Optional(Type.Boolean()),
     latencyMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
     errorRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    cancelBroken: Type.Optional(Type.Boolean()),
+    duplicateWebhooks: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
   },
   { additionalProperties: false },
 )
-const FaultsResponse = Type.Object({ outage: Type.Boolean(), latencyMs: Type.Integer(), errorRate: Type.Number() })
+const FaultsResponse = Type.Object({
+  outage: Type.Boolean(),
+  latencyMs: Type.Integer(),
+  errorRate: Type.Number(),
+  cancelBroken: Type.Boolean(),
+  duplicateWebhooks: Type.Integer(),
+})
 
 /** Simulator-only endpoints for tests and demos; not part of the real gateway. */
 export const simRoutes: FastifyPluginAsyncTypebox<{ ctx: GatewayContext }> = async (app, { ctx }) => {
