@@ -89,16 +89,47 @@ export function createProviderClient(http: HttpTarget) {
       throw new ProviderError('releasePlace', result)
     },
 
-    async listPlaces(page: number, pageSize = PROVIDER_PAGE_SIZE): Promise<ProviderPlace[]> {
-      const result = await http.call('listPlaces', {
-        method: 'GET',
-        path: `${base}/places`,
-        query: { page, pageSize },
-        idempotent: true,
-      })
-      if (result.status !== 200) throw new ProviderError('listPlaces', result)
-      return result.json<ProviderPlace[]>() ?? []
+    listPlaces,
+
+    /**
+     * Walks the whole places listing, handing every non-empty page to `visit`. With more than one lane, that many
+     * pages are fetched and visited at once, so pages arrive out of order. The listing has no total: the walk
+     * ends at the first short page (lanes already past it fetch an empty page and stop). A failure in any lane
+     * stops the others, so a failed walk does not keep loading in the background while the caller retries.
+     */
+    async eachPlacePage(
+      visit: (places: ProviderPlace[], page: number) => Promise<void> | void,
+      lanes = 1,
+    ): Promise<void> {
+      let nextPage = 1
+      let done = false
+      const lane = async () => {
+        try {
+          while (!done) {
+            const page = nextPage++
+            const places = await listPlaces(page)
+            if (places.length < PROVIDER_PAGE_SIZE) done = true
+            if (places.length > 0) await visit(places, page)
+          }
+        } catch (error) {
+          done = true
+          throw error
+        }
+      }
+      await Promise.all(Array.from({ length: lanes }, lane))
     },
+  }
+
+  /** One page of places, ordered by row and seat; past the end, an empty one. */
+  async function listPlaces(page: number, pageSize = PROVIDER_PAGE_SIZE): Promise<ProviderPlace[]> {
+    const result = await http.call('listPlaces', {
+      method: 'GET',
+      path: `${base}/places`,
+      query: { page, pageSize },
+      idempotent: true,
+    })
+    if (result.status !== 200) throw new ProviderError('listPlaces', result)
+    return result.json<ProviderPlace[]>() ?? []
   }
 
   async function orderCommand(command: 'submit' | 'confirm' | 'cancel', orderId: string): Promise<'ok' | 'conflict'> {

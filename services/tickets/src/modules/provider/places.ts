@@ -1,25 +1,75 @@
 import type { Database } from '@kokdala/core'
 import { stadiumLayout } from '../seats/halls.ts'
-import { PROVIDER_PAGE_SIZE, type ProviderClient, type ProviderPlace } from './client.ts'
-import { createProviderRepository } from './repository.ts'
+import type { ProviderClient, ProviderPlace } from './client.ts'
+import { createProviderRepository, type PlacePage } from './repository.ts'
 
 /** The event whose seats live at the Event Provider: the 100 000-seat stadium concert. */
 export const PROVIDER_EVENT_ID = 1
 
+/** Pages loaded at once: the listing is 100 pages, and each lane both fetches a page and applies it. */
+const LOAD_LANES = 4
+
+/** How many unmappable places a load report names; the count covers the rest. */
+const UNMAPPABLE_EXAMPLES = 5
+
+const STADIUM = stadiumLayout()
+
+/** A provider place with no seat in the stadium (row or seat out of range). */
+export interface UnmappablePlace {
+  id: string
+  row: number
+  seat: number
+}
+
 export interface PlaceLoadReport {
+  /** Places the provider listed, unmappable ones included. */
   places: number
   /** Places the provider reports taken that no booking of ours holds: not FREE here. */
   takenOutside: number
   freedOutside: number
   newlyMapped: number
+  /**
+   * Places the stadium has no seat for (an admin's typo at the provider, say): skipped, so one odd place cannot
+   * stop the other 100 000 from loading, and never sold here.
+   */
+  unmappable: number
+  /** A few of them, for the operator reading the log. */
+  unmappableExamples: UnmappablePlace[]
   pages: number
   ms: number
 }
 
 /**
- * Loads the stadium's places from the provider (all pages, a few at a time) and maps them to local seats:
- * seat id = (row − 1) × 1000 + seat, so ids are stable across loads and equal the local stadium layout's, whose
- * rows give the prices. Run at start-up and on reset; idempotent.
+ * The local seat id of a provider place: (row − 1) × 1000 + seat, the local stadium layout's id, so ids are stable
+ * across loads and the layout's rows give the prices. Undefined for a place outside the stadium.
+ */
+export function seatIdOfPlace(place: Pick<ProviderPlace, 'row' | 'seat'>): number | undefined {
+  const { row, seat } = place
+  if (!Number.isInteger(row) || !Number.isInteger(seat)) return undefined
+  if (row < 1 || row > STADIUM.rows || seat < 1 || seat > STADIUM.seatsPerRow) return undefined
+  return STADIUM.firstSeatId + (row - 1) * STADIUM.rowStride + seat - 1
+}
+
+/** Splits a page of provider places into the ones mapped to local seats and the ones the stadium has no seat for. */
+function mapPage(places: ProviderPlace[]): { mapped: PlacePage; unmappable: UnmappablePlace[] } {
+  const mapped: PlacePage = { seatIds: [], placeIds: [], free: [] }
+  const unmappable: UnmappablePlace[] = []
+  for (const place of places) {
+    const seatId = seatIdOfPlace(place)
+    if (seatId === undefined) {
+      unmappable.push({ id: place.id, row: place.row, seat: place.seat })
+      continue
+    }
+    mapped.seatIds.push(seatId)
+    mapped.placeIds.push(place.id)
+    mapped.free.push(place.is_free)
+  }
+  return { mapped, unmappable }
+}
+
+/**
+ * Loads the stadium's places from the provider (all pages, a few at a time) and maps them to local seats with
+ * `seatIdOfPlace`. Run at start-up and on reset; idempotent.
  */
 export function createPlaceLoader(deps: {
   db: Database
@@ -28,44 +78,35 @@ export function createPlaceLoader(deps: {
   ensureHall: () => Promise<void>
 }) {
   const { db, client } = deps
-  const layout = stadiumLayout()
   const repository = createProviderRepository(db)
-
-  function seatIdOf(place: ProviderPlace): number {
-    if (place.row < 1 || place.row > layout.rows || place.seat < 1 || place.seat > layout.seatsPerRow) {
-      throw new Error(`provider place ${place.id} at row ${place.row}, seat ${place.seat} is outside the stadium`)
-    }
-    return (place.row - 1) * layout.rowStride + place.seat
-  }
 
   return {
     async load(onPage?: (page: number) => void): Promise<PlaceLoadReport> {
       const started = performance.now()
       await deps.ensureHall()
-      const report = { places: 0, takenOutside: 0, freedOutside: 0, newlyMapped: 0, pages: 0 }
-      let nextPage = 1
-      let done = false
-      // Pages are fetched four at a time; the listing ends at the first short page.
-      const lane = async () => {
-        while (!done) {
-          const page = nextPage++
-          const places = await client.listPlaces(page, PROVIDER_PAGE_SIZE)
-          if (places.length < PROVIDER_PAGE_SIZE) done = true
-          if (places.length === 0) continue
-          const applied = await repository.applyPlaces({
-            seatIds: places.map(seatIdOf),
-            placeIds: places.map((p) => p.id),
-            free: places.map((p) => p.is_free),
-          })
-          report.places += places.length
+      const report: Omit<PlaceLoadReport, 'ms'> = {
+        places: 0,
+        takenOutside: 0,
+        freedOutside: 0,
+        newlyMapped: 0,
+        unmappable: 0,
+        unmappableExamples: [],
+        pages: 0,
+      }
+      await client.eachPlacePage(async (places, page) => {
+        const { mapped, unmappable } = mapPage(places)
+        if (mapped.seatIds.length > 0) {
+          const applied = await repository.applyPlaces(mapped)
           report.takenOutside += applied.taken
           report.freedOutside += applied.freed
           report.newlyMapped += applied.mapped
-          report.pages++
-          onPage?.(page)
         }
-      }
-      await Promise.all([lane(), lane(), lane(), lane()])
+        report.places += places.length
+        report.unmappable += unmappable.length
+        report.unmappableExamples.push(...unmappable.slice(0, UNMAPPABLE_EXAMPLES - report.unmappableExamples.length))
+        report.pages++
+        onPage?.(page)
+      }, LOAD_LANES)
       return { ...report, ms: Math.round(performance.now() - started) }
     },
   }

@@ -1,12 +1,20 @@
 import type { Queryable } from '@kokdala/core'
-import { PROVIDER_PAGE_SIZE, type ProviderClient } from './client.ts'
-import { PROVIDER_EVENT_ID } from './places.ts'
+import type { ProviderClient, ProviderPlace } from './client.ts'
+import { PROVIDER_EVENT_ID, seatIdOfPlace } from './places.ts'
 
 export interface PlaceDifference {
   seatId: number
   placeId: string
   /** FREE, RESERVED/SOLD with the booking's status, or "SOLD outside Biletter". */
   local: string
+  provider: 'free' | 'taken'
+}
+
+/** A provider place the stadium has no seat for: the loader skips it, so nobody can buy it here. */
+export interface UnmappablePlaceDifference {
+  placeId: string
+  row: number
+  seat: number
   provider: 'free' | 'taken'
 }
 
@@ -22,6 +30,8 @@ export interface ReconciliationReport {
   /** Places whose two sides may still legitimately differ: a saga is moving them right now. */
   inFlight: number
   placeDifferences: PlaceDifference[]
+  /** Places we cannot map to a seat, a difference of their own: an operator fixes them at the provider. */
+  unmappablePlaces: UnmappablePlaceDifference[]
   orders: number
   orderDifferences: OrderDifference[]
 }
@@ -39,7 +49,8 @@ interface LocalPlace {
  * Compares what Biletter and the Event Provider believe about every stadium place and every provider order we
  * created. Agreement means: a place is free at the provider exactly when it is FREE here or only reserved by a
  * booking that has not started paying. A booking paying right now, or a cancelled order whose places the provider
- * is still releasing, is counted as in flight rather than as a difference.
+ * is still releasing, is counted as in flight rather than as a difference. Provider places the stadium has no
+ * seat for are listed apart: they are not a disagreement about a seat but a place we cannot sell.
  */
 export async function reconcileWithProvider(db: Queryable, client: ProviderClient): Promise<ReconciliationReport> {
   const { rows } = await db.query<LocalPlace>(
@@ -52,31 +63,17 @@ export async function reconcileWithProvider(db: Queryable, client: ProviderClien
     [PROVIDER_EVENT_ID],
   )
   const local = new Map(rows.map((row) => [row.placeId, row]))
-  const report: ReconciliationReport = { places: 0, inFlight: 0, placeDifferences: [], orders: 0, orderDifferences: [] }
-
-  for (let page = 1; ; page++) {
-    const places = await client.listPlaces(page, PROVIDER_PAGE_SIZE)
-    for (const place of places) {
-      report.places++
-      const mine = local.get(place.id)
-      const providerSide = place.is_free ? 'free' : 'taken'
-      if (!mine) {
-        report.placeDifferences.push({ seatId: 0, placeId: place.id, local: 'no such seat', provider: providerSide })
-        continue
-      }
-      const verdict = expected(mine)
-      if (verdict === 'either') report.inFlight++
-      else if (verdict !== providerSide) {
-        report.placeDifferences.push({
-          seatId: mine.seatId,
-          placeId: place.id,
-          local: describe(mine),
-          provider: providerSide,
-        })
-      }
-    }
-    if (places.length < PROVIDER_PAGE_SIZE) break
+  const report: ReconciliationReport = {
+    places: 0,
+    inFlight: 0,
+    placeDifferences: [],
+    unmappablePlaces: [],
+    orders: 0,
+    orderDifferences: [],
   }
+  await client.eachPlacePage((places) => {
+    for (const place of places) comparePlace(report, place, local.get(place.id))
+  })
 
   const orders = await db.query<{ bookingId: number; orderId: string; status: string }>(
     `SELECT booking_id AS "bookingId", order_id AS "orderId", status FROM provider_order ORDER BY booking_id`,
@@ -89,6 +86,32 @@ export async function reconcileWithProvider(db: Queryable, client: ProviderClien
     }
   }
   return report
+}
+
+/** Adds one provider place to the report: agreement, in flight, or a difference of one kind or the other. */
+function comparePlace(report: ReconciliationReport, place: ProviderPlace, mine: LocalPlace | undefined): void {
+  report.places++
+  const providerSide = place.is_free ? 'free' : 'taken'
+  if (seatIdOfPlace(place) === undefined) {
+    report.unmappablePlaces.push({ placeId: place.id, row: place.row, seat: place.seat, provider: providerSide })
+    return
+  }
+  if (!mine) {
+    // Fits the stadium but holds no seat: created at the provider since the last load, or a second place at a
+    // row and seat another place already holds.
+    report.placeDifferences.push({ seatId: 0, placeId: place.id, local: 'no such seat', provider: providerSide })
+    return
+  }
+  const verdict = expected(mine)
+  if (verdict === 'either') report.inFlight++
+  else if (verdict !== providerSide) {
+    report.placeDifferences.push({
+      seatId: mine.seatId,
+      placeId: place.id,
+      local: describe(mine),
+      provider: providerSide,
+    })
+  }
 }
 
 /** What the provider should say about a place, given our side. */
