@@ -41,6 +41,14 @@ export async function enqueueKeyed(tx: Queryable, kind: string, key: string, pay
   )
 }
 
+/**
+ * Asks every pending job of this kind to run once more after the run it has now, the way `enqueueKeyed` does for
+ * one: for a state change that all of them must see (a reset), even those running at this moment.
+ */
+export async function rearmPending(tx: Queryable, kind: string): Promise<void> {
+  await tx.query(`UPDATE job SET version = version + 1 WHERE kind = $1 AND status = 'pending'`, [kind])
+}
+
 export interface Job {
   id: number
   kind: string

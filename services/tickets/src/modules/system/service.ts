@@ -1,10 +1,10 @@
-import { AppError, type Database } from '@kokdala/core'
-import { requestFulfilment } from '../bookings/jobs.ts'
+import { AppError, type Database, rearmPending } from '@kokdala/core'
+import { FULFIL_JOB, requestFulfilment } from '../bookings/jobs.ts'
 import type { PlaceLoader, PlaceLoadReport } from '../provider/places.ts'
 import { createProviderRepository } from '../provider/repository.ts'
 
 /**
- * Restores the initial sale state: no bookings, payments or pending jobs, every seat FREE. Because a seat is
+ * Restores the initial sale state: no bookings or payments, every seat FREE. Because a seat is
  * FREE exactly when it has no claim, this is a TRUNCATE and takes milliseconds even for the stadium. Sequences
  * are not restarted, so booking and payment ids are never reused.
  *
@@ -15,7 +15,12 @@ export function createResetService({ db, providerPlaces }: { db: Database; provi
   return {
     async reset(): Promise<{ provider?: PlaceLoadReport }> {
       await db.transaction(async (tx) => {
-        await tx.exec('TRUNCATE seat_claim, payment, booking, test_gateway_payment, job')
+        await tx.exec('TRUNCATE seat_claim, payment, booking, test_gateway_payment')
+        // Pending jobs are sagas on their way, some running right now: dropping one would orphan what it is doing
+        // at the provider (an order being created) and let a second run start beside it. They stay, and each runs
+        // once more after its current run, finding its booking gone: an order it left open is cancelled.
+        await tx.exec(`DELETE FROM job WHERE status <> 'pending'`)
+        await rearmPending(tx, FULFIL_JOB)
         for (const bookingId of await createProviderRepository(tx).openOrderBookings()) {
           await requestFulfilment(tx, bookingId)
         }
