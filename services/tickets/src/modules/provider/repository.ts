@@ -10,8 +10,13 @@ export interface LocalProviderOrder {
 export interface Selection {
   seatId: number
   placeId: string
+  /** When the select was last sent without being refused. */
   selectedAt: Date
+  /** 'selected' once the provider accepted it; 'sent' while its answer is unknown; 'contested' after a refused resend. */
+  state: SelectionState
 }
+
+export type SelectionState = 'sent' | 'contested' | 'selected'
 
 /** A page of the provider's places, mapped to local seat ids. */
 export interface PlacePage {
@@ -38,6 +43,21 @@ export function createProviderRepository(db: Queryable) {
       ])
     },
 
+    /** Written before the confirm is sent: from here on the order may be CONFIRMED, whatever we heard back. */
+    async recordConfirmSent(bookingId: number, at: Date): Promise<void> {
+      await db.query('UPDATE provider_order SET confirm_sent_at = $2 WHERE booking_id = $1', [bookingId, at])
+    },
+
+    /** Whether the booking's order is, or may be, CONFIRMED: its places may never come back. */
+    async mayBeConfirmed(bookingId: number): Promise<boolean> {
+      const { rows } = await db.query(
+        `SELECT 1 FROM provider_order WHERE booking_id = $1 AND (status = 'CONFIRMED' OR confirm_sent_at IS NOT NULL)
+           AND status <> 'CANCELLED'`,
+        [bookingId],
+      )
+      return rows.length > 0
+    },
+
     async setOrderStatus(bookingId: number, status: ProviderOrderStatus): Promise<void> {
       await db.query('UPDATE provider_order SET status = $2, updated_at = now() WHERE booking_id = $1', [
         bookingId,
@@ -47,23 +67,41 @@ export function createProviderRepository(db: Queryable) {
 
     async selections(bookingId: number): Promise<Selection[]> {
       const { rows } = await db.query<Selection>(
-        `SELECT seat_id AS "seatId", place_id AS "placeId", selected_at AS "selectedAt"
+        `SELECT seat_id AS "seatId", place_id AS "placeId", selected_at AS "selectedAt", state
          FROM provider_selection WHERE booking_id = $1 ORDER BY seat_id`,
         [bookingId],
       )
       return rows
     },
 
-    async addSelection(bookingId: number, seatId: number, placeId: string, at: Date): Promise<void> {
+    /** Writes a select down before it is sent ('sent': its answer may be lost); a resend moves its time on. */
+    async recordSelectSent(bookingId: number, seatId: number, placeId: string, at: Date): Promise<void> {
       await db.query(
-        `INSERT INTO provider_selection (booking_id, seat_id, place_id, selected_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT DO NOTHING`,
+        `INSERT INTO provider_selection (booking_id, seat_id, place_id, selected_at, state)
+         VALUES ($1, $2, $3, $4, 'sent')
+         ON CONFLICT (booking_id, seat_id) DO UPDATE SET selected_at = EXCLUDED.selected_at
+         WHERE provider_selection.state = 'sent'`,
         [bookingId, seatId, placeId, at],
       )
     },
 
-    async removeSelection(bookingId: number, seatId: number): Promise<void> {
-      await db.query('DELETE FROM provider_selection WHERE booking_id = $1 AND seat_id = $2', [bookingId, seatId])
+    /**
+     * Sets the state of these selections. `sentAt` puts back the time of the last send that may have been applied
+     * (a refused resend was not).
+     */
+    async setSelectionState(bookingId: number, seatIds: number[], state: SelectionState, sentAt?: Date) {
+      await db.query(
+        `UPDATE provider_selection SET state = $3, selected_at = COALESCE($4, selected_at)
+         WHERE booking_id = $1 AND seat_id = ANY($2::bigint[])`,
+        [bookingId, seatIds, state, sentAt ?? null],
+      )
+    },
+
+    async removeSelections(bookingId: number, seatIds: number[]): Promise<void> {
+      await db.query('DELETE FROM provider_selection WHERE booking_id = $1 AND seat_id = ANY($2::bigint[])', [
+        bookingId,
+        seatIds,
+      ])
     },
 
     /**
@@ -79,6 +117,18 @@ export function createProviderRepository(db: Queryable) {
       )
     },
 
+    /**
+     * Frees the booking's seats that were kept out of sale while its order might have been confirmed: the provider
+     * has cancelled the order, so its places come back. Only claims outside any booking are touched.
+     */
+    async freeHeldOutside(bookingId: number): Promise<void> {
+      await db.query(
+        `DELETE FROM seat_claim c USING provider_selection p
+         WHERE p.booking_id = $1 AND c.seat_id = p.seat_id AND c.booking_id IS NULL`,
+        [bookingId],
+      )
+    },
+
     /** Bookings whose provider order is still open (reset re-arms their sagas so the orders get cancelled). */
     async openOrderBookings(): Promise<number[]> {
       const { rows } = await db.query<{ id: number }>(
@@ -90,8 +140,8 @@ export function createProviderRepository(db: Queryable) {
     /**
      * Applies one page of the provider's places to the event's materialised hall: records each seat's place id, and makes the local "taken outside
      * Biletter" claims (claims without a booking) match the provider: a place that is not free there and not held
-     * here is taken; one that is free there is free here. Places held by our own open orders are left alone: they
-     * are ours, on their way back after a cancel.
+     * here is taken; one that is free there is free here. Places in our own open orders are left alone (they are
+     * ours), and so are those of an order cancelled within the last minute (the provider frees them asynchronously).
      */
     async applyPlaces(page: PlacePage) {
       const { rows } = await db.query<{ taken: number; freed: number; mapped: number }>(
@@ -108,7 +158,9 @@ export function createProviderRepository(db: Queryable) {
            SELECT p.seat_id, s.event_id, NULL, 'SOLD', s.price FROM page p JOIN seat s ON s.id = p.seat_id
            WHERE NOT p.is_free AND NOT EXISTS (
              SELECT 1 FROM provider_selection s JOIN provider_order o USING (booking_id)
-             WHERE s.place_id = p.place_id AND o.status IN ('STARTED', 'SUBMITTED'))
+             WHERE s.place_id = p.place_id AND (o.status IN ('STARTED', 'SUBMITTED')
+               -- Cancelled a moment ago: the provider frees the places asynchronously, soon.
+               OR (o.status = 'CANCELLED' AND o.updated_at > now() - interval '1 minute')))
            ON CONFLICT (seat_id) DO NOTHING RETURNING seat_id)
          SELECT (SELECT count(*)::int FROM taken) AS taken, (SELECT count(*)::int FROM freed) AS freed,
            (SELECT count(*)::int FROM seats) AS mapped`,

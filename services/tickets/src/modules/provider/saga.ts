@@ -1,6 +1,6 @@
 import { type Clock, type Database, RetryLater } from '@kokdala/core'
 import type { ProviderClient } from './client.ts'
-import { createProviderRepository } from './repository.ts'
+import { createProviderRepository, type Selection } from './repository.ts'
 
 export interface ProviderSagaDeps {
   db: Database
@@ -8,7 +8,10 @@ export interface ProviderSagaDeps {
   clock: Clock
   /** How often to look again while the provider's projection catches up with our selects. */
   projectionPollMs?: number
-  /** Waiting longer than this for the projection counts as a failure (the provider's consumer may be stuck). */
+  /**
+   * How long a select may take to join its order. Waiting longer counts as a failure (the provider's consumer may
+   * be stuck); a select whose answer was lost and that has not joined by then was not applied.
+   */
   projectionWaitLimitMs?: number
 }
 
@@ -17,10 +20,11 @@ export type BookingPlaces = Array<{ seatId: number; placeId: string | null }>
 
 /**
  * The provider leg of one booking: one provider order per booking, driven toward where the booking is. Each step
- * is idempotent and records what the provider confirmed before moving on, so a step interrupted anywhere is simply
- * run again. The provider's one deadly rule (research §2.3: a cancel or submit racing the asynchronous "add place
- * to order" kills its consumer for good) is kept by never submitting or cancelling until the order's
- * `places_count` has caught up with every select the provider accepted.
+ * is idempotent and records what it is about to do and what the provider confirmed, so a step interrupted anywhere
+ * (a crash, a timeout whose request may still have been applied) is simply run again. The provider's one deadly
+ * rule (research §2.3: a cancel or submit racing the asynchronous "add place to order" kills its consumer for
+ * good) is kept by never submitting or cancelling until the order's `places_count` has caught up with every select
+ * we sent, or those we never heard back about have had the wait limit to join.
  */
 export function createProviderSaga(deps: ProviderSagaDeps) {
   const { client, clock } = deps
@@ -28,17 +32,48 @@ export function createProviderSaga(deps: ProviderSagaDeps) {
   const pollMs = deps.projectionPollMs ?? 100
   const waitLimitMs = deps.projectionWaitLimitMs ?? 30_000
 
-  /** Resolves once the provider counts every accepted select; RetryLater while its projection lags. */
-  async function awaitPlacesJoined(bookingId: number, orderId: string): Promise<void> {
+  /**
+   * The order's places_count once nothing more of ours can still join it: it counts every select we sent, or
+   * every select has had the wait limit to join since it was last sent. RetryLater while the projection lags.
+   * Submitting or cancelling is safe only after this (research §2.3: racing the asynchronous "add place to
+   * order" kills the provider's consumer for good).
+   */
+  async function settledCount(bookingId: number, orderId: string): Promise<{ count: number; selections: Selection[] }> {
     const selections = await repository.selections(bookingId)
+    if (selections.length === 0) return { count: 0, selections }
     const remote = await client.getOrder(orderId)
-    if (remote && remote.places_count >= selections.length) return
-    const lastSelect = Math.max(0, ...selections.map((s) => new Date(s.selectedAt).getTime()))
-    const waited = clock.now().getTime() - lastSelect
-    if (waited > waitLimitMs) {
-      throw new Error(`provider order ${orderId} counts ${remote?.places_count ?? 'no'} places of ${selections.length}`)
+    const count = remote?.places_count ?? 0
+    if (remote && count >= selections.length) return { count, selections }
+    const lastSent = Math.max(...selections.map((s) => new Date(s.selectedAt).getTime()))
+    if (clock.now().getTime() - lastSent <= waitLimitMs) {
+      throw new RetryLater(pollMs, `waiting for provider order ${orderId} to count ${selections.length} places`)
     }
-    throw new RetryLater(pollMs, `waiting for provider order ${orderId} to count ${selections.length} places`)
+    const confirmed = selections.filter((s) => s.state === 'selected').length
+    if (!remote || count < confirmed) {
+      // The provider accepted these selects long ago and still does not count them: its consumer may be stuck.
+      throw new Error(`provider order ${orderId} counts ${remote ? count : 'no'} places of ${confirmed}`)
+    }
+    return { count, selections }
+  }
+
+  /**
+   * Decides the selects whose answer we never got, by the settled count: if the order counts all our selects they
+   * are ours; if it counts only the confirmed ones, none of them is. Returns the seats that turned out not ours.
+   */
+  async function attribute(bookingId: number, { count, selections }: { count: number; selections: Selection[] }) {
+    const unconfirmed = selections.filter((s) => s.state !== 'selected').map((s) => s.seatId)
+    if (unconfirmed.length === 0) return []
+    if (count >= selections.length) {
+      await repository.setSelectionState(bookingId, unconfirmed, 'selected')
+      return []
+    }
+    const joined = count - (selections.length - unconfirmed.length)
+    if (joined === 0) {
+      await repository.removeSelections(bookingId, unconfirmed)
+      return unconfirmed
+    }
+    // The provider cannot tell which of them are in the order, and a release could free another order's place.
+    throw new Error(`${joined} of ${unconfirmed.length} unanswered selects joined the provider order, which is unknown`)
   }
 
   async function orderStatusIs(orderId: string, expected: string): Promise<boolean> {
@@ -58,26 +93,41 @@ export function createProviderSaga(deps: ProviderSagaDeps) {
       if (order.status === 'SUBMITTED' || order.status === 'CONFIRMED') return
       if (order.status === 'CANCELLED') throw new Error(`provider order of booking ${bookingId} is cancelled`)
 
-      const selected = new Map((await repository.selections(bookingId)).map((s) => [s.seatId, s]))
+      const recorded = new Map(
+        (await repository.selections(bookingId)).map((selection) => [selection.seatId, selection]),
+      )
       const wanted = new Set(places.map((p) => p.seatId))
       const taken: number[] = []
       for (const place of places) {
-        if (selected.has(place.seatId)) continue
+        const selection = recorded.get(place.seatId)
+        if (selection && selection.state !== 'sent') continue
         if (!place.placeId) throw new Error(`seat ${place.seatId} has no provider place yet (places not loaded)`)
+        // Written down first: if the answer is lost, the select may still have been applied.
+        await repository.recordSelectSent(bookingId, place.seatId, place.placeId, clock.now())
         if ((await client.selectPlace(place.placeId, order.orderId)) === 'ok') {
-          await repository.addSelection(bookingId, place.seatId, place.placeId, clock.now())
-        } else taken.push(place.seatId)
-      }
-      for (const selection of selected.values()) {
-        if (wanted.has(selection.seatId)) continue
-        const released = await client.releasePlace(selection.placeId)
-        if (released === 'not-joined') throw new RetryLater(pollMs, `place ${selection.placeId} not joined yet`)
-        await repository.removeSelection(bookingId, selection.seatId)
+          await repository.setSelectionState(bookingId, [place.seatId], 'selected')
+        } else if (!selection) {
+          // Refused at the first try: certainly not ours.
+          await repository.removeSelections(bookingId, [place.seatId])
+          taken.push(place.seatId)
+        } else {
+          // A resend is refused also when the lost select was applied: the settled count decides below.
+          await repository.setSelectionState(bookingId, [place.seatId], 'contested', selection.selectedAt)
+        }
       }
       // Almost always one of our own cancelled orders whose places the provider has not let go of yet.
       if (taken.length > 0) throw new Error(`provider places of seats ${taken.join(', ')} are taken`)
 
-      await awaitPlacesJoined(bookingId, order.orderId)
+      const settled = await settledCount(bookingId, order.orderId)
+      const notOurs = await attribute(bookingId, settled)
+      if (notOurs.length > 0) throw new Error(`provider places of seats ${notOurs.join(', ')} are taken`)
+      const unwanted = settled.selections.filter((s) => !wanted.has(s.seatId))
+      for (const selection of unwanted) {
+        const released = await client.releasePlace(selection.placeId)
+        if (released === 'not-joined') throw new RetryLater(pollMs, `place ${selection.placeId} not joined yet`)
+        await repository.removeSelections(bookingId, [selection.seatId])
+      }
+      if (unwanted.length > 0) await settledCount(bookingId, order.orderId)
       if ((await client.submit(order.orderId)) === 'conflict' && !(await orderStatusIs(order.orderId, 'SUBMITTED'))) {
         throw new Error(`provider refused to submit order ${order.orderId}`)
       }
@@ -89,6 +139,7 @@ export function createProviderSaga(deps: ProviderSagaDeps) {
       const order = await repository.order(bookingId)
       if (order?.status === 'CONFIRMED') return
       if (order?.status !== 'SUBMITTED') throw new Error(`provider order of booking ${bookingId} is not submitted`)
+      await repository.recordConfirmSent(bookingId, clock.now())
       if ((await client.confirm(order.orderId)) === 'conflict' && !(await orderStatusIs(order.orderId, 'CONFIRMED'))) {
         throw new Error(`provider refused to confirm order ${order.orderId}`)
       }
@@ -106,7 +157,7 @@ export function createProviderSaga(deps: ProviderSagaDeps) {
         await repository.holdOutside(bookingId)
         return 'confirmed'
       }
-      await awaitPlacesJoined(bookingId, order.orderId)
+      await settledCount(bookingId, order.orderId)
       if ((await client.cancel(order.orderId)) === 'conflict') {
         const remote = await client.getOrder(order.orderId)
         if (remote?.status === 'CONFIRMED') {
@@ -116,9 +167,14 @@ export function createProviderSaga(deps: ProviderSagaDeps) {
         }
         if (remote?.status !== 'CANCELLED') throw new Error(`provider refused to cancel order ${order.orderId}`)
       }
+      // Seats kept out of sale in case a confirm we never heard back about had gone through: they come back.
+      await repository.freeHeldOutside(bookingId)
       await repository.setOrderStatus(bookingId, 'CANCELLED')
       return 'done'
     },
+
+    /** Whether the booking's order is, or may be, CONFIRMED (a confirm was sent): its places may never come back. */
+    mayBeConfirmed: (bookingId: number) => repository.mayBeConfirmed(bookingId),
   }
 }
 
