@@ -1,5 +1,7 @@
+import { AppError, RetryLater } from '@kokdala/core'
 import type { PaymentGateway } from '../payments/gateway.ts'
 import type { BookingPlaces, ProviderSaga } from '../provider/saga.ts'
+import type { PaymentRow } from './repository.ts'
 import type { BookingService } from './service.ts'
 
 export interface FulfilmentDeps {
@@ -19,7 +21,7 @@ export interface FulfilmentDeps {
  *
  *   PAYMENT_INITIATED         provider order created, places selected, counted, submitted (while the buyer pays)
  *   … + payment AUTHORIZED    provider order confirmed → money captured → booking CONFIRMED, seats SOLD
- *   CANCELLED                 provider order cancelled; held money voided, or paid money refunded
+ *   CANCELLED                 provider order cancelled; held money voided, or paid money refunded (independently)
  *
  * Capture comes after the provider confirms, so a sale the provider cannot deliver is voided, never refunded.
  */
@@ -43,33 +45,80 @@ export function createFulfilment(deps: FulfilmentDeps) {
           if (viaProvider) await provider.saga.submit(bookingId, await provider.places(bookingId))
           if (payment?.status !== 'AUTHORIZED' || !payment.gatewayPaymentId) return
           if (viaProvider) await provider.saga.confirm(bookingId)
-          await gateway.capture(payment.gatewayPaymentId, BigInt(payment.amount))
+          try {
+            await gateway.capture(payment.gatewayPaymentId, BigInt(payment.amount))
+          } catch (error) {
+            if (!isRefusal(error)) throw error
+            // The hold is gone for good (expired, reversed): no money will come. Seats the provider has
+            // confirmed never come back, so they stay out of sale.
+            const keepSeatsOut = viaProvider && (await provider.saga.mayBeConfirmed(bookingId))
+            await bookings.abandon(bookingId, `PAYMENT_FAILED: ${(error as Error).message}`, { keepSeatsOut })
+            return
+          }
           await bookings.completeSale(bookingId)
           return
         }
         case 'CONFIRMED':
           if (viaProvider) await provider.saga.confirm(bookingId)
           return
-        case 'CANCELLED': {
-          // The buyer's money first: a provider that never lets go of the order must not hold up the void.
-          if (payment?.gatewayPaymentId && payment.status === 'CANCELLED') {
-            await gateway.cancel(payment.gatewayPaymentId)
-          }
-          if (payment?.gatewayPaymentId && payment.status === 'REFUND_PENDING') {
-            await gateway.refund(payment.gatewayPaymentId)
-            await bookings.setPaymentStatus(payment.id, 'REFUNDED')
-          }
-          if (viaProvider) await provider.saga.cancel(bookingId)
-          return
-        }
+        case 'CANCELLED':
+          // Two independent legs: a gateway that cannot void (the deployed ТөлеуБар's cancel always fails) must not
+          // keep the provider's places held, and a provider that never lets go must not hold up the buyer's money.
+          return allSettled([
+            () => giveMoneyBack(payment),
+            () => (viaProvider ? provider.saga.cancel(bookingId) : undefined),
+          ])
       }
     },
 
-    /** Retries are used up: a booking still waiting for its tickets is cancelled, and the saga cleans up after it. */
+    /**
+     * Retries are used up. A booking still waiting for its tickets is cancelled and the saga cleans up after it,
+     * unless the provider may already have confirmed its order: those tickets are ours for good, so the saga keeps
+     * trying to take the money (the gateway's hold outlives our retries) instead of voiding it. Returns whether
+     * the booking changed.
+     */
     async giveUp(bookingId: number, error: unknown): Promise<boolean> {
-      return bookings.abandon(bookingId, `FULFILMENT_FAILED: ${(error as Error).message}`.slice(0, 500))
+      const keepSeatsOut = provider ? await provider.saga.mayBeConfirmed(bookingId) : false
+      if (keepSeatsOut && !isRefusal(error) && (await bookings.statusOf(bookingId)) === 'PAYMENT_INITIATED') {
+        await bookings.retryFulfilment(bookingId)
+        return false
+      }
+      const reason = `FULFILMENT_FAILED: ${(error as Error).message}`.slice(0, 500)
+      return bookings.abandon(bookingId, reason, { keepSeatsOut })
     },
   }
+
+  /** Voids held money, or refunds paid money, of a booking that was cancelled. */
+  async function giveMoneyBack(payment: PaymentRow | undefined): Promise<void> {
+    if (!payment?.gatewayPaymentId) return
+    if (payment.status === 'CANCELLED') await gateway.cancel(payment.gatewayPaymentId)
+    if (payment.status === 'REFUND_PENDING') {
+      await gateway.refund(payment.gatewayPaymentId)
+      await bookings.setPaymentStatus(payment.id, 'REFUNDED')
+    }
+  }
+}
+
+/** The gateway refused for good (as opposed to being unreachable). */
+function isRefusal(error: unknown): boolean {
+  return error instanceof AppError && error.code === 'PAYMENT_REJECTED'
+}
+
+/**
+ * Runs every step even when some fail, then throws: a real failure before a RetryLater, so the job's retry
+ * schedule applies whenever something actually failed. Each step is idempotent and the job runs them all again.
+ */
+async function allSettled(steps: Array<() => Promise<unknown> | undefined>): Promise<void> {
+  const failures: unknown[] = []
+  for (const step of steps) {
+    try {
+      await step()
+    } catch (error) {
+      failures.push(error)
+    }
+  }
+  if (failures.length === 0) return
+  throw failures.find((failure) => !(failure instanceof RetryLater)) ?? failures[0]
 }
 
 export type Fulfilment = ReturnType<typeof createFulfilment>

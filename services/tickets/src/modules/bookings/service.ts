@@ -208,18 +208,21 @@ export function createBookingService(deps: BookingServiceDeps) {
     },
 
     /**
-     * The saga gave up (the provider could not be brought along within its retries): the booking ends CANCELLED
-     * with the reason, its seats are FREE here, and the saga runs once more to cancel the provider order and void
-     * the held money. Returns whether the booking changed.
+     * The saga gave up (the provider could not be brought along within its retries, or the money will never come):
+     * the booking ends CANCELLED with the reason and the saga runs once more to cancel the provider order and void
+     * the held money. Its seats are FREE here, or, with `keepSeatsOut` (the provider may have confirmed the order,
+     * and a confirmed order never gives its places back), taken outside Biletter until the provider says otherwise.
+     * Returns whether the booking changed.
      */
-    async abandon(bookingId: number, reason: string): Promise<boolean> {
+    async abandon(bookingId: number, reason: string, { keepSeatsOut = false } = {}): Promise<boolean> {
       const now = clock.now()
       return db.transaction(async (tx) => {
         const bookings = createBookingRepository(tx)
         const booking = await bookings.lock(bookingId)
         if (booking?.status !== 'PAYMENT_INITIATED') return false
         await bookings.setStatus(bookingId, next(booking, 'cancel', 'BOOKING_NOT_EDITABLE'), now, { reason })
-        await bookings.freeSeats(bookingId)
+        if (keepSeatsOut) await bookings.detachSeats(bookingId)
+        else await bookings.freeSeats(bookingId)
         const payment = await bookings.paymentOfBooking(bookingId)
         if (payment?.status === 'INITIATED' || payment?.status === 'AUTHORIZED') {
           await bookings.setPaymentStatus(payment.id, 'CANCELLED', now)
@@ -237,6 +240,9 @@ export function createBookingService(deps: BookingServiceDeps) {
         return bookings
       })
     },
+
+    /** Gives the booking's saga a fresh round of retries. */
+    retryFulfilment: (bookingId: number) => requestFulfilment(db, bookingId),
 
     find: (bookingId: number) => repository.find(bookingId),
     statusOf: (bookingId: number) => repository.statusOf(bookingId),
