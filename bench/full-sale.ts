@@ -10,7 +10,8 @@
  * With --simulators the sale goes through the Event Provider and ТөлеуБар simulators (started as their own
  * processes): event 1's places come from the provider, every booking runs its provider saga, buyers pay on the
  * hosted form, and the gateway caps one payment at 500 000 ₸, so bookings hold as many seats of a row as fit
- * (10 in the golden circle … 2 in the upper tier). Card processing delay is set to 0: the bank's time is not ours.
+ * (10 in the golden circle … 2 in the upper tier). Card processing delay is set to 0: the bank's time is not ours,
+ * and the team's daily limit is lifted (the whole hall is 2.8 times the real one, research §3.3).
  * The provider is never reset, so after the reset its sold places stay unavailable here too.
  */
 import { basicAuthHeader, openDatabase } from '@kokdala/core'
@@ -80,7 +81,8 @@ async function startSimulators() {
   )
   const gateway = await startScript(
     'packages/payment-gateway/src/main.ts',
-    { PAYMENT_GATEWAY_PORT: '19002', PAYMENT_PROCESSING_DELAY_MS: '0,0' },
+    // The real team limit (5·10¹¹ tiyn a day) is a third of the hall's face value: lifted, or the sale stops there.
+    { PAYMENT_GATEWAY_PORT: '19002', PAYMENT_PROCESSING_DELAY_MS: '0,0', PAYMENT_DAILY_LIMIT: '0' },
     'http://127.0.0.1:19002',
     '/__sim/health',
   )

@@ -98,6 +98,40 @@ describe('gateway webhooks: signed, idempotent, order-independent', () => {
     )
   })
 
+  test('the gateway itself delivers every webhook 5 times, racing the browser callback: one capture, one confirm', async () => {
+    const capturesBefore = callCount('payment-gateway', 'confirm')
+    const confirmsBefore = callCount('event-provider', 'confirmOrder')
+    platform.gateway.paymentGateway.faults.duplicateWebhooks = 5
+    try {
+      const { booking, paymentId, successUrl } = await paidBooking([25, 26])
+      // The AUTHORIZED webhook's five copies are on their way; the buyer's browser lands at the same time.
+      const landed = await fetch(successUrl)
+      assert.equal(landed.status, 200)
+      await landed.text()
+      await eventually(
+        async () =>
+          (await api.get('/api/bookings', alice)).json.find((b: { id: number }) => b.id === booking)?.status ===
+          'CONFIRMED',
+        10_000,
+        'the booking to be confirmed',
+      )
+      // The capture makes the gateway send "completed", five times too; every copy of every webhook is answered 200.
+      await platform.gateway.paymentGateway.webhooks.idle()
+      const answered = platform.gateway.paymentGateway.webhooks
+        .attempts()
+        .filter((a) => JSON.parse(a.body).paymentId === paymentId)
+        .map((a) => `${JSON.parse(a.body).status}:${a.status}`)
+      for (const status of ['AUTHORIZED', 'completed']) {
+        assert.equal(answered.filter((a) => a === `${status}:200`).length, 5, `five ${status} copies: ${answered}`)
+      }
+      await platform.tickets.worker.runDue()
+      assert.equal(callCount('payment-gateway', 'confirm') - capturesBefore, 1, 'exactly one capture')
+      assert.equal(callCount('event-provider', 'confirmOrder') - confirmsBefore, 1, 'exactly one provider confirm')
+    } finally {
+      platform.gateway.paymentGateway.faults.duplicateWebhooks = 1
+    }
+  })
+
   test('a webhook with a wrong or missing signature, or with re-serialised bytes, is refused with 401', async () => {
     const booking = await api.createBooking(alice, 1)
     assert.equal((await api.select(alice, booking, 24)).status, 200)
