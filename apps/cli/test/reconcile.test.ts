@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { basicAuthHeader, sha256Hex } from '@kokdala/core'
+import { fetchJson } from '@kokdala/core/testing'
 import { buildEventProviderApp, type EventProviderApp, seededPlaceId } from '@kokdala/event-provider'
 import { buildTicketsApp, loadTicketsConfig, openTicketsDatabase } from '@kokdala/tickets'
 import pg from 'pg'
@@ -81,15 +82,7 @@ describe('kokdala reconcile against the Event Provider simulator', () => {
   let database: Awaited<ReturnType<typeof testDatabase>>
   let env: Record<string, string>
 
-  async function providerCall(method: string, path: string, body?: unknown) {
-    const response = await fetch(`${providerUrl}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    const text = await response.text()
-    return { status: response.status, json: text ? JSON.parse(text) : undefined }
-  }
+  const providerCall = (method: string, path: string, body?: unknown) => fetchJson(providerUrl, method, path, body)
 
   /** Sells seats through the tickets app (the provider saga confirms them there), then stops it like an operator. */
   async function sellThroughTickets() {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { createHttpTarget } from '@kokdala/core'
+import { fetchJson } from '@kokdala/core/testing'
 import { buildEventProviderApp, type EventProviderApp, seededPlaceId } from '@kokdala/event-provider'
 import { createProviderClient } from '../src/modules/provider/client.ts'
 import { reconcileWithProvider } from '../src/modules/provider/reconcile.ts'
@@ -24,15 +25,7 @@ describe('loading event 1 from the Event Provider over HTTP', () => {
   let api: ReturnType<typeof client>
   const oddIds: string[] = []
 
-  async function call(method: string, path: string, body?: unknown) {
-    const response = await fetch(`${providerUrl}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    const text = await response.text()
-    return { status: response.status, json: text ? JSON.parse(text) : undefined }
-  }
+  const call = (method: string, path: string, body?: unknown) => fetchJson(providerUrl, method, path, body)
 
   /** Selects places in a new order of another partner, optionally through submit and confirm (a sale). */
   async function takeAtProvider(placeIds: string[], { confirm }: { confirm: boolean }) {
