@@ -39,6 +39,7 @@ const env = { DATABASE_URL: await benchDatabase('kokdala_bench'), TICKETS_PORT: 
 await ensureSeeded(env, 5_000, 100_000)
 const users = (await ensureBenchUsers({ url: env.DATABASE_URL }, 200)).map((u) => basicAuthHeader(u.email, u.password))
 const sims = simulators ? await startSimulators() : undefined
+if (sims) await forgetEarlierProvider(env.DATABASE_URL)
 const service = await startTickets({ ...env, ...sims?.env, MAX_SEATS_PER_BOOKING: String(perBooking) }, workers)
 const pool = new Pool(service.url, { connections: concurrency })
 const calls: Record<string, number> = {}
@@ -98,6 +99,16 @@ async function startSimulators() {
     },
     stop: () => Promise.all([provider.stop(), gateway.stop()]),
   }
+}
+
+/**
+ * The simulator starts empty each run, unlike the real provider, which never forgets: orders an earlier run left
+ * open would be followed forever (the new provider has never heard of them), so the bench database forgets them.
+ */
+async function forgetEarlierProvider(url: string) {
+  const db = await openDatabase({ url })
+  await db.exec('TRUNCATE provider_order, provider_selection, job')
+  await db.close()
 }
 
 /** Outbound calls of the tickets service by target and operation, read from its /metrics. */

@@ -18,6 +18,12 @@ export interface Selection {
 
 export type SelectionState = 'sent' | 'contested' | 'selected'
 
+/** A seat whose select is about to be sent, with its provider place. */
+export interface SentPlace {
+  seatId: number
+  placeId: string
+}
+
 /** A page of the provider's places, mapped to local seat ids. */
 export interface PlacePage {
   seatIds: number[]
@@ -74,14 +80,15 @@ export function createProviderRepository(db: Queryable) {
       return rows
     },
 
-    /** Writes a select down before it is sent ('sent': its answer may be lost); a resend moves its time on. */
-    async recordSelectSent(bookingId: number, seatId: number, placeId: string, at: Date): Promise<void> {
+    /** Writes selects down before they are sent ('sent': an answer may be lost); a resend moves its time on. */
+    async recordSelectsSent(bookingId: number, places: SentPlace[], at: Date): Promise<void> {
+      if (places.length === 0) return
       await db.query(
         `INSERT INTO provider_selection (booking_id, seat_id, place_id, selected_at, state)
-         VALUES ($1, $2, $3, $4, 'sent')
+         SELECT $1, p.seat_id, p.place_id, $4, 'sent' FROM unnest($2::bigint[], $3::uuid[]) AS p(seat_id, place_id)
          ON CONFLICT (booking_id, seat_id) DO UPDATE SET selected_at = EXCLUDED.selected_at
          WHERE provider_selection.state = 'sent'`,
-        [bookingId, seatId, placeId, at],
+        [bookingId, places.map((p) => p.seatId), places.map((p) => p.placeId), at],
       )
     },
 
@@ -90,6 +97,7 @@ export function createProviderRepository(db: Queryable) {
      * (a refused resend was not).
      */
     async setSelectionState(bookingId: number, seatIds: number[], state: SelectionState, sentAt?: Date) {
+      if (seatIds.length === 0) return
       await db.query(
         `UPDATE provider_selection SET state = $3, selected_at = COALESCE($4, selected_at)
          WHERE booking_id = $1 AND seat_id = ANY($2::bigint[])`,
@@ -98,6 +106,7 @@ export function createProviderRepository(db: Queryable) {
     },
 
     async removeSelections(bookingId: number, seatIds: number[]): Promise<void> {
+      if (seatIds.length === 0) return
       await db.query('DELETE FROM provider_selection WHERE booking_id = $1 AND seat_id = ANY($2::bigint[])', [
         bookingId,
         seatIds,

@@ -1,6 +1,6 @@
 import { type Clock, type Database, RetryLater } from '@kokdala/core'
 import type { ProviderClient } from './client.ts'
-import { createProviderRepository, type Selection } from './repository.ts'
+import { createProviderRepository, type Selection, type SentPlace } from './repository.ts'
 
 export interface ProviderSagaDeps {
   db: Database
@@ -97,24 +97,31 @@ export function createProviderSaga(deps: ProviderSagaDeps) {
         (await repository.selections(bookingId)).map((selection) => [selection.seatId, selection]),
       )
       const wanted = new Set(places.map((p) => p.seatId))
-      const taken: number[] = []
-      for (const place of places) {
-        const selection = recorded.get(place.seatId)
-        if (selection && selection.state !== 'sent') continue
-        if (!place.placeId) throw new Error(`seat ${place.seatId} has no provider place yet (places not loaded)`)
-        // Written down first: if the answer is lost, the select may still have been applied.
-        await repository.recordSelectSent(bookingId, place.seatId, place.placeId, clock.now())
-        if ((await client.selectPlace(place.placeId, order.orderId)) === 'ok') {
-          await repository.setSelectionState(bookingId, [place.seatId], 'selected')
-        } else if (!selection) {
-          // Refused at the first try: certainly not ours.
-          await repository.removeSelections(bookingId, [place.seatId])
-          taken.push(place.seatId)
-        } else {
-          // A resend is refused also when the lost select was applied: the settled count decides below.
-          await repository.setSelectionState(bookingId, [place.seatId], 'contested', selection.selectedAt)
-        }
+      const toSend: SentPlace[] = []
+      for (const { seatId, placeId } of places) {
+        if ((recorded.get(seatId)?.state ?? 'sent') !== 'sent') continue
+        if (!placeId) throw new Error(`seat ${seatId} has no provider place yet (places not loaded)`)
+        toSend.push({ seatId, placeId })
       }
+      // Written down first: if an answer is lost, its select may still have been applied. Then sent at once.
+      await repository.recordSelectsSent(bookingId, toSend, clock.now())
+      const answers = await Promise.allSettled(toSend.map((place) => client.selectPlace(place.placeId, order.orderId)))
+      const selected: number[] = []
+      const taken: number[] = []
+      for (const [index, answer] of answers.entries()) {
+        if (answer.status === 'rejected') continue
+        const seatId = toSend[index].seatId
+        const earlier = recorded.get(seatId)
+        if (answer.value === 'ok') selected.push(seatId)
+        // Refused at the first try: certainly not ours.
+        else if (!earlier) taken.push(seatId)
+        // A resend is refused also when the lost select was applied: the settled count decides below.
+        else await repository.setSelectionState(bookingId, [seatId], 'contested', earlier.selectedAt)
+      }
+      await repository.setSelectionState(bookingId, selected, 'selected')
+      await repository.removeSelections(bookingId, taken)
+      const lost = answers.find((answer) => answer.status === 'rejected')
+      if (lost) throw lost.reason
       // Almost always one of our own cancelled orders whose places the provider has not let go of yet.
       if (taken.length > 0) throw new Error(`provider places of seats ${taken.join(', ')} are taken`)
 
