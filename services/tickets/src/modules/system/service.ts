@@ -1,4 +1,4 @@
-import { AppError, type Database, type Queryable, rearmPending } from '@kokdala/core'
+import { AppError, clearFinishedJobs, type Database, rearmPending } from '@kokdala/core'
 import { FULFIL_JOB, requestFulfilment } from '../bookings/jobs.ts'
 import type { PlaceLoader, PlaceLoadReport } from '../provider/places.ts'
 import { createProviderRepository } from '../provider/repository.ts'
@@ -34,17 +34,6 @@ export function createResetService({ db, providerPlaces }: { db: Database; provi
       }
     },
   }
-}
-
-/**
- * Deletes every finished job. After a sale that is tens of thousands of rows, which TRUNCATE drops in a moment
- * and DELETE takes most of a second for; so TRUNCATE when nothing is pending, under a lock that keeps new jobs
- * out until the transaction ends.
- */
-async function clearFinishedJobs(tx: Queryable): Promise<void> {
-  await tx.exec('LOCK TABLE job IN ACCESS EXCLUSIVE MODE')
-  const { rows } = await tx.query(`SELECT 1 FROM job WHERE status = 'pending' LIMIT 1`)
-  await tx.exec(rows.length === 0 ? 'TRUNCATE job' : `DELETE FROM job WHERE status <> 'pending'`)
 }
 
 export type ResetService = ReturnType<typeof createResetService>
