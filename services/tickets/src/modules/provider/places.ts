@@ -1,5 +1,5 @@
 import type { Database } from '@kokdala/core'
-import { stadiumLayout } from '../seats/halls.ts'
+import { seatIdAt, stadiumLayout } from '../seats/halls.ts'
 import type { ProviderClient, ProviderPlace } from './client.ts'
 import { createProviderRepository, type PlacePage } from './repository.ts'
 
@@ -44,10 +44,7 @@ export interface PlaceLoadReport {
  * across loads and the layout's rows give the prices. Undefined for a place outside the stadium.
  */
 export function seatIdOfPlace(place: Pick<ProviderPlace, 'row' | 'seat'>): number | undefined {
-  const { row, seat } = place
-  if (!Number.isInteger(row) || !Number.isInteger(seat)) return undefined
-  if (row < 1 || row > STADIUM.rows || seat < 1 || seat > STADIUM.seatsPerRow) return undefined
-  return STADIUM.firstSeatId + (row - 1) * STADIUM.rowStride + seat - 1
+  return seatIdAt(STADIUM, place.row, place.seat)
 }
 
 /** Splits a page of provider places into the ones mapped to local seats and the ones the stadium has no seat for. */

@@ -51,7 +51,14 @@ export function layoutFor(eventId: number): HallLayout {
   return eventId === 1 ? stadiumLayout() : generatedLayout(eventId)
 }
 
+/** The id of the seat at this row and number, or undefined when the layout has no such seat. */
+export function seatIdAt(layout: HallLayout, row: number, number: number): number | undefined {
+  if (!Number.isInteger(row) || !Number.isInteger(number)) return undefined
+  if (row < 1 || row > layout.rows || number < 1 || number > layout.seatsPerRow) return undefined
+  return layout.firstSeatId + (row - 1) * layout.rowStride + number - 1
+}
+
 /** The id of the last seat of a layout. */
 export function lastSeatId(layout: HallLayout): number {
-  return layout.firstSeatId + (layout.rows - 1) * layout.rowStride + layout.seatsPerRow - 1
+  return seatIdAt(layout, layout.rows, layout.seatsPerRow)!
 }
