@@ -42,6 +42,17 @@ describe('gateway webhooks: signed, idempotent, order-independent', () => {
     })
   }
 
+  /** Waits until the buyer sees the booking CONFIRMED. */
+  function confirmed(booking: number, what: string) {
+    return eventually(
+      async () =>
+        (await api.get('/api/bookings', alice)).json.find((b: { id: number }) => b.id === booking)?.status ===
+        'CONFIRMED',
+      10_000,
+      what,
+    )
+  }
+
   function callCount(target: string, operation: string): number {
     const stats = platform.tickets.outbound.find((t) => t.name === target)!.stats()
     return Object.values(stats[operation] ?? {}).reduce((sum, n) => sum + n, 0)
@@ -65,13 +76,7 @@ describe('gateway webhooks: signed, idempotent, order-independent', () => {
       Array(deliveries.length).fill(200),
     )
     await Promise.all(answers.map((a) => a.text()))
-    await eventually(
-      async () =>
-        (await api.get('/api/bookings', alice)).json.find((b: { id: number }) => b.id === booking)?.status ===
-        'CONFIRMED',
-      10_000,
-      'the booking to be confirmed',
-    )
+    await confirmed(booking, 'the booking to be confirmed')
     // Late duplicates, after the sale is done, change nothing.
     await Promise.all([webhook(paymentId, 'completed'), webhook(paymentId, 'AUTHORIZED'), fetch(successUrl)])
     await platform.tickets.worker.runDue()
@@ -89,13 +94,7 @@ describe('gateway webhooks: signed, idempotent, order-independent', () => {
 
   test('the buyer never comes back: the gateway’s own webhooks complete the sale', async () => {
     const { booking } = await paidBooking([23])
-    await eventually(
-      async () =>
-        (await api.get('/api/bookings', alice)).json.find((b: { id: number }) => b.id === booking)?.status ===
-        'CONFIRMED',
-      10_000,
-      'the booking to be confirmed by webhook alone',
-    )
+    await confirmed(booking, 'the booking to be confirmed by webhook alone')
   })
 
   test('the gateway itself delivers every webhook 5 times, racing the browser callback: one capture, one confirm', async () => {
@@ -108,13 +107,7 @@ describe('gateway webhooks: signed, idempotent, order-independent', () => {
       const landed = await fetch(successUrl)
       assert.equal(landed.status, 200)
       await landed.text()
-      await eventually(
-        async () =>
-          (await api.get('/api/bookings', alice)).json.find((b: { id: number }) => b.id === booking)?.status ===
-          'CONFIRMED',
-        10_000,
-        'the booking to be confirmed',
-      )
+      await confirmed(booking, 'the booking to be confirmed')
       // The capture makes the gateway send "completed", five times too; every copy of every webhook is answered 200.
       await platform.gateway.paymentGateway.webhooks.idle()
       const answered = platform.gateway.paymentGateway.webhooks
