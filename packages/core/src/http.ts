@@ -1,3 +1,4 @@
+import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -5,6 +6,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOpt
 import type { Database } from './db.ts'
 import { AppError, coreErrors, type ErrorCatalogue } from './errors.ts'
 import { installMetrics } from './metrics.ts'
+import { extraFormats, validatorCompilers } from './validation.ts'
 
 export interface CreateAppOptions {
   service: string
@@ -20,9 +22,6 @@ export interface CreateAppOptions {
   fastify?: FastifyServerOptions
 }
 
-/** Formats that contracts use beyond JSON Schema's own, such as money as a decimal string. */
-const extraFormats = { decimal: /^-?\d+(\.\d+)?$/ }
-
 /**
  * Builds a Fastify app with what every Kokdala service shares: structured logs, request ids, the error
  * catalogue mapped to `{ error: { code, message, details? } }`, `/health`, `/metrics` and the OpenAPI docs.
@@ -36,7 +35,7 @@ export async function createApp(options: CreateAppOptions) {
     },
     logController: new LogController({ disableRequestLogging: !options.logRequests }),
     requestIdHeader: 'x-request-id',
-    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, formats: extraFormats } },
+    schemaController: validatorCompilers(),
     serializerOpts: { ajv: { formats: extraFormats } },
     ...options.fastify,
   }).withTypeProvider<TypeBoxTypeProvider>()
@@ -47,7 +46,12 @@ export async function createApp(options: CreateAppOptions) {
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if ((body as string).trim() === '') return done(null, undefined)
+    if (hasNul(body as string)) return done(nulError(), undefined)
     parseJson(request, body as string, done)
+  })
+  // A NUL byte in a query string can only be an attack or a bug; PostgreSQL text cannot hold one.
+  app.addHook('onRequest', async (request) => {
+    if (request.url.includes('%00')) throw nulError()
   })
 
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
@@ -59,6 +63,14 @@ export async function createApp(options: CreateAppOptions) {
   app.setNotFoundHandler((request, reply) => {
     app.countError('NOT_FOUND')
     reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url}` } })
+  })
+
+  // Per-route request limits (`config: { rateLimit: { max, timeWindow, keyGenerator } }`); none apply unless a
+  // route asks. An exceeded limit is our RATE_LIMITED error with Retry-After, like every other refusal.
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new AppError('RATE_LIMITED', `Too many requests; retry in ${context.after}`, { retry_after_ms: context.ttl }),
   })
 
   const registry = installMetrics(app, options.service, options.db ? () => options.db!.poolStats() : undefined)
@@ -100,8 +112,18 @@ export function keepRawJsonBody(app: FastifyInstance): void {
     request.rawBody = raw
     const text = raw.toString('utf8')
     if (text.trim() === '') return done(null, undefined)
+    if (hasNul(text)) return done(nulError(), undefined)
     parseJson(request, text, done)
   })
+}
+
+/** JSON text that holds a NUL character, raw or escaped (`\u0000`): PostgreSQL text cannot store one. */
+function hasNul(text: string): boolean {
+  return text.includes('\0') || /\\u0000/i.test(text)
+}
+
+function nulError(): AppError {
+  return new AppError('VALIDATION_FAILED', 'NUL characters are not allowed')
 }
 
 declare module 'fastify' {
@@ -119,7 +141,11 @@ interface ErrorBody {
 export function toErrorResponse(error: unknown, catalogue: ErrorCatalogue): { status: number; body: ErrorBody } {
   if (error instanceof AppError) {
     const definition = catalogue[error.code] ?? coreErrors.INTERNAL
-    const message = definition.status >= 500 ? definition.message : (error.explicitMessage ?? definition.message)
+    // A 5xx says only what the catalogue says: its reason and details are for the log, not for the client.
+    if (definition.status >= 500) {
+      return { status: definition.status, body: { error: { code: error.code, message: definition.message } } }
+    }
+    const message = error.explicitMessage ?? definition.message
     return { status: definition.status, body: { error: { code: error.code, message, details: error.details } } }
   }
   const fastifyError = error as FastifyError

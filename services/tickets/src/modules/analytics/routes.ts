@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { errorResponses } from '@kokdala/core'
+import { errorResponses, Id } from '@kokdala/core'
 import { Type } from 'typebox'
 import type { AnalyticsService } from './service.ts'
 
@@ -27,7 +27,7 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox<{ analytics: AnalyticsSe
         operationId: 'GetEventAnalytics',
         tags: ['Analytics'],
         summary: 'Получить аналитику продаж для события',
-        querystring: Type.Object({ id: Type.Integer({ format: 'int64', minimum: 1 }) }),
+        querystring: Type.Object({ id: Id() }),
         response: { 200: AnalyticsResponse, ...errorResponses(400, 404) },
       },
     },

@@ -1,10 +1,9 @@
+import { Id } from '@kokdala/core'
 import { Type } from 'typebox'
 
-const Int64 = Type.Integer({ format: 'int64', minimum: 1 })
-
-export const CreateBookingBody = Type.Object({ event_id: Int64 })
+export const CreateBookingBody = Type.Object({ event_id: Id() })
 export const CreateBookingResponse = Type.Object({ id: Type.Integer({ format: 'int64' }) })
-export const BookingIdBody = Type.Object({ booking_id: Int64 })
+export const BookingIdBody = Type.Object({ booking_id: Id() })
 
 export const BookingStatusSchema = Type.Union([
   Type.Literal('CREATED'),

@@ -1,6 +1,7 @@
+import { Id } from '@kokdala/core'
 import { Type } from 'typebox'
 
-export const OrderQuery = Type.Object({ orderId: Type.Integer({ format: 'int64', minimum: 1 }) })
+export const OrderQuery = Type.Object({ orderId: Id() })
 
 export const PaymentOutcomeSchema = Type.Object({
   order_id: Type.Integer({ format: 'int64' }),
