@@ -10,16 +10,23 @@ export interface RunningService {
   stop(): Promise<void>
 }
 
-/** Starts `kokdala serve tickets` in a child process and waits until /health answers. */
+/**
+ * Starts `kokdala serve tickets --profile hackload` in a child process and waits until /health answers: the
+ * benchmarks replay the HackLoad scenarios, which reset the service through the contract's public reset.
+ */
 export async function startTickets(env: Record<string, string>, workers = 1): Promise<RunningService> {
   const port = env.TICKETS_PORT ?? '18080'
   // BENCH_NODE_ARGS passes flags such as --cpu-prof to the service's Node (NODE_OPTIONS refuses some of them).
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []
-  const child = spawn(process.execPath, [...nodeArgs, cli, 'serve', 'tickets', '--workers', String(workers)], {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'warn', TICKETS_PORT: port, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, cli, 'serve', 'tickets', '--workers', String(workers), '--profile', 'hackload'],
+    {
+      cwd: root,
+      env: { ...process.env, LOG_LEVEL: 'warn', TICKETS_PORT: port, ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  )
   const url = `http://127.0.0.1:${port}`
   await waitForHealth(url, child)
   return { url, process: child, stop: () => stopChild(child) }

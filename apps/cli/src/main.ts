@@ -11,7 +11,9 @@ import { start } from './commands/start.ts'
 const HELP = `kokdala — run, seed and measure the Kokdala platform
 
   kokdala start [--only a,b]               simulators + every service on PGlite (or DATABASE_URL), demo data, URLs
-  kokdala serve <service> [--workers N]    one service; N processes over one PostgreSQL (DATABASE_URL)
+  kokdala serve <service> [--workers N] [--profile hackload]
+                                           one service; N processes over one PostgreSQL (DATABASE_URL);
+                                           a profile's defaults (hackload: the contract's public reset)
   kokdala seed [--users N] [--archive N]   (re)load the tickets data set; PostgreSQL via COPY when DATABASE_URL is set
   kokdala reconcile                        compare event 1's seats and orders with the Event Provider; exit 1 on any difference
   kokdala bench <name> [args…]             run bench/<name>.ts (see bench/RESULTS.md)
@@ -24,7 +26,11 @@ async function main(argv: string[]) {
     case 'start':
       return start(typeof options.only === 'string' ? options.only.split(',') : undefined)
     case 'serve':
-      return serve(serviceName(rest[0]), intOption(options, 'workers', 1))
+      return serve(
+        serviceName(rest[0]),
+        intOption(options, 'workers', 1),
+        typeof options.profile === 'string' ? options.profile : undefined,
+      )
     case 'seed': {
       const service = services.tickets
       const config = service.loadConfig()

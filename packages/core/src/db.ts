@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite'
 import pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
+import { parse as parsePgArray } from 'postgres-array'
 
 export interface QueryResult<R> {
   rows: R[]
@@ -42,6 +43,8 @@ export interface OpenDatabaseOptions {
 }
 
 const INT8 = 20
+// pg's type list names only scalar types, not their arrays.
+const INT8_ARRAY = 1016 as unknown as Parameters<typeof pg.types.setTypeParser>[0]
 
 /** int8 columns come back as numbers: ids and tiyn stay far below 2^53, and beyond that we refuse to lose digits. */
 function parseInt8(text: string): number {
@@ -51,6 +54,8 @@ function parseInt8(text: string): number {
 }
 
 pg.types.setTypeParser(INT8, parseInt8)
+// PGlite parses int8[] elements with the int8 parser; pg would give strings. Both give numbers.
+pg.types.setTypeParser(INT8_ARRAY, (text: string) => parsePgArray(text, parseInt8))
 
 /** Opens PGlite or PostgreSQL and applies the service's migrations. */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {

@@ -31,7 +31,7 @@ import { createTestGatewayRepository } from './modules/payments/test-gateway/rep
 import { testGatewayRoutes } from './modules/payments/test-gateway/routes.ts'
 import { createToleubarGateway } from './modules/payments/toleubar/gateway.ts'
 import { createProviderClient } from './modules/provider/client.ts'
-import { createPlaceLoader, PROVIDER_EVENT_ID } from './modules/provider/places.ts'
+import { createPlaceLoader, createPlaceSync, PROVIDER_EVENT_ID } from './modules/provider/places.ts'
 import { createProviderRepository } from './modules/provider/repository.ts'
 import { createProviderSaga } from './modules/provider/saga.ts'
 import { createSeatRepository } from './modules/seats/repository.ts'
@@ -149,8 +149,6 @@ export async function buildTicketsApp({
     settleTimeoutMs: config.PAYMENT_SETTLE_TIMEOUT_MS,
   })
   const analytics = createAnalyticsService({ analytics: createAnalyticsRepository(db), seats })
-  const reset = createResetService({ db, providerPlaces: provider?.places })
-
   const app = await createApp({
     service: 'tickets',
     version: '1.1.0',
@@ -161,12 +159,20 @@ export async function buildTicketsApp({
     logRequests: config.LOG_REQUESTS,
   })
 
+  // Event 1's places: loaded at start-up and after every reset, retried while the provider is down.
+  const placeSync = provider && createPlaceSync({ loader: provider.places, log: app.log })
+  const reset = createResetService({ db, clock, places: placeSync })
+
   await app.register(eventRoutes, { events })
   await app.register(seatRoutes, { seats, users })
   await app.register(bookingRoutes, { bookings, users })
   await app.register(paymentRoutes, { payments, webhookSecret: config.PAYMENT_WEBHOOK_SECRET || undefined })
   await app.register(analyticsRoutes, { analytics })
-  await app.register(systemRoutes, { reset })
+  await app.register(systemRoutes, {
+    reset,
+    enabled: config.RESET_ENABLED,
+    token: config.RESET_TOKEN,
+  })
   if (config.PAYMENT_GATEWAY === 'test') await app.register(testGatewayRoutes, { repository: testGatewayRepository })
 
   registerOutboundMetrics(app.metricsRegistry, outbound)
@@ -191,28 +197,11 @@ export async function buildTicketsApp({
     onError: (job, error) => app.log.warn({ job: job.id, kind: job.kind, err: error }, 'job failed'),
   })
   let sweeper: NodeJS.Timeout | undefined
-  let closing = false
-  /** Event 1's places are loaded at start-up; a provider that is down then is asked again every 5 s. */
-  async function loadProviderPlaces(): Promise<boolean> {
-    if (!provider) return true
-    try {
-      app.log.info(await provider.places.load(), 'event provider places loaded')
-      return true
-    } catch (error) {
-      app.log.warn({ err: error }, 'event provider places could not be loaded; retrying in 5 s')
-      return false
-    }
-  }
-  async function retryLoadingPlaces(): Promise<void> {
-    while (!closing && !(await loadProviderPlaces())) {
-      await new Promise((resolve) => setTimeout(resolve, 5_000).unref())
-    }
-  }
-  let placesLoaded: Promise<void> = Promise.resolve()
+  let placesLoaded: Promise<unknown> = Promise.resolve()
   if (background) {
     app.addHook('onReady', async () => {
       // Loading 100 000 places takes seconds; the service serves meanwhile (sagas wait for the place ids).
-      placesLoaded = retryLoadingPlaces()
+      placesLoaded = placeSync?.reload() ?? placesLoaded
       worker.start()
       sweeper = setInterval(() => {
         bookings.expireDue().catch((error) => app.log.warn({ err: error }, 'expiry sweep failed'))
@@ -221,7 +210,7 @@ export async function buildTicketsApp({
     })
   }
   app.addHook('onClose', async () => {
-    closing = true
+    placeSync?.stop()
     clearInterval(sweeper)
     await worker.stop()
     await Promise.all(outbound.map((target) => target.close()))

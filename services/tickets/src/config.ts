@@ -53,9 +53,25 @@ export const TicketsConfigSchema = Type.Object({
   SAGA_CONCURRENCY: Type.Integer({ default: 16, minimum: 1 }),
   /** A buyer returning from the gateway waits up to this long to see the sale finished. */
   PAYMENT_SETTLE_TIMEOUT_MS: Type.Integer({ default: 3_000, minimum: 0 }),
+  /**
+   * POST /api/reset empties every booking and payment. The HackLoad contract has it public (the organisers' monitor
+   * calls it every 15 minutes without credentials), so `npm start` and `kokdala serve --profile hackload` switch it
+   * on; anywhere else it is off (403 RESET_DISABLED) unless asked for.
+   */
+  RESET_ENABLED: Type.Boolean({ default: false }),
+  /** When set, a reset must carry `Authorization: Bearer <token>`. */
+  RESET_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
 })
 
 export type TicketsConfig = Static<typeof TicketsConfigSchema>
+
+/**
+ * Named sets of defaults for a kind of deployment (`kokdala serve tickets --profile NAME`); the environment still
+ * wins over them. `hackload`: what the organisers' harness needs of the contract — a public reset.
+ */
+export const ticketsProfiles: Record<string, Record<string, string>> = {
+  hackload: { RESET_ENABLED: 'true' },
+}
 
 /** Reads the tickets configuration from the environment (or the given overrides, for tests). */
 export function loadTicketsConfig(env: Record<string, string | undefined> = process.env): TicketsConfig {

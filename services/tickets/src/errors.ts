@@ -26,4 +26,5 @@ export const ticketErrors = {
   INVALID_SIGNATURE: { status: 401, message: 'The webhook signature does not match its body' },
   PROVIDER_UNAVAILABLE: { status: 503, message: 'The event provider is unavailable, try again' },
   GATEWAY_UNAVAILABLE: { status: 503, message: 'The payment gateway is unavailable, try again' },
+  RESET_DISABLED: { status: 403, message: 'Reset is switched off on this deployment (RESET_ENABLED)' },
 } as const satisfies ErrorCatalogue

@@ -41,7 +41,8 @@ export async function startTickets(
       (100001, 'Экспозиция "Звездные войны" куратор Ольга Сидорова', 'Грандиозное событие.', 'exhibition', '2023-05-01T18:00:00', 'CultureCity', true),
       (100002, 'Киносеанс "Красная шапочка" режиссера Николай Орлов', 'Яркие эмоции.', 'film', '2024-12-25T21:00:00', 'TicketRu', true)`)
   const clock = manualClock(new Date('2030-01-01T12:00:00Z'))
-  const config = loadTicketsConfig({ TICKETS_PORT: '0', LOG_LEVEL: 'warn', ...env })
+  // The contract's reset is switched on: the suites reset between scenarios as the HackLoad harness does.
+  const config = loadTicketsConfig({ TICKETS_PORT: '0', LOG_LEVEL: 'warn', RESET_ENABLED: 'true', ...env })
   const tickets = await buildTicketsApp({ config, db, clock: realClock ? systemClock : clock, background })
   await tickets.app.ready()
   return {

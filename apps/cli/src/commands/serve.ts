@@ -3,11 +3,19 @@ import { closeOnSignals } from '@kokdala/core'
 import { type ServiceName, services } from './services.ts'
 
 /**
- * `kokdala serve <service> [--workers N]`: one service, N processes sharing its port through node:cluster.
- * Several processes need PostgreSQL; PGlite is one process's embedded database.
+ * `kokdala serve <service> [--workers N] [--profile NAME]`: one service, N processes sharing its port through
+ * node:cluster. Several processes need PostgreSQL; PGlite is one process's embedded database. A profile fills in
+ * settings the environment leaves unset (workers inherit them).
  */
-export async function serve(name: ServiceName, workers: number) {
+export async function serve(name: ServiceName, workers: number, profile?: string) {
   const service = services[name]
+  if (profile !== undefined) {
+    const defaults = service.profiles[profile]
+    if (!defaults) {
+      throw new Error(`unknown profile ${JSON.stringify(profile)}; known: ${Object.keys(service.profiles).join(', ')}`)
+    }
+    for (const [key, value] of Object.entries(defaults)) process.env[key] ??= value
+  }
   const config = service.loadConfig()
   if (workers > 1 && !config.DATABASE_URL) throw new Error('--workers > 1 needs DATABASE_URL (PostgreSQL)')
   if (workers > 1 && cluster.isPrimary) {

@@ -1,4 +1,4 @@
-import { buildTicketsApp, loadTicketsConfig, openTicketsDatabase } from '@kokdala/tickets'
+import { buildTicketsApp, loadTicketsConfig, openTicketsDatabase, ticketsProfiles } from '@kokdala/tickets'
 
 /** What the CLI knows how to run. Each entry builds one service from the environment. */
 export const services = {
@@ -6,6 +6,7 @@ export const services = {
     loadConfig: loadTicketsConfig,
     openDatabase: openTicketsDatabase,
     build: buildTicketsApp,
+    profiles: ticketsProfiles,
   },
 } as const
 

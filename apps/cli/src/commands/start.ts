@@ -68,6 +68,8 @@ export async function start(only: string[] | undefined, out = process.stdout) {
  */
 function platformEnv(wanted: Set<string>): Record<string, string | undefined> {
   const env = { ...process.env }
+  // The demo is for trying things, the contract's reset included.
+  env.RESET_ENABLED ??= 'true'
   const ticketsUrl = `http://${env.TICKETS_HOST ?? '127.0.0.1'}:${env.TICKETS_PORT ?? 8080}`
   if (wanted.has('event-provider')) env.EVENT_PROVIDER_URL ??= eventProviderFromEnv(env).url
   if (wanted.has('payment-gateway')) {

@@ -227,6 +227,30 @@ export function createBookingRepository(db: Queryable) {
       ])
     },
 
+    /**
+     * Copies every payment whose money moved (held, taken or given back), with its booking and seats, into the
+     * archive, for a reset that is about to empty the tables. Returns how many were archived.
+     */
+    async archiveMoneyMovements(now: Date): Promise<number> {
+      const { rowCount } = await db.query(
+        `INSERT INTO payment_archive (payment_id, booking_id, user_id, event_id, booking_status, seat_ids, amount,
+           status, gateway, gateway_order_id, gateway_payment_id, created_at, archived_at)
+         SELECT p.id, b.id, b.user_id, b.event_id, b.status,
+           ARRAY(SELECT c.seat_id FROM seat_claim c WHERE c.booking_id = b.id ORDER BY c.seat_id),
+           p.amount, p.status, p.gateway, p.gateway_order_id, p.gateway_payment_id, p.created_at, $1
+         FROM payment p JOIN booking b ON b.id = p.booking_id
+         WHERE p.status IN ('AUTHORIZED', 'PAID', 'REFUND_PENDING', 'REFUNDED')
+         ON CONFLICT (payment_id) DO NOTHING`,
+        [now],
+      )
+      return rowCount
+    },
+
+    /** Empties bookings and payments (reset); sequences go on, so ids are never reused. */
+    async removeAll(): Promise<void> {
+      await db.exec('TRUNCATE payment, booking')
+    },
+
     async setPaymentStatus(id: number, status: PaymentStatus, now: Date) {
       await db.query('UPDATE payment SET status = $2, updated_at = $3 WHERE id = $1', [id, status, now])
     },

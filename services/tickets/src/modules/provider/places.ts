@@ -110,3 +110,67 @@ export function createPlaceLoader(deps: {
 }
 
 export type PlaceLoader = ReturnType<typeof createPlaceLoader>
+
+export interface PlaceSyncDeps {
+  loader: PlaceLoader
+  log: { info(object: object, message: string): void; warn(object: object, message: string): void }
+  /** Pause before trying again after a failed load (the provider is down). */
+  retryMs?: number
+}
+
+/**
+ * Keeps event 1's seats in line with the provider's places: one load at a time, retried until it succeeds. Start-up
+ * and every reset ask for a load; a request made while a load runs gets one more load after it (the running one may
+ * have read pages before the change the caller wants seen), and many such requests share that one.
+ */
+export function createPlaceSync({ loader, log, retryMs = 5_000 }: PlaceSyncDeps) {
+  let running: Promise<PlaceLoadReport | undefined> | undefined
+  let again = false
+  let stopped = false
+  let wake: (() => void) | undefined
+
+  async function loadUntilDone(): Promise<PlaceLoadReport> {
+    for (;;) {
+      again = false
+      try {
+        const report = await loader.load()
+        log.info(report, 'event provider places loaded')
+        if (!again) return report
+      } catch (error) {
+        if (stopped) throw error
+        log.warn({ err: error }, `event provider places could not be loaded; retrying in ${retryMs / 1000} s`)
+        await new Promise<void>((resolve) => {
+          wake = resolve
+          setTimeout(resolve, retryMs).unref()
+        })
+        if (stopped) throw error
+      }
+    }
+  }
+
+  return {
+    /**
+     * Resolves with the report of a load that started after this call, or undefined when the sync was stopped first.
+     * Never rejects: callers may leave it running in the background.
+     */
+    reload(): Promise<PlaceLoadReport | undefined> {
+      if (running) {
+        again = true
+        return running
+      }
+      running = loadUntilDone()
+        .catch(() => undefined)
+        .finally(() => {
+          running = undefined
+        })
+      return running
+    },
+    /** Stops retrying; a load in progress finishes, a waiting retry gives up. */
+    stop(): void {
+      stopped = true
+      wake?.()
+    },
+  }
+}
+
+export type PlaceSync = ReturnType<typeof createPlaceSync>

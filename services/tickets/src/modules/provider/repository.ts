@@ -138,6 +138,15 @@ export function createProviderRepository(db: Queryable) {
       )
     },
 
+    /** Bookings whose provider order is, or may be, CONFIRMED: the provider never gives their places back. */
+    async mayBeConfirmedBookings(): Promise<number[]> {
+      const { rows } = await db.query<{ id: number }>(
+        `SELECT booking_id AS id FROM provider_order
+         WHERE status = 'CONFIRMED' OR (confirm_sent_at IS NOT NULL AND status <> 'CANCELLED')`,
+      )
+      return rows.map((row) => row.id)
+    },
+
     /** Bookings whose provider order is still open (reset re-arms their sagas so the orders get cancelled). */
     async openOrderBookings(): Promise<number[]> {
       const { rows } = await db.query<{ id: number }>(

@@ -109,6 +109,22 @@ export function createSeatRepository(db: Queryable) {
       return rows[0].results
     },
 
+    /**
+     * Reset: every seat held by a booking becomes FREE, except those of the given bookings, whose seats an outside
+     * system (the Event Provider) keeps for good: they stay SOLD, outside any booking. Seats already taken outside
+     * stay taken. Without such claims this is a TRUNCATE, which takes milliseconds even after a sold-out stadium.
+     */
+    async clearBookingClaims(keptOutsideBookings: number[]): Promise<void> {
+      if (keptOutsideBookings.length > 0) {
+        await db.query(
+          `UPDATE seat_claim SET booking_id = NULL, status = 'SOLD' WHERE booking_id = ANY($1::bigint[])`,
+          [keptOutsideBookings],
+        )
+      }
+      const { rows } = await db.query('SELECT 1 FROM seat_claim WHERE booking_id IS NULL LIMIT 1')
+      await db.exec(rows.length === 0 ? 'TRUNCATE seat_claim' : 'DELETE FROM seat_claim WHERE booking_id IS NOT NULL')
+    },
+
     async release(seatId: number, userId: number): Promise<SeatChangeResult> {
       const { rows } = await db.query<{ result: SeatChangeResult }>('SELECT release_seat($1, $2) AS result', [
         seatId,

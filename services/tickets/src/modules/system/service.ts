@@ -1,37 +1,47 @@
-import { AppError, clearFinishedJobs, type Database, rearmPending } from '@kokdala/core'
+import { type Clock, clearFinishedJobs, type Database, rearmPending } from '@kokdala/core'
 import { FULFIL_JOB, requestFulfilment } from '../bookings/jobs.ts'
-import type { PlaceLoader, PlaceLoadReport } from '../provider/places.ts'
+import { createBookingRepository } from '../bookings/repository.ts'
+import { createTestGatewayRepository } from '../payments/test-gateway/repository.ts'
+import type { PlaceLoadReport, PlaceSync } from '../provider/places.ts'
 import { createProviderRepository } from '../provider/repository.ts'
+import { createSeatRepository } from '../seats/repository.ts'
+
+export interface ResetResult {
+  /** Payments whose money moved, copied to payment_archive before the tables were emptied. */
+  archivedPayments: number
+  /** The check of event 1's places against the provider that the reset started (it does not wait for it). */
+  reload?: Promise<PlaceLoadReport | undefined>
+}
 
 /**
- * Restores the initial sale state: no bookings or payments, every seat FREE. Because a seat is
- * FREE exactly when it has no claim, this is a TRUNCATE and takes milliseconds even for the stadium. Sequences
- * are not restarted, so booking and payment ids are never reused.
+ * Restores the initial sale state: no bookings or payments, every seat FREE. Because a seat is FREE exactly when it
+ * has no claim, this is mostly a TRUNCATE and takes milliseconds even for the stadium. Sequences are not restarted,
+ * so booking and payment ids are never reused, and the record of money that moved is archived, never dropped.
  *
  * The Event Provider has no reset: orders we left open there are handed back to their sagas (which cancel them),
- * and event 1's places are loaded again, so places sold there stay unavailable here.
+ * and the places of orders it confirmed stay taken here, outside any booking. That is what a reload of the
+ * provider's 100 pages would find too, so the reset answers at once and the reload runs after it, in the
+ * background, only to catch what changed at the provider without us.
  */
-export function createResetService({ db, providerPlaces }: { db: Database; providerPlaces?: PlaceLoader }) {
+export function createResetService(deps: { db: Database; clock: Clock; places?: PlaceSync }) {
+  const { db, clock, places } = deps
   return {
-    async reset(): Promise<{ provider?: PlaceLoadReport }> {
-      await db.transaction(async (tx) => {
-        await tx.exec('TRUNCATE seat_claim, payment, booking, test_gateway_payment')
+    async reset(): Promise<ResetResult> {
+      const archivedPayments = await db.transaction(async (tx) => {
+        const provider = createProviderRepository(tx)
+        const archived = await createBookingRepository(tx).archiveMoneyMovements(clock.now())
+        await createSeatRepository(tx).clearBookingClaims(places ? await provider.mayBeConfirmedBookings() : [])
+        await createBookingRepository(tx).removeAll()
+        await createTestGatewayRepository(tx).removeAll()
         // Pending jobs are sagas on their way, some running right now: dropping one would orphan what it is doing
         // at the provider (an order being created) and let a second run start beside it. They stay, and each runs
         // once more after its current run, finding its booking gone: an order it left open is cancelled.
         await clearFinishedJobs(tx)
         await rearmPending(tx, FULFIL_JOB)
-        for (const bookingId of await createProviderRepository(tx).openOrderBookings()) {
-          await requestFulfilment(tx, bookingId)
-        }
+        for (const bookingId of await provider.openOrderBookings()) await requestFulfilment(tx, bookingId)
+        return archived
       })
-      if (!providerPlaces) return {}
-      try {
-        return { provider: await providerPlaces.load() }
-      } catch (error) {
-        // Local state is reset; until the places load, event 1 shows no provider sales. Reset again to retry.
-        throw new AppError('PROVIDER_UNAVAILABLE', undefined, { reason: (error as Error).message })
-      }
+      return { archivedPayments, reload: places?.reload() }
     },
   }
 }

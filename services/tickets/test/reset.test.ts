@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { loadTicketsConfig, ticketsProfiles } from '../src/config.ts'
+import { buyers, client, startTickets } from './harness.ts'
+
+const [alice] = buyers
+
+describe('POST /api/reset is a switch: off by default, public in the HackLoad profile, optionally behind a token', () => {
+  test('without RESET_ENABLED a reset is refused with 403 RESET_DISABLED and erases nothing', async () => {
+    const t = await startTickets({ RESET_ENABLED: 'false' })
+    try {
+      const api = client(t)
+      const booking = await api.createBooking(alice, 2)
+      const reset = await api.post('/api/reset')
+      assert.equal(reset.status, 403)
+      assert.equal(reset.json.error.code, 'RESET_DISABLED')
+      assert.deepEqual(
+        (await api.get('/api/bookings', alice)).json.map((b: { id: number }) => b.id),
+        [booking],
+      )
+    } finally {
+      await t.close()
+    }
+  })
+
+  test('kokdala serve leaves it off; the hackload profile and npm start switch it on', () => {
+    assert.equal(loadTicketsConfig({}).RESET_ENABLED, false)
+    assert.equal(loadTicketsConfig({ ...ticketsProfiles.hackload }).RESET_ENABLED, true)
+    assert.equal(loadTicketsConfig({ ...ticketsProfiles.hackload, RESET_ENABLED: 'false' }).RESET_ENABLED, false)
+  })
+
+  test('with RESET_TOKEN a reset needs Authorization: Bearer <token>', async () => {
+    const token = 'reset-token-0123456789'
+    const t = await startTickets({ RESET_TOKEN: token })
+    try {
+      for (const authorization of [undefined, 'Bearer wrong-token-0123456789', `Basic ${token}`, token]) {
+        const answer = await t.app.inject({
+          method: 'POST',
+          url: '/api/reset',
+          headers: authorization ? { authorization } : {},
+        })
+        assert.equal(answer.statusCode, 401, String(authorization))
+        assert.equal(answer.json().error.code, 'UNAUTHORIZED')
+      }
+      const ok = await t.app.inject({
+        method: 'POST',
+        url: '/api/reset',
+        headers: { authorization: `Bearer ${token}` },
+      })
+      assert.equal(ok.statusCode, 200)
+    } finally {
+      await t.close()
+    }
+  })
+})
+
+describe('a reset never drops the record of money that moved', () => {
+  test('a paid booking’s payment is archived with its booking and seats before the tables are emptied', async () => {
+    const t = await startTickets()
+    try {
+      const api = client(t)
+      const paid = await api.createBooking(alice, 2)
+      assert.equal((await api.select(alice, paid, 200_001)).status, 200)
+      assert.equal((await api.select(alice, paid, 200_002)).status, 200)
+      const initiated = await api.patch('/api/bookings/initiatePayment', { booking_id: paid }, alice)
+      assert.equal(initiated.status, 302)
+      const page = new URL(String(initiated.headers.location)).pathname
+      const pressed = await t.app.inject({ method: 'POST', url: `${page}/pay`, payload: {} })
+      const callback = new URL(String(pressed.headers.location))
+      assert.equal((await api.get(`${callback.pathname}${callback.search}`)).json.booking_status, 'CONFIRMED')
+      // An unpaid booking: nothing moved, nothing to keep.
+      const unpaid = await api.createBooking(alice, 2)
+      assert.equal((await api.select(alice, unpaid, 200_003)).status, 200)
+
+      const reset = await api.post('/api/reset')
+      assert.equal(reset.status, 200)
+      assert.deepEqual(reset.json, { reset: true, archived_payments: 1 })
+      assert.deepEqual((await api.get('/api/bookings', alice)).json, [])
+      const { rows } = await t.db.query<Record<string, unknown>>(
+        'SELECT booking_id, user_id, event_id, booking_status, seat_ids, amount, status FROM payment_archive',
+      )
+      assert.equal(rows.length, 1)
+      assert.deepEqual(rows[0], {
+        booking_id: paid,
+        user_id: alice.id,
+        event_id: 2,
+        booking_status: 'CONFIRMED',
+        seat_ids: [200_001, 200_002],
+        amount: rows[0].amount,
+        status: 'PAID',
+      })
+      assert.ok(Number(rows[0].amount) > 0)
+      // A second reset has nothing new to archive and keeps what is there.
+      assert.deepEqual((await api.post('/api/reset')).json, { reset: true, archived_payments: 0 })
+      assert.equal((await t.db.query('SELECT 1 FROM payment_archive')).rows.length, 1)
+    } finally {
+      await t.close()
+    }
+  })
+})
