@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { loadTicketsConfig, ticketsProfiles } from '../src/config.ts'
 import { buyers, client, startTickets } from './harness.ts'
+import { payAtGateway, startPlatform } from './simulators.ts'
 
 const [alice] = buyers
 
@@ -95,6 +96,40 @@ describe('a reset never drops the record of money that moved', () => {
       assert.equal((await t.db.query('SELECT 1 FROM payment_archive')).rows.length, 1)
     } finally {
       await t.close()
+    }
+  })
+})
+
+describe('a reset with the Event Provider wired in', () => {
+  test('does not wait for the provider (down here): confirmed places stay SOLD, everything else is FREE', async () => {
+    const platform = await startPlatform()
+    try {
+      const api = client(platform.tickets)
+      const seatStatus = async (seatId: number) => {
+        const row = Math.floor((seatId - 1) / 1000) + 1
+        const listed = await api.get(
+          `/api/seats?event_id=1&row=${row}&page=${Math.floor(((seatId - 1) % 1000) / 20) + 1}`,
+        )
+        return listed.json.find((seat: { id: number }) => seat.id === seatId)?.status
+      }
+      const sold = await api.createBooking(alice, 1)
+      assert.equal((await api.select(alice, sold, 5_001)).status, 200)
+      const initiated = await api.patch('/api/bookings/initiatePayment', { booking_id: sold }, alice)
+      const successUrl = await payAtGateway(String(initiated.headers.location), '4111111111111111')
+      const landed = new URL(successUrl)
+      assert.equal((await api.get(`${landed.pathname}${landed.search}`)).json.booking_status, 'CONFIRMED')
+      const reserved = await api.createBooking(alice, 1)
+      assert.equal((await api.select(alice, reserved, 5_002)).status, 200)
+
+      platform.provider.simulator.setFaults({ outage: true })
+      const reset = await api.post('/api/reset')
+      assert.equal(reset.status, 200, 'the provider being down does not fail the reset')
+      assert.equal(await seatStatus(5_001), 'SOLD', 'the provider never gives a confirmed place back')
+      assert.equal(await seatStatus(5_002), 'FREE')
+      assert.deepEqual((await api.get('/api/bookings', alice)).json, [])
+      platform.provider.simulator.resetFaults()
+    } finally {
+      await platform.close()
     }
   })
 })
