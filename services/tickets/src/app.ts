@@ -74,7 +74,12 @@ export async function buildTicketsApp({
   const publicUrl = config.TICKETS_PUBLIC_URL ?? `http://${config.TICKETS_HOST}:${config.TICKETS_PORT}`
 
   const users = createUserService({ users: createUserRepository(db) })
-  const events = createEventService({ events: createEventRepository(db) })
+  const events = createEventService({
+    events: createEventRepository(db, { searchTimeoutMs: config.SEARCH_TIMEOUT_MS }),
+    searchMaxResults: config.SEARCH_MAX_RESULTS,
+    searchConcurrency: config.SEARCH_CONCURRENCY ?? (db.kind === 'pglite' ? 1 : 4),
+    searchQueue: config.SEARCH_QUEUE,
+  })
   const seats = createSeatService({
     seats: createSeatRepository(db),
     events,
@@ -163,7 +168,7 @@ export async function buildTicketsApp({
   const placeSync = provider && createPlaceSync({ loader: provider.places, log: app.log })
   const reset = createResetService({ db, clock, places: placeSync })
 
-  await app.register(eventRoutes, { events })
+  await app.register(eventRoutes, { events, searchesPerMinute: config.SEARCH_RATE_PER_MINUTE })
   await app.register(seatRoutes, { seats, users })
   await app.register(bookingRoutes, { bookings, users })
   await app.register(paymentRoutes, { payments, webhookSecret: config.PAYMENT_WEBHOOK_SECRET || undefined })

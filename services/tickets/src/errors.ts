@@ -27,4 +27,7 @@ export const ticketErrors = {
   PROVIDER_UNAVAILABLE: { status: 503, message: 'The event provider is unavailable, try again' },
   GATEWAY_UNAVAILABLE: { status: 503, message: 'The payment gateway is unavailable, try again' },
   RESET_DISABLED: { status: 403, message: 'Reset is switched off on this deployment (RESET_ENABLED)' },
+  SEARCH_TOO_DEEP: { status: 400, message: 'Search results are not shown this deep; narrow the search' },
+  SEARCH_BUSY: { status: 503, message: 'Too many searches at once; try again in a moment' },
+  SEARCH_TIMEOUT: { status: 503, message: 'The search took too long; narrow it or try again' },
 } as const satisfies ErrorCatalogue

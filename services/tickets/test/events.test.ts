@@ -67,3 +67,33 @@ describe('GET /api/events', () => {
     assert.deepEqual(response.json, [])
   })
 })
+
+describe('GET /api/events under abuse', () => {
+  test('searches that miss the cache are limited per client address; cached answers and listings are not', async () => {
+    const t = await startTickets({ SEARCH_RATE_PER_MINUTE: '3' })
+    try {
+      const get = (url: string, remoteAddress = '10.0.0.1') => t.app.inject({ method: 'GET', url, remoteAddress })
+      for (const word of ['один', 'два', 'три']) assert.equal((await get(`/api/events?query=${word}`)).statusCode, 200)
+      const limited = await get('/api/events?query=четыре')
+      assert.equal(limited.statusCode, 429)
+      assert.equal(limited.json().error.code, 'RATE_LIMITED')
+      assert.ok(Number(limited.headers['retry-after']) > 0)
+      assert.equal((await get('/api/events?query=один')).statusCode, 200, 'a cached answer costs nothing')
+      assert.equal((await get('/api/events?page=1&pageSize=20')).statusCode, 200, 'listing is not a search')
+      assert.equal((await get('/api/events?query=четыре', '10.0.0.2')).statusCode, 200, 'another client is not limited')
+    } finally {
+      await t.close()
+    }
+  })
+
+  test('a search deeper than SEARCH_MAX_RESULTS is 400 SEARCH_TOO_DEEP', async () => {
+    const t = await startTickets()
+    try {
+      const deep = await t.app.inject({ method: 'GET', url: '/api/events?query=%D0%BA&page=50000&pageSize=20' })
+      assert.equal(deep.statusCode, 400)
+      assert.equal(deep.json().error.code, 'SEARCH_TOO_DEEP')
+    } finally {
+      await t.close()
+    }
+  })
+})

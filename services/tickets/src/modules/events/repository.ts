@@ -1,4 +1,4 @@
-import type { Database } from '@kokdala/core'
+import { AppError, type Database } from '@kokdala/core'
 
 /** PostgreSQL's SQLSTATE for a statement stopped by statement_timeout. */
 const QUERY_CANCELED = '57014'
@@ -24,8 +24,20 @@ export interface EventSearch {
 /** Time the early-stopping plan gets before the search falls back to the GIN bitmap plan. */
 const ORDERED_SCAN_BUDGET_MS = 100
 
-/** The only place with SQL over events. Results are always ordered by id, so paging is stable. */
-export function createEventRepository(db: Database) {
+/**
+ * The only place with SQL over events. Results are always ordered by id, so paging is stable. On PostgreSQL no
+ * search runs longer than `searchTimeoutMs` (503 SEARCH_TIMEOUT); PGlite cannot interrupt a statement, so there the
+ * service's depth cap and search concurrency are what bound a search.
+ */
+export function createEventRepository(db: Database, { searchTimeoutMs = 2_000 } = {}) {
+  /** Runs a search statement with the given planner settings under the search deadline. */
+  async function searchWith(settings: string, sql: string, params: unknown[], timeoutMs = searchTimeoutMs) {
+    return db.transaction(async (tx) => {
+      await tx.exec(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(timeoutMs))}; ${settings}`)
+      return (await tx.query<EventSummary>(sql, params)).rows
+    })
+  }
+
   /**
    * Full-text matches of a frequent query are best found by walking the primary key in id order and stopping
    * after one page; rare ones through the GIN index. PostgreSQL picks from estimates that go wrong both ways here:
@@ -37,16 +49,24 @@ export function createEventRepository(db: Database) {
    * own index, so those queries keep the planner's choice.
    */
   async function searchAdaptively(sql: string, params: unknown[]): Promise<EventSummary[]> {
-    const run = (settings: string) =>
-      db.transaction(async (tx) => {
-        await tx.exec(`SET LOCAL enable_seqscan = off; SET LOCAL max_parallel_workers_per_gather = 0; ${settings}`)
-        return (await tx.query<EventSummary>(sql, params)).rows
-      })
+    const fixed = 'SET LOCAL enable_seqscan = off; SET LOCAL max_parallel_workers_per_gather = 0;'
     try {
-      return await run(`SET LOCAL enable_bitmapscan = off; SET LOCAL statement_timeout = ${ORDERED_SCAN_BUDGET_MS}`)
+      return await searchWith(`${fixed} SET LOCAL enable_bitmapscan = off`, sql, params, ORDERED_SCAN_BUDGET_MS)
     } catch (error) {
       if ((error as { code?: string }).code !== QUERY_CANCELED) throw error
-      return run('SET LOCAL enable_indexscan = off')
+      return searchWith(`${fixed} SET LOCAL enable_indexscan = off`, sql, params)
+    }
+  }
+
+  /** A search past its deadline is the client's answer to wait and narrow it, never a 500. */
+  async function deadlined(run: () => Promise<EventSummary[]>): Promise<EventSummary[]> {
+    try {
+      return await run()
+    } catch (error) {
+      if ((error as { code?: string }).code === QUERY_CANCELED) {
+        throw new AppError('SEARCH_TIMEOUT', undefined, { timeout_ms: searchTimeoutMs })
+      }
+      throw error
     }
   }
 
@@ -72,8 +92,8 @@ export function createEventRepository(db: Database) {
         where.push(`starts_at >= $${params.length}::date AND starts_at < $${params.length}::date + 1`)
       }
       const sql = `SELECT id, title FROM event WHERE ${where.join(' AND ')} ORDER BY id LIMIT $1 OFFSET $2`
-      if (query && !date && db.kind === 'postgres') return searchAdaptively(sql, params)
-      return (await db.query<EventSummary>(sql, params)).rows
+      if (db.kind === 'pglite') return (await db.query<EventSummary>(sql, params)).rows
+      return deadlined(() => (query && !date ? searchAdaptively(sql, params) : searchWith('', sql, params)))
     },
 
     async findForSale(id: number): Promise<EventForSale | undefined> {

@@ -1,10 +1,24 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errorResponses } from '@kokdala/core'
+import type { FastifyRequest } from 'fastify'
 import { ListEventsQuery, ListEventsResponse } from './schemas.ts'
-import type { EventService } from './service.ts'
+import type { EventService, ListEventsInput } from './service.ts'
+
+export interface EventRoutesOptions {
+  events: EventService
+  /** Searches that miss the cache, per client address per minute; 0: no limit. */
+  searchesPerMinute: number
+}
 
 /** `GET /api/events` — public: list active events or search active and archive events. */
-export const eventRoutes: FastifyPluginAsyncTypebox<{ events: EventService }> = async (app, { events }) => {
+export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async (
+  app,
+  { events, searchesPerMinute },
+) => {
+  const input = (request: FastifyRequest): ListEventsInput => {
+    const { query, date, page = 1, pageSize = 20 } = request.query as Partial<ListEventsInput>
+    return { query, date, page, pageSize }
+  }
   app.get(
     '/api/events',
     {
@@ -13,13 +27,24 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ events: EventService }> = 
         tags: ['Events'],
         summary: 'Получить список событий',
         querystring: ListEventsQuery,
-        response: { 200: ListEventsResponse, ...errorResponses(400) },
+        response: { 200: ListEventsResponse, ...errorResponses(400, 429, 503) },
       },
+      // Only what costs the database counts: listing active events and answers already cached are free.
+      config: searchesPerMinute
+        ? {
+            rateLimit: {
+              max: searchesPerMinute,
+              timeWindow: 60_000,
+              hook: 'preHandler',
+              keyGenerator: (request: FastifyRequest) => request.ip,
+              allowList: (request: FastifyRequest) => !events.costsASearch(input(request)),
+            },
+          }
+        : {},
     },
     async (request, reply) => {
-      const { query, date, page = 1, pageSize = 20 } = request.query
       // Already serialised (and cached) by the service; the schema above documents its shape.
-      const body = await events.listJson({ query, date, page, pageSize })
+      const body = await events.listJson(input(request))
       return reply.type('application/json; charset=utf-8').send(body as never)
     },
   )
