@@ -73,7 +73,7 @@ export async function buildTicketsApp({
   const db = givenDb ?? (await openTicketsDatabase(config))
   const publicUrl = config.TICKETS_PUBLIC_URL ?? `http://${config.TICKETS_HOST}:${config.TICKETS_PORT}`
 
-  const users = createUserService({ users: createUserRepository(db) })
+  const users = createUserService({ users: createUserRepository(db), clock })
   const events = createEventService({ events: createEventRepository(db) })
   const seats = createSeatService({
     seats: createSeatRepository(db),
