@@ -73,7 +73,16 @@ export async function buildTicketsApp({
   const db = givenDb ?? (await openTicketsDatabase(config))
   const publicUrl = config.TICKETS_PUBLIC_URL ?? `http://${config.TICKETS_HOST}:${config.TICKETS_PORT}`
 
-  const users = createUserService({ users: createUserRepository(db) })
+  const authWindowMs = config.AUTH_FAILURE_WINDOW_SECONDS * 1000
+  const users = createUserService({
+    users: createUserRepository(db),
+    clock,
+    failureLimits: {
+      perAccountAndIp: { max: config.AUTH_FAILURES_PER_ACCOUNT_IP, windowMs: authWindowMs },
+      perIp: { max: config.AUTH_FAILURES_PER_IP, windowMs: authWindowMs },
+      perAccount: { max: config.AUTH_FAILURES_PER_ACCOUNT, windowMs: authWindowMs },
+    },
+  })
   const events = createEventService({
     events: createEventRepository(db, { searchTimeoutMs: config.SEARCH_TIMEOUT_MS }),
     searchMaxResults: config.SEARCH_MAX_RESULTS,

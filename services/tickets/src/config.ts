@@ -78,6 +78,24 @@ export const TicketsConfigSchema = Type.Object({
    * count). 0 switches the limit off, as the hackload profile does: the graders' load comes from a few k6 pods.
    */
   SEARCH_RATE_PER_MINUTE: Type.Integer({ default: 600, minimum: 0 }),
+  /**
+   * Brute-force protection of Basic Auth: failed logins are counted in windows of this length, and a client over
+   * a limit gets 429 with Retry-After until its window ends, without its password being checked. Short, so that
+   * a refusal lifts soon (default 300 s).
+   */
+  AUTH_FAILURE_WINDOW_SECONDS: Type.Integer({ default: 300, minimum: 1 }),
+  /**
+   * Failures of one address on one account per window (default 10): enough for typos and for the HackLoad
+   * deployment monitor, which sends invalid test:test about 5 times per 15 minutes from one address.
+   */
+  AUTH_FAILURES_PER_ACCOUNT_IP: Type.Integer({ default: 10, minimum: 1 }),
+  /** Failures of one address over all accounts per window (default 30): stops spraying many accounts. */
+  AUTH_FAILURES_PER_IP: Type.Integer({ default: 30, minimum: 1 }),
+  /**
+   * Failures on one account over all addresses per window (default 100); beyond it only the addresses that have
+   * failed on the account are refused, so an attacker cannot lock its owner out.
+   */
+  AUTH_FAILURES_PER_ACCOUNT: Type.Integer({ default: 100, minimum: 1 }),
 })
 
 export type TicketsConfig = Static<typeof TicketsConfigSchema>

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { FailureThrottle } from '../src/throttle.ts'
+
+const minute = 60_000
+const limits = (maxKeys?: number) =>
+  new FailureThrottle({
+    perAccountAndIp: { max: 3, windowMs: minute },
+    perIp: { max: 5, windowMs: minute },
+    perAccount: { max: 8, windowMs: minute },
+    maxKeys,
+  })
+
+test('one address failing on one account is refused after the pair limit until its window ends', () => {
+  const throttle = limits()
+  for (let i = 0; i < 3; i++) {
+    assert.equal(throttle.retryAfterMs('victim', '10.0.0.1', i), 0)
+    throttle.fail('victim', '10.0.0.1', i)
+  }
+  assert.equal(throttle.retryAfterMs('victim', '10.0.0.1', 1_000), minute - 1_000)
+  assert.equal(throttle.retryAfterMs('victim', '10.0.0.2', 1_000), 0, 'another address may still try')
+  assert.equal(throttle.retryAfterMs('other', '10.0.0.1', 1_000), 0, 'another account from it too')
+  assert.equal(throttle.retryAfterMs('victim', '10.0.0.1', minute), 0, 'the window has ended')
+})
+
+test('one address spraying many accounts is refused after the address limit, for every account', () => {
+  const throttle = limits()
+  for (let i = 0; i < 5; i++) throttle.fail(`user${i}`, '10.0.0.1', 0)
+  assert.equal(throttle.retryAfterMs('fresh', '10.0.0.1', 10), minute - 10)
+  assert.equal(throttle.retryAfterMs('fresh', '10.0.0.9', 10), 0)
+})
+
+test('over the account limit only addresses that failed on it are refused, so its owner can still log in', () => {
+  const throttle = limits()
+  for (let i = 0; i < 8; i++) throttle.fail('victim', `10.0.1.${i}`, 0)
+  assert.ok(throttle.retryAfterMs('victim', '10.0.1.0', 10) > 0, 'an attacking address is refused at once')
+  assert.equal(throttle.retryAfterMs('victim', '192.168.1.1', 10), 0, 'the owner from a clean address is not')
+  // A fresh attacking address gets one guess, then is refused as well.
+  assert.equal(throttle.retryAfterMs('victim', '10.0.2.1', 10), 0)
+  throttle.fail('victim', '10.0.2.1', 10)
+  assert.ok(throttle.retryAfterMs('victim', '10.0.2.1', 11) > 0)
+  assert.equal(throttle.retryAfterMs('victim', '10.0.1.0', minute), 0, 'the refusal lifts with the window')
+})
+
+test('a forgiven failure does not count, so checks recorded before they finish cost a right password nothing', () => {
+  const throttle = limits()
+  for (let i = 0; i < 10; i++) {
+    throttle.fail('user', '10.0.0.1', i)
+    throttle.forgive('user', '10.0.0.1', i)
+  }
+  assert.equal(throttle.retryAfterMs('user', '10.0.0.1', 10), 0)
+})
+
+test('memory stays bounded: expired windows are swept and the oldest forgotten beyond the key limit', () => {
+  const throttle = limits(100)
+  for (let i = 0; i < 1_000; i++) throttle.fail(`user${i}`, `10.0.${i >> 8}.${i & 255}`, i)
+  assert.deepEqual(throttle.size, { pairs: 100, ips: 100, accounts: 100 })
+  throttle.fail('late', '10.9.9.9', 10 * minute)
+  assert.deepEqual(throttle.size, { pairs: 1, ips: 1, accounts: 1 }, 'expired windows went without being read')
+})
