@@ -33,7 +33,11 @@ export function createEventService({
   searchConcurrency = 4,
   searchQueue = 32,
 }: EventServiceDeps) {
-  const pages = new TtlCache<string, Buffer>(cacheSize, cacheTtlMs)
+  // Bounded by memory too: a key holds a client's query text (up to 200 characters), a page up to 20 titles.
+  const pages = new TtlCache<string, Buffer>(cacheSize, cacheTtlMs, {
+    maxBytes: 64 * 1024 * 1024,
+    sizeOf: (key, body) => key.length * 2 + body.byteLength + 64,
+  })
   // A search that misses the cache can read thousands of rows (a word in every other title, far pages); on PGlite
   // it also holds the only connection. So only a few run at once and the others wait in a short line: seat and
   // booking requests keep getting the database in between, whatever a client asks of the search.
