@@ -19,7 +19,7 @@ import { paymentGatewayFromEnv } from '@kokdala/payment-gateway'
 import { Pool } from 'undici'
 import { intOption, parseArgs } from '../apps/cli/src/args.ts'
 import { benchDatabase, ensureBenchUsers, ensureSeeded } from './lib/database.ts'
-import { startScript, startTickets } from './lib/services.ts'
+import { placesLoaded, startScript, startTickets } from './lib/services.ts'
 import { round2 } from './lib/stats.ts'
 
 const { options } = parseArgs(process.argv.slice(2))
@@ -178,7 +178,10 @@ async function purchase(index: number, { first, count }: { first: number; count:
 
 let result: Record<string, unknown>
 try {
+  const resetAt = Date.now() / 1000
   await call('reset', 'POST', '/api/reset')
+  // The reset answers at once; places the provider has freed since the last run come back with the reload after it.
+  if (sims) await placesLoaded(service.url, resetAt)
   const purchases = plan()
   let next = 0
   const started = performance.now()

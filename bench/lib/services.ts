@@ -44,6 +44,18 @@ export async function startScript(script: string, env: Record<string, string>, u
   return { url, process: child, stop: () => stopChild(child) }
 }
 
+/** Waits until the service reports a load of event 1's places newer than `after` (seconds since the epoch). */
+export async function placesLoaded(url: string, after: number) {
+  const deadline = Date.now() + 300_000
+  while (Date.now() < deadline) {
+    const text = await (await fetch(`${url}/metrics`)).text()
+    const loadedAt = Number(/^provider_places_loaded_timestamp_seconds\S* (\S+)/m.exec(text)?.[1] ?? 0)
+    if (loadedAt > after) return
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+  throw new Error('event 1 places were not loaded in time')
+}
+
 async function waitForHealth(url: string, child: ChildProcess, path = '/health') {
   const deadline = Date.now() + 120_000
   while (Date.now() < deadline) {

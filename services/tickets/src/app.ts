@@ -31,7 +31,12 @@ import { createTestGatewayRepository } from './modules/payments/test-gateway/rep
 import { testGatewayRoutes } from './modules/payments/test-gateway/routes.ts'
 import { createToleubarGateway } from './modules/payments/toleubar/gateway.ts'
 import { createProviderClient } from './modules/provider/client.ts'
-import { createPlaceLoader, createPlaceSync, PROVIDER_EVENT_ID } from './modules/provider/places.ts'
+import {
+  createPlaceLoader,
+  createPlaceSync,
+  PROVIDER_EVENT_ID,
+  registerPlaceSyncMetrics,
+} from './modules/provider/places.ts'
 import { createProviderRepository } from './modules/provider/repository.ts'
 import { createProviderSaga } from './modules/provider/saga.ts'
 import { createSeatRepository } from './modules/seats/repository.ts'
@@ -190,6 +195,7 @@ export async function buildTicketsApp({
   if (config.PAYMENT_GATEWAY === 'test') await app.register(testGatewayRoutes, { repository: testGatewayRepository })
 
   registerOutboundMetrics(app.metricsRegistry, outbound)
+  if (placeSync) registerPlaceSyncMetrics(app.metricsRegistry, placeSync)
 
   const worker = createWorker({
     db,

@@ -1,4 +1,5 @@
 import type { Database } from '@kokdala/core'
+import { Gauge, type Registry } from 'prom-client'
 import { seatIdAt, stadiumLayout } from '../seats/halls.ts'
 import type { ProviderClient, ProviderPlace } from './client.ts'
 import { createProviderRepository, type PlacePage } from './repository.ts'
@@ -125,6 +126,7 @@ export interface PlaceSyncDeps {
  */
 export function createPlaceSync({ loader, log, retryMs = 5_000 }: PlaceSyncDeps) {
   let running: Promise<PlaceLoadReport | undefined> | undefined
+  let lastLoad: { at: Date; report: PlaceLoadReport } | undefined
   let again = false
   let stopped = false
   let wake: (() => void) | undefined
@@ -134,6 +136,7 @@ export function createPlaceSync({ loader, log, retryMs = 5_000 }: PlaceSyncDeps)
       again = false
       try {
         const report = await loader.load()
+        lastLoad = { at: new Date(), report }
         log.info(report, 'event provider places loaded')
         if (!again) return report
       } catch (error) {
@@ -165,6 +168,8 @@ export function createPlaceSync({ loader, log, retryMs = 5_000 }: PlaceSyncDeps)
         })
       return running
     },
+    /** When the last load finished, and what it found; undefined until the first one has. */
+    lastLoad: () => lastLoad,
     /** Stops retrying; a load in progress finishes, a waiting retry gives up. */
     stop(): void {
       stopped = true
@@ -174,3 +179,23 @@ export function createPlaceSync({ loader, log, retryMs = 5_000 }: PlaceSyncDeps)
 }
 
 export type PlaceSync = ReturnType<typeof createPlaceSync>
+
+/** Publishes the place sync's state on /metrics: operators (and benchmarks) see when event 1 was last in line. */
+export function registerPlaceSyncMetrics(registry: Registry, sync: PlaceSync): void {
+  new Gauge({
+    name: 'provider_places_loaded_timestamp_seconds',
+    help: "When event 1's places were last loaded from the Event Provider (0: not yet)",
+    registers: [registry],
+    collect() {
+      this.set((sync.lastLoad()?.at.getTime() ?? 0) / 1000)
+    },
+  })
+  new Gauge({
+    name: 'provider_places_taken_outside',
+    help: 'Places the provider reported taken outside our bookings at the last load',
+    registers: [registry],
+    collect() {
+      this.set(sync.lastLoad()?.report.takenOutside ?? 0)
+    },
+  })
+}
