@@ -1,8 +1,17 @@
+import type { ServerOptions } from 'node:http'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify'
+import { createClientErrorHandler, createFrameworkErrorHandler } from './client-errors.ts'
 import type { Database } from './db.ts'
 import { AppError, coreErrors, type ErrorCatalogue } from './errors.ts'
 import { installMetrics } from './metrics.ts'
@@ -19,15 +28,22 @@ export interface CreateAppOptions {
   logRequests?: boolean
   /** Secrets never reach the logs. */
   redact?: string[]
-  fastify?: FastifyServerOptions
+  fastify?: FastifyServerOptions & { http?: ServerOptions }
 }
 
 /**
  * Builds a Fastify app with what every Kokdala service shares: structured logs, request ids, the error
- * catalogue mapped to `{ error: { code, message, details? } }`, `/health`, `/metrics` and the OpenAPI docs.
+ * catalogue mapped to `{ error: { code, message, details? } }` (also for errors the HTTP parser and the router
+ * raise), `/health`, `/metrics` and the OpenAPI docs.
  */
 export async function createApp(options: CreateAppOptions) {
   const catalogue: ErrorCatalogue = { ...coreErrors, ...options.errors }
+  const sendError = (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const { status, body } = toErrorResponse(error, catalogue)
+    if (status >= 500) request.log.error({ err: error }, 'request failed')
+    app.countError(body.error.code)
+    reply.status(status).send(body)
+  }
   const app = Fastify({
     logger: {
       level: options.logLevel ?? 'info',
@@ -37,6 +53,13 @@ export async function createApp(options: CreateAppOptions) {
     requestIdHeader: 'x-request-id',
     schemaController: validatorCompilers(),
     serializerOpts: { ajv: { formats: extraFormats } },
+    // Errors raised before routing answer in the same envelope as every other error.
+    clientErrorHandler: createClientErrorHandler(catalogue),
+    frameworkErrors: createFrameworkErrorHandler(sendError),
+    // Node's request deadline is off in Fastify by default: a client trickling headers or a body would hold a
+    // connection for ever. Headers must arrive within 10 s and the whole request within 30 s (408 otherwise).
+    requestTimeout: 30_000,
+    http: { headersTimeout: 10_000 },
     ...options.fastify,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -54,12 +77,7 @@ export async function createApp(options: CreateAppOptions) {
     if (request.url.includes('%00')) throw nulError()
   })
 
-  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
-    const { status, body } = toErrorResponse(error, catalogue)
-    if (status >= 500) request.log.error({ err: error }, 'request failed')
-    app.countError(body.error.code)
-    reply.status(status).send(body)
-  })
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => sendError(error, request, reply))
   app.setNotFoundHandler((request, reply) => {
     app.countError('NOT_FOUND')
     reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url}` } })
