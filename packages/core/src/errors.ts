@@ -23,6 +23,8 @@ export const coreErrors = {
   REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time' },
   URI_TOO_LONG: { status: 414, message: 'The request URL is too long' },
   HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large' },
+  /** Load shedding (`overload.ts`): the request was refused before any work; Retry-After says when to come back. */
+  OVERLOADED: { status: 503, message: 'The service is overloaded; retry later' },
 } as const satisfies ErrorCatalogue
 
 /**

@@ -14,7 +14,9 @@ import Fastify, {
 import { createClientErrorHandler, createFrameworkErrorHandler } from './client-errors.ts'
 import type { Database } from './db.ts'
 import { AppError, coreErrors, type ErrorCatalogue } from './errors.ts'
+import { registerHealthRoute } from './health.ts'
 import { installMetrics } from './metrics.ts'
+import { installLoadShedding, type OverloadOptions } from './overload.ts'
 import { extraFormats, validatorCompilers } from './validation.ts'
 
 export interface CreateAppOptions {
@@ -28,13 +30,21 @@ export interface CreateAppOptions {
   logRequests?: boolean
   /** Secrets never reach the logs. */
   redact?: string[]
+  /** Load shedding limits (`overload.ts`); the defaults suit one process with a 20-connection pool. */
+  overload?: OverloadOptions
+  /**
+   * Open connections this process keeps; past it Node closes new ones at once. Idle keep-alive connections count,
+   * so this bounds sockets and memory while load shedding bounds work. Default 4096: a 2 000-connection flood still
+   * gets fast 503s instead of refused connections.
+   */
+  maxConnections?: number
   fastify?: FastifyServerOptions & { http?: ServerOptions }
 }
 
 /**
  * Builds a Fastify app with what every Kokdala service shares: structured logs, request ids, the error
  * catalogue mapped to `{ error: { code, message, details? } }` (also for errors the HTTP parser and the router
- * raise), `/health`, `/metrics` and the OpenAPI docs.
+ * raise), load shedding with fast 503s, `/health`, `/metrics` and the OpenAPI docs.
  */
 export async function createApp(options: CreateAppOptions) {
   const catalogue: ErrorCatalogue = { ...coreErrors, ...options.errors }
@@ -56,12 +66,24 @@ export async function createApp(options: CreateAppOptions) {
     // Errors raised before routing answer in the same envelope as every other error.
     clientErrorHandler: createClientErrorHandler(catalogue),
     frameworkErrors: createFrameworkErrorHandler(sendError),
+    // Load shedding answers requests that arrive while closing, in our envelope (Fastify's has another shape).
+    return503OnClosing: false,
     // Node's request deadline is off in Fastify by default: a client trickling headers or a body would hold a
     // connection for ever. Headers must arrive within 10 s and the whole request within 30 s (408 otherwise).
     requestTimeout: 30_000,
     http: { headersTimeout: 10_000 },
+    // Fastify's 72 s idle keep-alive outlives the 60 s idle timeout of common load balancers, so they never reuse
+    // a connection we are closing; idle sockets stay bounded by maxConnections.
+    keepAliveTimeout: 72_000,
     ...options.fastify,
   }).withTypeProvider<TypeBoxTypeProvider>()
+  app.server.maxConnections = options.maxConnections ?? 4096
+  // The first onRequest hook: a refused request costs nothing past it.
+  const shedding = installLoadShedding(app, {
+    db: options.db,
+    limits: options.overload,
+    errorBody: (code) => JSON.stringify(toErrorResponse(new AppError(code), catalogue).body),
+  })
 
   // Clients (the HackLoad k6 scripts among them) send `Content-Type: application/json` with an empty body on
   // body-less calls such as POST /api/reset; treat that as no body, and let schemas reject it where one is needed.
@@ -91,7 +113,10 @@ export async function createApp(options: CreateAppOptions) {
       new AppError('RATE_LIMITED', `Too many requests; retry in ${context.after}`, { retry_after_ms: context.ttl }),
   })
 
-  const registry = installMetrics(app, options.service, options.db ? () => options.db!.poolStats() : undefined)
+  const registry = installMetrics(app, options.service, {
+    poolStats: options.db ? () => options.db!.poolStats() : undefined,
+    inFlight: shedding.inFlight,
+  })
   // Modules register their own metrics (outbound calls, queues) on the registry /metrics already serves.
   app.decorate('metricsRegistry', registry)
 
@@ -104,15 +129,7 @@ export async function createApp(options: CreateAppOptions) {
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
-  app.get('/health', { schema: { hide: true } }, async (_request, reply) => {
-    if (!options.db) return { status: 'ok' }
-    try {
-      await options.db.query('SELECT 1')
-      return { status: 'ok', database: 'ok' }
-    } catch {
-      return reply.status(503).send({ status: 'degraded', database: 'unreachable' })
-    }
-  })
+  registerHealthRoute(app, options.db)
   return app
 }
 

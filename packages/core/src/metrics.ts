@@ -2,8 +2,15 @@ import type { FastifyInstance } from 'fastify'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import type { PoolStats } from './db.ts'
 
+export interface MetricsOptions {
+  poolStats?: () => PoolStats
+  /** Requests the app is working on now (load shedding's counter). */
+  inFlight?: () => number
+}
+
 /** Registers Prometheus metrics for one app on its own registry and serves them at `/metrics`. */
-export function installMetrics(app: FastifyInstance, service: string, poolStats?: () => PoolStats): Registry {
+export function installMetrics(app: FastifyInstance, service: string, options: MetricsOptions = {}): Registry {
+  const { poolStats, inFlight } = options
   const registry = new Registry()
   registry.setDefaultLabels({ service })
   collectDefaultMetrics({ register: registry })
@@ -40,13 +47,23 @@ export function installMetrics(app: FastifyInstance, service: string, poolStats?
       },
     })
   }
+  if (inFlight) {
+    new Gauge({
+      name: 'http_requests_in_flight',
+      help: 'Requests being worked on; past the limit new ones are refused with 503 OVERLOADED',
+      registers: [registry],
+      collect() {
+        this.set(inFlight())
+      },
+    })
+  }
   app.decorate('countError', (code: string) => errors.inc({ code }))
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched'
     requests.inc({ method: request.method, route, status: reply.statusCode })
     duration.observe({ method: request.method, route }, reply.elapsedTime / 1000)
   })
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/metrics', { schema: { hide: true }, config: { alwaysServe: true } }, async (_request, reply) => {
     reply.type(registry.contentType)
     return registry.metrics()
   })
