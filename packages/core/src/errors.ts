@@ -25,6 +25,7 @@ export const coreErrors = {
   HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large' },
   /** Load shedding (`overload.ts`): the request was refused before any work; Retry-After says when to come back. */
   OVERLOADED: { status: 503, message: 'The service is overloaded; retry later' },
+  METRICS_FORBIDDEN: { status: 403, message: 'Metrics are served to loopback clients or with the metrics token' },
 } as const satisfies ErrorCatalogue
 
 /**

@@ -38,13 +38,15 @@ export interface CreateAppOptions {
    * gets fast 503s instead of refused connections.
    */
   maxConnections?: number
+  /** When set, /metrics requires `Authorization: Bearer <token>`; without one it answers loopback clients only. */
+  metricsToken?: string
   fastify?: FastifyServerOptions & { http?: ServerOptions }
 }
 
 /**
  * Builds a Fastify app with what every Kokdala service shares: structured logs, request ids, the error
  * catalogue mapped to `{ error: { code, message, details? } }` (also for errors the HTTP parser and the router
- * raise), load shedding with fast 503s, `/health`, `/metrics` and the OpenAPI docs.
+ * raise), load shedding with fast 503s, `/health`, `/metrics` (loopback or token only) and the OpenAPI docs.
  */
 export async function createApp(options: CreateAppOptions) {
   const catalogue: ErrorCatalogue = { ...coreErrors, ...options.errors }
@@ -116,6 +118,7 @@ export async function createApp(options: CreateAppOptions) {
   const registry = installMetrics(app, options.service, {
     poolStats: options.db ? () => options.db!.poolStats() : undefined,
     inFlight: shedding.inFlight,
+    token: options.metricsToken,
   })
   // Modules register their own metrics (outbound calls, queues) on the registry /metrics already serves.
   app.decorate('metricsRegistry', registry)
