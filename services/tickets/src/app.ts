@@ -159,6 +159,9 @@ export async function buildTicketsApp({
     db,
     logLevel: config.LOG_LEVEL,
     logRequests: config.LOG_REQUESTS,
+    metricsToken: config.METRICS_TOKEN,
+    overload: { maxInFlight: config.MAX_REQUESTS_IN_FLIGHT, maxPoolWaiting: config.DB_POOL_MAX_WAITING },
+    maxConnections: config.MAX_CONNECTIONS,
   })
 
   await app.register(eventRoutes, { events })
