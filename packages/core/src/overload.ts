@@ -31,12 +31,13 @@ const noPool: PoolStats = Object.freeze({ total: 0, idle: 0, waiting: 0 })
  *
  * Per admitted request this costs one counter increment, two comparisons (the pool figure is a live view, no
  * allocation) and one `close` listener on the response, which decrements the counter however the response ends
- * (sent, failed or the client gone: `onResponse` misses the last case and the counter would leak).
+ * (sent, failed or the client gone: `onResponse` misses the last case and the counter would leak). A client that
+ * hangs up thus frees its slot while its handler may still finish a query; the pool-queue limit bounds that work.
  *
  * Why not @fastify/under-pressure: its signals (event-loop delay and utilisation, heap, RSS, a polled health
  * check) are sampled on a timer, at best every few milliseconds and by default every second, while this queue
- * fills within milliseconds and mostly waits on I/O: the event loop stays responsive while every request waits
- * for a database connection, which is what the audit saw. It has no notion of requests in flight or a pool
+ * fills within milliseconds and mostly waits on I/O: the event loop can stay responsive while every request waits
+ * for a database connection (the audit's service stayed up while /health timed out in that queue). It has no notion of requests in flight or a pool
  * queue, a failing health check marks the whole service unhealthy, and its hook reads `request.routeOptions`,
  * which Fastify 5 builds as a new object on every access, on every request. Two exact counters read in O(1) fit
  * the problem better than a sampled proxy for it.
