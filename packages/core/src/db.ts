@@ -17,10 +17,14 @@ export interface Queryable {
   exec(sql: string): Promise<void>
 }
 
+/**
+ * Connections of the pool and the queries waiting for one. `poolStats()` may return a live view whose fields are
+ * read at access time (the PostgreSQL pool does), so a check that runs on every request allocates nothing.
+ */
 export interface PoolStats {
-  total: number
-  idle: number
-  waiting: number
+  readonly total: number
+  readonly idle: number
+  readonly waiting: number
 }
 
 /** PGlite or PostgreSQL behind one interface: services write SQL once and run on both. */
@@ -91,6 +95,17 @@ function openPostgres(url: string, poolSize: number): Database {
       await client.query(sql)
     },
   })
+  const poolStats: PoolStats = {
+    get total() {
+      return pool.totalCount
+    },
+    get idle() {
+      return pool.idleCount
+    },
+    get waiting() {
+      return pool.waitingCount
+    },
+  }
   return {
     kind: 'postgres',
     ...wrap(pool),
@@ -125,10 +140,13 @@ function openPostgres(url: string, poolSize: number): Database {
         client.release()
       }
     },
-    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    poolStats: () => poolStats,
     close: () => pool.end(),
   }
 }
+
+/** PGlite is one in-process connection that queues queries itself; nothing waits on a pool. */
+const pgliteStats: PoolStats = Object.freeze({ total: 1, idle: 1, waiting: 0 })
 
 async function openPglite(dataDir?: string): Promise<Database> {
   if (dataDir) await mkdir(dataDir, { recursive: true })
@@ -152,7 +170,7 @@ async function openPglite(dataDir?: string): Promise<Database> {
         await lite.query(`COPY ${table} (${columns.join(', ')}) FROM '/dev/blob'`, [], { blob: new Blob([chunk]) })
       }
     },
-    poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
+    poolStats: () => pgliteStats,
     close: () => lite.close(),
   }
 }

@@ -18,6 +18,14 @@ export const coreErrors = {
   RATE_LIMITED: { status: 429, message: 'Too many requests' },
   INTERNAL: { status: 500, message: 'Internal error' },
   UNAVAILABLE: { status: 503, message: 'Temporarily unavailable' },
+  /** Answered by the HTTP parser's error handler (`client-errors.ts`) before any route is found. */
+  BAD_REQUEST: { status: 400, message: 'The request is malformed' },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time' },
+  URI_TOO_LONG: { status: 414, message: 'The request URL is too long' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large' },
+  /** Load shedding (`overload.ts`): the request was refused before any work; Retry-After says when to come back. */
+  OVERLOADED: { status: 503, message: 'The service is overloaded; retry later' },
+  METRICS_FORBIDDEN: { status: 403, message: 'Metrics are served to loopback clients or with the metrics token' },
 } as const satisfies ErrorCatalogue
 
 /**

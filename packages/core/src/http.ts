@@ -1,11 +1,22 @@
+import type { ServerOptions } from 'node:http'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify'
+import { createClientErrorHandler, createFrameworkErrorHandler } from './client-errors.ts'
 import type { Database } from './db.ts'
 import { AppError, coreErrors, type ErrorCatalogue } from './errors.ts'
+import { registerHealthRoute } from './health.ts'
 import { installMetrics } from './metrics.ts'
+import { installLoadShedding, type OverloadOptions } from './overload.ts'
 import { extraFormats, validatorCompilers } from './validation.ts'
 
 export interface CreateAppOptions {
@@ -19,15 +30,32 @@ export interface CreateAppOptions {
   logRequests?: boolean
   /** Secrets never reach the logs. */
   redact?: string[]
-  fastify?: FastifyServerOptions
+  /** Load shedding limits (`overload.ts`); the defaults suit one process with a 20-connection pool. */
+  overload?: OverloadOptions
+  /**
+   * Open connections this process keeps; past it Node closes new ones at once. Idle keep-alive connections count,
+   * so this bounds sockets and memory while load shedding bounds work. Default 4096: a 2 000-connection flood still
+   * gets fast 503s instead of refused connections.
+   */
+  maxConnections?: number
+  /** When set, /metrics requires `Authorization: Bearer <token>`; without one it answers loopback clients only. */
+  metricsToken?: string
+  fastify?: FastifyServerOptions & { http?: ServerOptions }
 }
 
 /**
  * Builds a Fastify app with what every Kokdala service shares: structured logs, request ids, the error
- * catalogue mapped to `{ error: { code, message, details? } }`, `/health`, `/metrics` and the OpenAPI docs.
+ * catalogue mapped to `{ error: { code, message, details? } }` (also for errors the HTTP parser and the router
+ * raise), load shedding with fast 503s, `/health`, `/metrics` (loopback or token only) and the OpenAPI docs.
  */
 export async function createApp(options: CreateAppOptions) {
   const catalogue: ErrorCatalogue = { ...coreErrors, ...options.errors }
+  const sendError = (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const { status, body } = toErrorResponse(error, catalogue)
+    if (status >= 500) request.log.error({ err: error }, 'request failed')
+    app.countError(body.error.code)
+    reply.status(status).send(body)
+  }
   const app = Fastify({
     logger: {
       level: options.logLevel ?? 'info',
@@ -37,8 +65,27 @@ export async function createApp(options: CreateAppOptions) {
     requestIdHeader: 'x-request-id',
     schemaController: validatorCompilers(),
     serializerOpts: { ajv: { formats: extraFormats } },
+    // Errors raised before routing answer in the same envelope as every other error.
+    clientErrorHandler: createClientErrorHandler(catalogue),
+    frameworkErrors: createFrameworkErrorHandler(sendError),
+    // Load shedding answers requests that arrive while closing, in our envelope (Fastify's has another shape).
+    return503OnClosing: false,
+    // Node's request deadline is off in Fastify by default: a client trickling headers or a body would hold a
+    // connection for ever. Headers must arrive within 10 s and the whole request within 30 s (408 otherwise).
+    requestTimeout: 30_000,
+    http: { headersTimeout: 10_000 },
+    // Fastify's 72 s idle keep-alive outlives the 60 s idle timeout of common load balancers, so they never reuse
+    // a connection we are closing; idle sockets stay bounded by maxConnections.
+    keepAliveTimeout: 72_000,
     ...options.fastify,
   }).withTypeProvider<TypeBoxTypeProvider>()
+  app.server.maxConnections = options.maxConnections ?? 4096
+  // The first onRequest hook: a refused request costs nothing past it.
+  const shedding = installLoadShedding(app, {
+    db: options.db,
+    limits: options.overload,
+    errorBody: (code) => JSON.stringify(toErrorResponse(new AppError(code), catalogue).body),
+  })
 
   // Clients (the HackLoad k6 scripts among them) send `Content-Type: application/json` with an empty body on
   // body-less calls such as POST /api/reset; treat that as no body, and let schemas reject it where one is needed.
@@ -54,12 +101,7 @@ export async function createApp(options: CreateAppOptions) {
     if (request.url.includes('%00')) throw nulError()
   })
 
-  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
-    const { status, body } = toErrorResponse(error, catalogue)
-    if (status >= 500) request.log.error({ err: error }, 'request failed')
-    app.countError(body.error.code)
-    reply.status(status).send(body)
-  })
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => sendError(error, request, reply))
   app.setNotFoundHandler((request, reply) => {
     app.countError('NOT_FOUND')
     reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url}` } })
@@ -73,7 +115,11 @@ export async function createApp(options: CreateAppOptions) {
       new AppError('RATE_LIMITED', `Too many requests; retry in ${context.after}`, { retry_after_ms: context.ttl }),
   })
 
-  const registry = installMetrics(app, options.service, options.db ? () => options.db!.poolStats() : undefined)
+  const registry = installMetrics(app, options.service, {
+    poolStats: options.db ? () => options.db!.poolStats() : undefined,
+    inFlight: shedding.inFlight,
+    token: options.metricsToken,
+  })
   // Modules register their own metrics (outbound calls, queues) on the registry /metrics already serves.
   app.decorate('metricsRegistry', registry)
 
@@ -86,15 +132,7 @@ export async function createApp(options: CreateAppOptions) {
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
-  app.get('/health', { schema: { hide: true } }, async (_request, reply) => {
-    if (!options.db) return { status: 'ok' }
-    try {
-      await options.db.query('SELECT 1')
-      return { status: 'ok', database: 'ok' }
-    } catch {
-      return reply.status(503).send({ status: 'degraded', database: 'unreachable' })
-    }
-  })
+  registerHealthRoute(app, options.db)
   return app
 }
 

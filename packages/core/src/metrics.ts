@@ -1,9 +1,20 @@
-import type { FastifyInstance } from 'fastify'
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import type { PoolStats } from './db.ts'
+import { AppError } from './errors.ts'
+
+export interface MetricsOptions {
+  poolStats?: () => PoolStats
+  /** Requests the app is working on now (load shedding's counter). */
+  inFlight?: () => number
+  /** When set, /metrics requires `Authorization: Bearer <token>`; otherwise it answers loopback clients only. */
+  token?: string
+}
 
 /** Registers Prometheus metrics for one app on its own registry and serves them at `/metrics`. */
-export function installMetrics(app: FastifyInstance, service: string, poolStats?: () => PoolStats): Registry {
+export function installMetrics(app: FastifyInstance, service: string, options: MetricsOptions = {}): Registry {
+  const { poolStats, inFlight } = options
   const registry = new Registry()
   registry.setDefaultLabels({ service })
   collectDefaultMetrics({ register: registry })
@@ -40,17 +51,64 @@ export function installMetrics(app: FastifyInstance, service: string, poolStats?
       },
     })
   }
+  if (inFlight) {
+    new Gauge({
+      name: 'http_requests_in_flight',
+      help: 'Requests being worked on; past the limit new ones are refused with 503 OVERLOADED',
+      registers: [registry],
+      collect() {
+        this.set(inFlight())
+      },
+    })
+  }
   app.decorate('countError', (code: string) => errors.inc({ code }))
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched'
     requests.inc({ method: request.method, route, status: reply.statusCode })
     duration.observe({ method: request.method, route }, reply.elapsedTime / 1000)
   })
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-    reply.type(registry.contentType)
-    return registry.metrics()
-  })
+  app.get(
+    '/metrics',
+    { schema: { hide: true }, config: { alwaysServe: true }, onRequest: metricsAccess(options.token) },
+    async (_request, reply) => {
+      reply.type(registry.contentType)
+      return registry.metrics()
+    },
+  )
   return registry
+}
+
+/**
+ * Who may read /metrics: they tell an outsider the routes, error rates and pool sizes, so a fresh deployment must
+ * not publish them. With a token, only a request carrying it (compared in constant time); without one, only a
+ * client on this machine that no proxy forwarded (a reverse proxy on the same host connects from loopback too,
+ * and announces the real client in its forwarding headers).
+ */
+function metricsAccess(token: string | undefined) {
+  const expected = token ? digest(token) : undefined
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    if (expected) {
+      const match = /^bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')
+      // Digests have one length, so the comparison takes the same time whatever was sent.
+      if (match && timingSafeEqual(digest(match[1]), expected)) return
+      reply.header('www-authenticate', 'Bearer realm="metrics"')
+      throw new AppError('UNAUTHORIZED', 'A bearer token is required for /metrics')
+    }
+    const { headers } = request
+    const forwarded = headers.forwarded ?? headers['x-forwarded-for'] ?? headers['x-real-ip']
+    if (!isLoopback(request.socket.remoteAddress) || forwarded !== undefined) throw new AppError('METRICS_FORBIDDEN')
+  }
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest()
+}
+
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 addresses. */
+function isLoopback(address: string | undefined): boolean {
+  if (!address) return false
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address
+  return v4.startsWith('127.') || address === '::1'
 }
 
 declare module 'fastify' {

@@ -176,6 +176,9 @@ export async function buildTicketsApp({
     db,
     logLevel: config.LOG_LEVEL,
     logRequests: config.LOG_REQUESTS,
+    metricsToken: config.METRICS_TOKEN,
+    overload: { maxInFlight: config.MAX_REQUESTS_IN_FLIGHT, maxPoolWaiting: config.DB_POOL_MAX_WAITING },
+    maxConnections: config.MAX_CONNECTIONS,
   })
 
   // Event 1's places: loaded at start-up and after every reset, retried while the provider is down.
