@@ -37,11 +37,14 @@ export class AppError extends Error {
   /** The thrower's own wording; without it the catalogue's message for the code is shown. */
   readonly explicitMessage?: string
   readonly details?: unknown
-  constructor(code: string, message?: string, details?: unknown) {
+  /** For refusals that end (limits, busy resources): sent as the Retry-After header, in whole seconds. */
+  readonly retryAfterMs?: number
+  constructor(code: string, message?: string, details?: unknown, options: { retryAfterMs?: number } = {}) {
     super(message ?? code)
     this.name = 'AppError'
     this.code = code
     this.explicitMessage = message
     this.details = details
+    this.retryAfterMs = options.retryAfterMs
   }
 }

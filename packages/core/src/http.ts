@@ -19,6 +19,13 @@ import { installMetrics } from './metrics.ts'
 import { installLoadShedding, type OverloadOptions } from './overload.ts'
 import { extraFormats, validatorCompilers } from './validation.ts'
 
+/**
+ * Connections the kernel queues for a listening service before it accepts them (Node's default is 511). A burst of
+ * thousands of clients overflows 511, and a dropped SYN is retried after 1, 3, 7 s: pass this to `listen`.
+ * The kernel caps it at net.core.somaxconn.
+ */
+export const LISTEN_BACKLOG = 4_096
+
 export interface CreateAppOptions {
   service: string
   version: string
@@ -54,6 +61,9 @@ export async function createApp(options: CreateAppOptions) {
     const { status, body } = toErrorResponse(error, catalogue)
     if (status >= 500) request.log.error({ err: error }, 'request failed')
     app.countError(body.error.code)
+    if (error instanceof AppError && error.retryAfterMs !== undefined) {
+      reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))))
+    }
     reply.status(status).send(body)
   }
   const app = Fastify({

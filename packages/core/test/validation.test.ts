@@ -90,3 +90,14 @@ test('a 5xx body carries no details; the reason stays in the log', async () => {
   assert.deepEqual(response.json(), { error: { code: 'UNAVAILABLE', message: 'Temporarily unavailable' } })
   await app.close()
 })
+
+test('an error that ends says when: retryAfterMs becomes a Retry-After header in whole seconds', async () => {
+  const app = await createApp({ service: 'demo', version: '0.0.0', logLevel: 'silent' })
+  app.get('/busy', async () => {
+    throw new AppError('UNAVAILABLE', undefined, undefined, { retryAfterMs: 1_500 })
+  })
+  const response = await app.inject({ url: '/busy' })
+  assert.equal(response.statusCode, 503)
+  assert.equal(response.headers['retry-after'], '2')
+  await app.close()
+})

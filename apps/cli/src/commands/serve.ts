@@ -1,5 +1,5 @@
 import cluster from 'node:cluster'
-import { closeOnSignals } from '@kokdala/core'
+import { closeOnSignals, LISTEN_BACKLOG } from '@kokdala/core'
 import { type ServiceName, services } from './services.ts'
 
 /**
@@ -43,7 +43,7 @@ export async function serve(name: ServiceName, workers: number, profile?: string
     return
   }
   const { app } = await service.build({ config })
-  await app.listen({ port: config.TICKETS_PORT, host: config.TICKETS_HOST })
+  await app.listen({ port: config.TICKETS_PORT, host: config.TICKETS_HOST, backlog: LISTEN_BACKLOG })
   if (!cluster.isWorker) process.stdout.write(`${name}: listening on http://${hostPort(config)}\n`)
   closeOnSignals([app], app.log)
 }

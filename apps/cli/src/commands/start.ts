@@ -1,4 +1,4 @@
-import { type Closeable, closeOnSignals } from '@kokdala/core'
+import { type Closeable, closeOnSignals, LISTEN_BACKLOG } from '@kokdala/core'
 import { buildEventProviderApp, eventProviderFromEnv } from '@kokdala/event-provider'
 import { buildPaymentGatewayApp, paymentGatewayFromEnv } from '@kokdala/payment-gateway'
 import { buildTicketsApp, loadTicketsConfig, openTicketsDatabase } from '@kokdala/tickets'
@@ -27,14 +27,14 @@ export async function start(only: string[] | undefined, out = process.stdout) {
   if (wanted.has('event-provider')) {
     const { port, host, url, options } = eventProviderFromEnv(env)
     const app = buildEventProviderApp(options)
-    await app.listen({ port, host })
+    await app.listen({ port, host, backlog: LISTEN_BACKLOG })
     lines.push(`event provider (simulator)   ${url}/api/partners/v1/places   faults ${url}/__sim/faults`)
     closeables.push(app)
   }
   if (wanted.has('payment-gateway')) {
     const { port, host, publicUrl, options } = paymentGatewayFromEnv(env)
     const app = await buildPaymentGatewayApp(options)
-    await app.listen({ port, host })
+    await app.listen({ port, host, backlog: LISTEN_BACKLOG })
     lines.push(`payment gateway (simulator)  ${publicUrl}/api/v1/PaymentInit/init   faults ${publicUrl}/__sim/faults`)
     closeables.push(app)
   }
@@ -46,7 +46,7 @@ export async function start(only: string[] | undefined, out = process.stdout) {
       await seedWithProgress(db, DEMO_DATA)
     }
     const { app } = await buildTicketsApp({ config, db })
-    await app.listen({ port: config.TICKETS_PORT, host: config.TICKETS_HOST })
+    await app.listen({ port: config.TICKETS_PORT, host: config.TICKETS_HOST, backlog: LISTEN_BACKLOG })
     // Event 1's stadium is materialised now, so the first buyer does not wait for 100 000 seats to be created.
     await app.inject({ method: 'GET', url: '/api/seats?event_id=1&pageSize=1' })
     const url = `http://${config.TICKETS_HOST}:${config.TICKETS_PORT}`

@@ -51,7 +51,8 @@ export function createEventService({
     const offset = (input.page - 1) * input.pageSize
     let result: EventSummary[]
     if (query || input.date) {
-      if (searches.pendingCount >= searchQueue) throw new AppError('SEARCH_BUSY', undefined, { retry_after_s: 1 })
+      if (searches.pendingCount >= searchQueue)
+        throw new AppError('SEARCH_BUSY', undefined, undefined, { retryAfterMs: 1_000 })
       result = await searches(() => events.search({ query, date: input.date, limit, offset }))
     } else result = await events.listActive(limit, offset)
     return Buffer.from(JSON.stringify(result.map(({ id, title }) => ({ id, title }))))

@@ -10,17 +10,16 @@ declare module 'fastify' {
 
 /**
  * An onRequest hook that authenticates the caller and puts the user id on the request. A 401 invites Basic
- * credentials; a 429 says in Retry-After (seconds) when the client's failed logins stop counting against it.
+ * credentials; a 429 carries Retry-After (the error handler sets it from the error).
  */
 export function requireUser(userService: UserService) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     try {
       request.userId = await userService.authenticate(request.headers.authorization, request.ip)
     } catch (error) {
-      if (error instanceof AppError && error.code === 'RATE_LIMITED') {
-        const { retry_after_ms } = error.details as { retry_after_ms: number }
-        reply.header('retry-after', String(Math.ceil(retry_after_ms / 1000)))
-      } else reply.header('www-authenticate', 'Basic realm="biletter", charset="UTF-8"')
+      if (error instanceof AppError && error.code === 'UNAUTHORIZED') {
+        reply.header('www-authenticate', 'Basic realm="biletter", charset="UTF-8"')
+      }
       throw error
     }
   }

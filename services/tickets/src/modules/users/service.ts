@@ -58,7 +58,12 @@ export function createUserService({
   function refuseWhileThrottled(username: string, ip: string, now: number): void {
     const retryAfterMs = throttle.retryAfterMs(username, ip, now)
     if (retryAfterMs > 0) {
-      throw new AppError('RATE_LIMITED', 'Too many failed logins; try again later', { retry_after_ms: retryAfterMs })
+      throw new AppError(
+        'RATE_LIMITED',
+        'Too many failed logins; try again later',
+        { retry_after_ms: retryAfterMs },
+        { retryAfterMs },
+      )
     }
   }
 
