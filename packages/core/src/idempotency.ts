@@ -89,8 +89,9 @@ export const IdempotencyKeyHeaders = Type.Object({
       maxLength: MAX_KEY_LENGTH,
       pattern: '^[ -~]+$',
       description:
-        'Makes a retry safe: the same key with the same request within 24 h returns the first answer (409 while ' +
-        'it is still being processed, 422 with another request). Up to 255 printable ASCII characters; a UUID is ideal.',
+        'Makes a retry safe: the same key with the same request returns the first answer (kept 24 h by default); ' +
+        '409 while the first is still being processed, 422 with another request. Up to 255 printable ASCII ' +
+        'characters, e.g. a UUID.',
     }),
   ),
 })

@@ -53,6 +53,13 @@ export const TicketsConfigSchema = Type.Object({
   SAGA_CONCURRENCY: Type.Integer({ default: 16, minimum: 1 }),
   /** A buyer returning from the gateway waits up to this long to see the sale finished. */
   PAYMENT_SETTLE_TIMEOUT_MS: Type.Integer({ default: 3_000, minimum: 0 }),
+  /** An Idempotency-Key answers its retries this long after first use, then is forgotten (24 h, as at Stripe). */
+  IDEMPOTENCY_KEY_TTL_HOURS: Type.Integer({ default: 24, minimum: 1 }),
+  /**
+   * A request renews the lease on its Idempotency-Key while it runs; a process killed mid-request blocks that key
+   * (409 to retries) until the lease runs out. 15 s: far above a renewal period's pauses, short for a waiting client.
+   */
+  IDEMPOTENCY_LEASE_MS: Type.Integer({ default: 15_000, minimum: 1_000 }),
 })
 
 export type TicketsConfig = Static<typeof TicketsConfigSchema>

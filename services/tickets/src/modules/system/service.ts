@@ -1,4 +1,4 @@
-import { AppError, clearFinishedJobs, type Database, rearmPending } from '@kokdala/core'
+import { AppError, clearFinishedJobs, clearIdempotencyKeys, type Database, rearmPending } from '@kokdala/core'
 import { FULFIL_JOB, requestFulfilment } from '../bookings/jobs.ts'
 import type { PlaceLoader, PlaceLoadReport } from '../provider/places.ts'
 import { createProviderRepository } from '../provider/repository.ts'
@@ -16,6 +16,8 @@ export function createResetService({ db, providerPlaces }: { db: Database; provi
     async reset(): Promise<{ provider?: PlaceLoadReport }> {
       await db.transaction(async (tx) => {
         await tx.exec('TRUNCATE seat_claim, payment, booking, test_gateway_payment')
+        // Stored answers name bookings that are gone now: a key used again starts afresh.
+        await clearIdempotencyKeys(tx)
         // Pending jobs are sagas on their way, some running right now: dropping one would orphan what it is doing
         // at the provider (an order being created) and let a second run start beside it. They stay, and each runs
         // once more after its current run, finding its booking gone: an order it left open is cancelled.
