@@ -26,6 +26,12 @@ export const coreErrors = {
   /** Load shedding (`overload.ts`): the request was refused before any work; Retry-After says when to come back. */
   OVERLOADED: { status: 503, message: 'The service is overloaded; retry later' },
   METRICS_FORBIDDEN: { status: 403, message: 'Metrics are served to loopback clients or with the metrics token' },
+  IDEMPOTENCY_KEY_INVALID: { status: 400, message: 'The Idempotency-Key must be 1 to 255 printable ASCII characters' },
+  IDEMPOTENCY_IN_PROGRESS: {
+    status: 409,
+    message: 'A request with this Idempotency-Key is still being processed; retry after Retry-After',
+  },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, message: 'This Idempotency-Key was used with a different request' },
 } as const satisfies ErrorCatalogue
 
 /**

@@ -4,6 +4,7 @@ import {
   coreMigrationsDir,
   createApp,
   createHttpTarget,
+  createIdempotencyStore,
   createWorker,
   type Database,
   type HttpTarget,
@@ -167,6 +168,12 @@ export async function buildTicketsApp({
     fulfilNow: (bookingId) => worker.runKey(fulfilKey(bookingId)),
     settleTimeoutMs: config.PAYMENT_SETTLE_TIMEOUT_MS,
   })
+  const idempotency = createIdempotencyStore({
+    db,
+    clock,
+    ttlMs: config.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
+    leaseMs: config.IDEMPOTENCY_LEASE_MS,
+  })
   const analytics = createAnalyticsService({ analytics: createAnalyticsRepository(db), seats })
   const app = await createApp({
     service: 'tickets',
@@ -187,7 +194,7 @@ export async function buildTicketsApp({
 
   await app.register(eventRoutes, { events, searchesPerMinute: config.SEARCH_RATE_PER_MINUTE })
   await app.register(seatRoutes, { seats, users })
-  await app.register(bookingRoutes, { bookings, users })
+  await app.register(bookingRoutes, { bookings, users, idempotency })
   await app.register(paymentRoutes, { payments, webhookSecret: config.PAYMENT_WEBHOOK_SECRET || undefined })
   await app.register(analyticsRoutes, { analytics })
   await app.register(systemRoutes, {
@@ -228,6 +235,7 @@ export async function buildTicketsApp({
       worker.start()
       sweeper = setInterval(() => {
         bookings.expireDue().catch((error) => app.log.warn({ err: error }, 'expiry sweep failed'))
+        idempotency.purgeExpired().catch((error) => app.log.warn({ err: error }, 'idempotency key cleanup failed'))
       }, config.EXPIRY_SWEEP_INTERVAL_MS)
       sweeper.unref()
     })

@@ -111,6 +111,13 @@ export const TicketsConfigSchema = Type.Object({
   DB_POOL_MAX_WAITING: Type.Integer({ default: 100, minimum: 0 }),
   /** Open connections per process, idle keep-alive ones included; past it new ones are closed at once. */
   MAX_CONNECTIONS: Type.Integer({ default: 4_096, minimum: 1 }),
+  /** An Idempotency-Key answers its retries this long after first use, then is forgotten (24 h, as at Stripe). */
+  IDEMPOTENCY_KEY_TTL_HOURS: Type.Integer({ default: 24, minimum: 1 }),
+  /**
+   * A request renews the lease on its Idempotency-Key while it runs; a process killed mid-request blocks that key
+   * (409 to retries) until the lease runs out. 15 s: far above a renewal period's pauses, short for a waiting client.
+   */
+  IDEMPOTENCY_LEASE_MS: Type.Integer({ default: 15_000, minimum: 1_000 }),
 })
 
 export type TicketsConfig = Static<typeof TicketsConfigSchema>

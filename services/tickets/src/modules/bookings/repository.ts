@@ -55,19 +55,11 @@ export function createBookingRepository(db: Queryable) {
       return rows[0].count
     },
 
-    async findByIdempotencyKey(userId: number, idempotencyKey: string): Promise<number | undefined> {
+    async insert(input: { userId: number; eventId: number; now: Date; expiresAt: Date }) {
       const { rows } = await db.query<{ id: number }>(
-        'SELECT id FROM booking WHERE user_id = $1 AND idempotency_key = $2',
-        [userId, idempotencyKey],
-      )
-      return rows[0]?.id
-    },
-
-    async insert(input: { userId: number; eventId: number; now: Date; expiresAt: Date; idempotencyKey?: string }) {
-      const { rows } = await db.query<{ id: number }>(
-        `INSERT INTO booking (user_id, event_id, status, created_at, updated_at, expires_at, idempotency_key)
-         VALUES ($1, $2, 'CREATED', $3, $3, $4, $5) RETURNING id`,
-        [input.userId, input.eventId, input.now, input.expiresAt, input.idempotencyKey ?? null],
+        `INSERT INTO booking (user_id, event_id, status, created_at, updated_at, expires_at)
+         VALUES ($1, $2, 'CREATED', $3, $3, $4) RETURNING id`,
+        [input.userId, input.eventId, input.now, input.expiresAt],
       )
       return rows[0].id
     },

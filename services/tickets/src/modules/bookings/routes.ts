@@ -1,24 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { errorResponses } from '@kokdala/core'
+import { errorResponses, IdempotencyKeyHeaders, type IdempotencyStore, idempotencyPlugin } from '@kokdala/core'
 import { Type } from 'typebox'
 import { requireUser } from '../users/plugin.ts'
 import type { UserService } from '../users/service.ts'
-import {
-  BookingChanged,
-  BookingIdBody,
-  BookingItem,
-  CreateBookingBody,
-  CreateBookingResponse,
-  IdempotencyHeaders,
-} from './schemas.ts'
+import { BookingChanged, BookingIdBody, BookingItem, CreateBookingBody, CreateBookingResponse } from './schemas.ts'
 import type { BookingService } from './service.ts'
 
 /** `/api/bookings*` — all behind Basic Auth. */
-export const bookingRoutes: FastifyPluginAsyncTypebox<{ bookings: BookingService; users: UserService }> = async (
-  app,
-  { bookings, users },
-) => {
+export const bookingRoutes: FastifyPluginAsyncTypebox<{
+  bookings: BookingService
+  users: UserService
+  idempotency: IdempotencyStore
+}> = async (app, { bookings, users, idempotency }) => {
   app.addHook('onRequest', requireUser(users))
+  // Idempotency-Key is the user's: one buyer's key never answers for another.
+  await app.register(idempotencyPlugin, { store: idempotency, scope: (request) => `user:${request.userId}` })
   const security = [{ basicAuth: [] }]
 
   app.post(
@@ -29,13 +25,19 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ bookings: BookingService
         tags: ['Bookings'],
         summary: 'Создать бронирование',
         security,
-        headers: IdempotencyHeaders,
+        headers: IdempotencyKeyHeaders,
         body: CreateBookingBody,
-        response: { 201: CreateBookingResponse, ...errorResponses(400, 401, 404, 429) },
+        response: { 201: CreateBookingResponse, ...errorResponses(400, 401, 404, 409, 422, 429) },
       },
+      config: { idempotency: true },
     },
     async (request, reply) => {
-      const id = await bookings.create(request.userId, request.body.event_id, request.headers['idempotency-key'])
+      const id = await bookings.create(request.userId, request.body.event_id, {
+        // The answer to a keyed request commits with the booking: a retry can never make a second one.
+        inTransaction: async (tx, bookingId) => {
+          await request.idempotency?.complete(tx, 201, { id: bookingId })
+        },
+      })
       return reply.status(201).send({ id })
     },
   )

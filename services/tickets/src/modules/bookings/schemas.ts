@@ -23,7 +23,3 @@ export const BookingChanged = Type.Object({
   id: Type.Integer({ format: 'int64' }),
   status: BookingStatusSchema,
 })
-
-export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-})

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { AppError, type Clock, type Database } from '@kokdala/core'
+import { AppError, type Clock, type Database, type Queryable } from '@kokdala/core'
 import type { EventService } from '../events/service.ts'
 import type { GatewayPaymentStatus, PaymentGateway } from '../payments/gateway.ts'
 import type { SeatService } from '../seats/service.ts'
@@ -50,21 +50,30 @@ export function createBookingService(deps: BookingServiceDeps) {
   }
 
   return {
-    async create(userId: number, eventId: number, idempotencyKey?: string): Promise<number> {
+    /**
+     * Creates an empty booking. `inTransaction` runs in the creating transaction after the insert, so what it
+     * writes (the route's Idempotency-Key answer) commits exactly when the booking does; if it throws, there is no
+     * booking. Replays of a keyed create never get here (the Idempotency-Key plugin answers them), so a replay
+     * returns its booking even when the user is at the open-bookings limit by now.
+     */
+    async create(
+      userId: number,
+      eventId: number,
+      { inTransaction }: { inTransaction?: (tx: Queryable, bookingId: number) => Promise<void> } = {},
+    ): Promise<number> {
       await deps.seats.ensureHall(eventId)
       const now = clock.now()
       return db.transaction(async (tx) => {
         // One user's creates are serialised so the open-bookings limit is exact.
         await tx.query('SELECT pg_advisory_xact_lock(1, $1::int)', [userId % 2_147_483_647])
         const bookings = createBookingRepository(tx)
-        // A replayed request gets its booking back, even when the user is at the limit by now.
-        const replayed = idempotencyKey ? await bookings.findByIdempotencyKey(userId, idempotencyKey) : undefined
-        if (replayed !== undefined) return replayed
         if ((await bookings.countOpen(userId)) >= deps.maxOpenBookingsPerUser) {
           throw new AppError('TOO_MANY_OPEN_BOOKINGS', undefined, { limit: deps.maxOpenBookingsPerUser })
         }
         const expiresAt = new Date(now.getTime() + deps.reservationTimeoutMs)
-        return bookings.insert({ userId, eventId, now, expiresAt, idempotencyKey })
+        const id = await bookings.insert({ userId, eventId, now, expiresAt })
+        await inTransaction?.(tx, id)
+        return id
       })
     },
 

@@ -1,4 +1,4 @@
-import { type Clock, clearFinishedJobs, type Database, rearmPending } from '@kokdala/core'
+import { type Clock, clearFinishedJobs, clearIdempotencyKeys, type Database, rearmPending } from '@kokdala/core'
 import { FULFIL_JOB, requestFulfilment } from '../bookings/jobs.ts'
 import { createBookingRepository } from '../bookings/repository.ts'
 import { createTestGatewayRepository } from '../payments/test-gateway/repository.ts'
@@ -33,6 +33,8 @@ export function createResetService(deps: { db: Database; clock: Clock; places?: 
         await createSeatRepository(tx).clearBookingClaims(places ? await provider.mayBeConfirmedBookings() : [])
         await createBookingRepository(tx).removeAll()
         await createTestGatewayRepository(tx).removeAll()
+        // Stored answers name bookings that are gone now: a key used again starts afresh.
+        await clearIdempotencyKeys(tx)
         // Pending jobs are sagas on their way, some running right now: dropping one would orphan what it is doing
         // at the provider (an order being created) and let a second run start beside it. They stay, and each runs
         // once more after its current run, finding its booking gone: an order it left open is cancelled.
