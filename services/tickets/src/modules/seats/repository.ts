@@ -120,3 +120,15 @@ export function createSeatRepository(db: Queryable) {
 }
 
 export type SeatRepository = ReturnType<typeof createSeatRepository>
+
+/**
+ * Whether a failed statement may be the fault of what it was given, rather than of a database that could not run
+ * it at all. Only then is a failed batch worth splitting. Errors without a SQLSTATE (connection refused, pool
+ * timeouts), class 08 (connection lost), 53300 (too many connections) and 57P (shutting down) would fail every part
+ * the same way. Anything else may depend on the items or on the batch's size (53200, out of lock-table memory,
+ * is the latter), so the batch is split.
+ */
+export function mayBeItemFault(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|53300|57P)/.test(code)
+}

@@ -1,7 +1,14 @@
 import { AppError, createBatcher, formatTenge } from '@kokdala/core'
 import type { EventService } from '../events/service.ts'
 import { lastSeatId, layoutFor } from './halls.ts'
-import type { SeatChangeResult, SeatRepository, SeatRow, SeatSelectRequest, SeatStatus } from './repository.ts'
+import {
+  mayBeItemFault,
+  type SeatChangeResult,
+  type SeatRepository,
+  type SeatRow,
+  type SeatSelectRequest,
+  type SeatStatus,
+} from './repository.ts'
 
 export interface ListSeatsInput {
   eventId: number
@@ -43,8 +50,10 @@ export function createSeatService({ seats, events, maxSeatsPerBooking, random = 
     return range
   }
   // Concurrent selects share a transaction (group commit); alone, a select is a batch of one and waits for nothing.
+  // A batch that fails is split until the failing select is alone, so one request can never fail another's.
   const selects = createBatcher<SeatSelectRequest, SeatChangeResult>({
     run: (requests) => seats.selectMany(requests, maxSeatsPerBooking),
+    isolate: mayBeItemFault,
   })
 
   async function ensureHall(eventId: number): Promise<void> {
