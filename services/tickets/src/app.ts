@@ -79,6 +79,7 @@ export async function buildTicketsApp({
     seats: createSeatRepository(db),
     events,
     maxSeatsPerBooking: config.MAX_SEATS_PER_BOOKING,
+    maxReservedSeatsPerUser: config.MAX_RESERVED_SEATS_PER_USER,
   })
   const breaker = { failureThreshold: config.BREAKER_FAILURE_THRESHOLD, resetTimeoutMs: config.BREAKER_RESET_MS }
   const outbound: HttpTarget[] = []

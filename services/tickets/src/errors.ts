@@ -26,4 +26,5 @@ export const ticketErrors = {
   INVALID_SIGNATURE: { status: 401, message: 'The webhook signature does not match its body' },
   PROVIDER_UNAVAILABLE: { status: 503, message: 'The event provider is unavailable, try again' },
   GATEWAY_UNAVAILABLE: { status: 503, message: 'The payment gateway is unavailable, try again' },
+  TOO_MANY_RESERVED_SEATS: { status: 429, message: 'Too many seats held by this user for this event' },
 } as const satisfies ErrorCatalogue
