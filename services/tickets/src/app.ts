@@ -163,8 +163,8 @@ export async function buildTicketsApp({
   })
 
   await app.register(eventRoutes, { events })
-  await app.register(seatRoutes, { seats, users })
-  await app.register(bookingRoutes, { bookings, users })
+  await app.register(seatRoutes, { seats, users, selectsPerMinute: config.SELECT_SEAT_LIMIT_PER_MINUTE })
+  await app.register(bookingRoutes, { bookings, users, createsPerMinute: config.CREATE_BOOKING_LIMIT_PER_MINUTE })
   await app.register(paymentRoutes, { payments, webhookSecret: config.PAYMENT_WEBHOOK_SECRET || undefined })
   await app.register(analyticsRoutes, { analytics })
   await app.register(systemRoutes, { reset })

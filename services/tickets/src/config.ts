@@ -64,6 +64,19 @@ export const TicketsConfigSchema = Type.Object({
    * per batch.
    */
   MAX_RESERVED_SEATS_PER_USER: Type.Integer({ default: 1_000, minimum: 0 }),
+  /**
+   * Booking creations per user per minute (a fixed window, per process: with `serve --workers N` a user gets up to
+   * N times this). A refusal is 429 RATE_LIMITED with Retry-After. The default, 120, is twice what the HackLoad
+   * booking test can reach (one create per iteration, iterations at least 1 s apart) and far more than a person
+   * needs. 0 turns the limit off (benchmarks whose few accounts buy far faster than people).
+   */
+  CREATE_BOOKING_LIMIT_PER_MINUTE: Type.Integer({ default: 120, minimum: 0 }),
+  /**
+   * Seat selects per user per minute, counted like CREATE_BOOKING_LIMIT_PER_MINUTE (invalid requests count too).
+   * The default, 300, is five times the HackLoad booking test's one select per iteration and lets a person fill a
+   * 10-seat booking at once; it keeps one account from flooding the hottest write path. 0 turns it off.
+   */
+  SELECT_SEAT_LIMIT_PER_MINUTE: Type.Integer({ default: 300, minimum: 0 }),
 })
 
 export type TicketsConfig = Static<typeof TicketsConfigSchema>

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errorResponses } from '@kokdala/core'
 import { Type } from 'typebox'
-import { requireUser } from '../users/plugin.ts'
+import { perUserRateLimit, requireUser } from '../users/plugin.ts'
 import type { UserService } from '../users/service.ts'
 import {
   BookingChanged,
@@ -13,17 +13,19 @@ import {
 } from './schemas.ts'
 import type { BookingService } from './service.ts'
 
-/** `/api/bookings*` — all behind Basic Auth. */
-export const bookingRoutes: FastifyPluginAsyncTypebox<{ bookings: BookingService; users: UserService }> = async (
-  app,
-  { bookings, users },
-) => {
+/** `/api/bookings*` — all behind Basic Auth; creations are limited per user (`createsPerMinute`, 0 for no limit). */
+export const bookingRoutes: FastifyPluginAsyncTypebox<{
+  bookings: BookingService
+  users: UserService
+  createsPerMinute?: number
+}> = async (app, { bookings, users, createsPerMinute = 0 }) => {
   app.addHook('onRequest', requireUser(users))
   const security = [{ basicAuth: [] }]
 
   app.post(
     '/api/bookings',
     {
+      config: perUserRateLimit(createsPerMinute),
       schema: {
         operationId: 'CreateBooking',
         tags: ['Bookings'],
