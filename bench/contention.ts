@@ -4,6 +4,8 @@
  * most one booking. Runs on PGlite (one process), PostgreSQL (one process) and PostgreSQL with two processes.
  *
  *   npm run bench -- contention [--modes pglite,pg,pg2]
+ *
+ * Every account creates one booking and selects one seat, so the default per-user limits apply unchanged.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'

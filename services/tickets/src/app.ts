@@ -99,6 +99,7 @@ export async function buildTicketsApp({
     seats: createSeatRepository(db),
     events,
     maxSeatsPerBooking: config.MAX_SEATS_PER_BOOKING,
+    maxReservedSeatsPerUser: config.MAX_RESERVED_SEATS_PER_USER,
   })
   const breaker = { failureThreshold: config.BREAKER_FAILURE_THRESHOLD, resetTimeoutMs: config.BREAKER_RESET_MS }
   const outbound: HttpTarget[] = []
@@ -193,8 +194,13 @@ export async function buildTicketsApp({
   const reset = createResetService({ db, clock, places: placeSync })
 
   await app.register(eventRoutes, { events, searchesPerMinute: config.SEARCH_RATE_PER_MINUTE })
-  await app.register(seatRoutes, { seats, users })
-  await app.register(bookingRoutes, { bookings, users, idempotency })
+  await app.register(seatRoutes, { seats, users, selectsPerMinute: config.SELECT_SEAT_LIMIT_PER_MINUTE })
+  await app.register(bookingRoutes, {
+    bookings,
+    users,
+    idempotency,
+    createsPerMinute: config.CREATE_BOOKING_LIMIT_PER_MINUTE,
+  })
   await app.register(paymentRoutes, { payments, webhookSecret: config.PAYMENT_WEBHOOK_SECRET || undefined })
   await app.register(analyticsRoutes, { analytics })
   await app.register(systemRoutes, {

@@ -118,6 +118,30 @@ export const TicketsConfigSchema = Type.Object({
    * (409 to retries) until the lease runs out. 15 s: far above a renewal period's pauses, short for a waiting client.
    */
   IDEMPOTENCY_LEASE_MS: Type.Integer({ default: 15_000, minimum: 1_000 }),
+  /**
+   * Seats one user may hold at once for one event: RESERVED seats of their open bookings (paid seats do not
+   * count). Without it one account could hold MAX_OPEN_BOOKINGS_PER_USER × MAX_SEATS_PER_BOOKING seats, a tenth of
+   * the stadium, renewable every reservation window. The default, 1 000 (1 % of the stadium), fits the HackLoad
+   * booking test: a user there holds one seat per booking and at most about 900 bookings are open at once (one
+   * per ≥ 1 s iteration within the 15-minute window). Exact under concurrency (select_seats locks the user while it
+   * counts); a refusal is 429 TOO_MANY_RESERVED_SEATS. 0 turns the cap for benchmarks that drive one account
+   * far beyond a person; with the cap on, select_seats takes one more lock and counts the user's held seats once
+   * per batch.
+   */
+  MAX_RESERVED_SEATS_PER_USER: Type.Integer({ default: 1_000, minimum: 0 }),
+  /**
+   * Booking creations per user per minute (a fixed window, per process: with `serve --workers N` a user gets up to
+   * N times this). A refusal is 429 RATE_LIMITED with Retry-After. The default, 120, is twice what the HackLoad
+   * booking test can reach (one create per iteration, iterations at least 1 s apart) and far more than a person
+   * needs. 0 turns the limit off (benchmarks whose few accounts buy far faster than people).
+   */
+  CREATE_BOOKING_LIMIT_PER_MINUTE: Type.Integer({ default: 120, minimum: 0 }),
+  /**
+   * Seat selects per user per minute, counted like CREATE_BOOKING_LIMIT_PER_MINUTE (invalid requests count too).
+   * The default, 300, is five times the HackLoad booking test's one select per iteration and lets a person fill a
+   * 10-seat booking at once; it keeps one account from flooding the hottest write path. 0 turns it off.
+   */
+  SELECT_SEAT_LIMIT_PER_MINUTE: Type.Integer({ default: 300, minimum: 0 }),
 })
 
 export type TicketsConfig = Static<typeof TicketsConfigSchema>

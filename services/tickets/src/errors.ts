@@ -30,4 +30,5 @@ export const ticketErrors = {
   SEARCH_TOO_DEEP: { status: 400, message: 'Search results are not shown this deep; narrow the search' },
   SEARCH_BUSY: { status: 503, message: 'Too many searches at once; try again in a moment' },
   SEARCH_TIMEOUT: { status: 503, message: 'The search took too long; narrow it or try again' },
+  TOO_MANY_RESERVED_SEATS: { status: 429, message: 'Too many seats held by this user for this event' },
 } as const satisfies ErrorCatalogue

@@ -1,17 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errorResponses, IdempotencyKeyHeaders, type IdempotencyStore, idempotencyPlugin } from '@kokdala/core'
 import { Type } from 'typebox'
-import { requireUser } from '../users/plugin.ts'
+import { perUserRateLimit, requireUser } from '../users/plugin.ts'
 import type { UserService } from '../users/service.ts'
 import { BookingChanged, BookingIdBody, BookingItem, CreateBookingBody, CreateBookingResponse } from './schemas.ts'
 import type { BookingService } from './service.ts'
 
-/** `/api/bookings*` — all behind Basic Auth. */
+/** `/api/bookings*` — all behind Basic Auth; creations are limited per user (`createsPerMinute`, 0 for no limit). */
 export const bookingRoutes: FastifyPluginAsyncTypebox<{
   bookings: BookingService
   users: UserService
   idempotency: IdempotencyStore
-}> = async (app, { bookings, users, idempotency }) => {
+  createsPerMinute?: number
+}> = async (app, { bookings, users, idempotency, createsPerMinute = 0 }) => {
   app.addHook('onRequest', requireUser(users))
   // Idempotency-Key is the user's: one buyer's key never answers for another.
   await app.register(idempotencyPlugin, { store: idempotency, scope: (request) => `user:${request.userId}` })
@@ -20,6 +21,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/api/bookings',
     {
+      config: { idempotency: true, ...perUserRateLimit(createsPerMinute) },
       schema: {
         operationId: 'CreateBooking',
         tags: ['Bookings'],
@@ -29,7 +31,6 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{
         body: CreateBookingBody,
         response: { 201: CreateBookingResponse, ...errorResponses(400, 401, 404, 409, 422, 429) },
       },
-      config: { idempotency: true },
     },
     async (request, reply) => {
       const id = await bookings.create(request.userId, request.body.event_id, {

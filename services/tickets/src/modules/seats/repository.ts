@@ -28,6 +28,7 @@ export type SeatChangeResult =
   | 'SEAT_OF_OTHER_EVENT'
   | 'BOOKING_NOT_EDITABLE'
   | 'TOO_MANY_SEATS'
+  | 'TOO_MANY_RESERVED_SEATS'
   | 'SEAT_NOT_FREE'
   | 'SEAT_NOT_RESERVED'
 
@@ -100,11 +101,24 @@ export function createSeatRepository(db: Queryable) {
       return rows
     },
 
-    /** Runs a batch of seat selects in one transaction; one outcome per request, in order. */
-    async selectMany(requests: SeatSelectRequest[], maxSeats: number): Promise<SeatChangeResult[]> {
+    /**
+     * Runs a batch of seat selects in one transaction; one outcome per request, in order. `maxUserSeats` caps the
+     * seats one user holds per event (null: no cap).
+     */
+    async selectMany(
+      requests: SeatSelectRequest[],
+      maxSeats: number,
+      maxUserSeats: number | null = null,
+    ): Promise<SeatChangeResult[]> {
       const { rows } = await db.query<{ results: SeatChangeResult[] }>(
-        'SELECT select_seats($1::bigint[], $2::bigint[], $3::bigint[], $4) AS results',
-        [requests.map((r) => r.bookingId), requests.map((r) => r.seatId), requests.map((r) => r.userId), maxSeats],
+        'SELECT select_seats($1::bigint[], $2::bigint[], $3::bigint[], $4::integer, $5::integer) AS results',
+        [
+          requests.map((r) => r.bookingId),
+          requests.map((r) => r.seatId),
+          requests.map((r) => r.userId),
+          maxSeats,
+          maxUserSeats,
+        ],
       )
       return rows[0].results
     },
@@ -136,3 +150,15 @@ export function createSeatRepository(db: Queryable) {
 }
 
 export type SeatRepository = ReturnType<typeof createSeatRepository>
+
+/**
+ * Whether a failed statement may be the fault of what it was given, rather than of a database that could not run
+ * it at all. Only then is a failed batch worth splitting. Errors without a SQLSTATE (connection refused, pool
+ * timeouts), class 08 (connection lost), 53300 (too many connections) and 57P (shutting down) would fail every part
+ * the same way. Anything else may depend on the items or on the batch's size (53200, out of lock-table memory,
+ * is the latter), so the batch is split.
+ */
+export function mayBeItemFault(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|53300|57P)/.test(code)
+}

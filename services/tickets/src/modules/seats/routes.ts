@@ -1,16 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errorResponses } from '@kokdala/core'
 import { Type } from 'typebox'
-import { requireUser } from '../users/plugin.ts'
+import { perUserRateLimit, requireUser } from '../users/plugin.ts'
 import type { UserService } from '../users/service.ts'
 import { ListSeatsQuery, ReleaseSeatBody, SeatChanged, SeatItem, SelectSeatBody } from './schemas.ts'
 import type { SeatService } from './service.ts'
 
-/** `GET /api/seats` (public) and `PATCH /api/seats/select|release` (Basic Auth). */
-export const seatRoutes: FastifyPluginAsyncTypebox<{ seats: SeatService; users: UserService }> = async (
-  app,
-  { seats, users },
-) => {
+/**
+ * `GET /api/seats` (public) and `PATCH /api/seats/select|release` (Basic Auth); selects are limited per user
+ * (`selectsPerMinute`, 0 for no limit).
+ */
+export const seatRoutes: FastifyPluginAsyncTypebox<{
+  seats: SeatService
+  users: UserService
+  selectsPerMinute?: number
+}> = async (app, { seats, users, selectsPerMinute = 0 }) => {
   app.get(
     '/api/seats',
     {
@@ -37,6 +41,7 @@ export const seatRoutes: FastifyPluginAsyncTypebox<{ seats: SeatService; users: 
     '/api/seats/select',
     {
       ...authenticated,
+      config: perUserRateLimit(selectsPerMinute),
       schema: {
         ...authenticated.schema,
         operationId: 'SelectSeat',

@@ -1,7 +1,14 @@
 import { AppError, createBatcher, formatTenge } from '@kokdala/core'
 import type { EventService } from '../events/service.ts'
 import { lastSeatId, layoutFor } from './halls.ts'
-import type { SeatChangeResult, SeatRepository, SeatRow, SeatSelectRequest, SeatStatus } from './repository.ts'
+import {
+  mayBeItemFault,
+  type SeatChangeResult,
+  type SeatRepository,
+  type SeatRow,
+  type SeatSelectRequest,
+  type SeatStatus,
+} from './repository.ts'
 
 export interface ListSeatsInput {
   eventId: number
@@ -24,11 +31,19 @@ export interface SeatServiceDeps {
   seats: SeatRepository
   events: EventService
   maxSeatsPerBooking: number
+  /** Seats one user may hold (RESERVED) per event; 0 or absent: no cap. */
+  maxReservedSeatsPerUser?: number
   random?: () => number
 }
 
 /** Seat listing, selection and release; the rules themselves live in the database functions. */
-export function createSeatService({ seats, events, maxSeatsPerBooking, random = Math.random }: SeatServiceDeps) {
+export function createSeatService({
+  seats,
+  events,
+  maxSeatsPerBooking,
+  maxReservedSeatsPerUser = 0,
+  random = Math.random,
+}: SeatServiceDeps) {
   const readyHalls = new Set<number>()
   // A layout is pure arithmetic on the event id, but the stadium's builds 100 prices: compute each range once,
   // not on every FREE listing.
@@ -42,9 +57,15 @@ export function createSeatService({ seats, events, maxSeatsPerBooking, random = 
     }
     return range
   }
+  const userCap = maxReservedSeatsPerUser > 0 ? maxReservedSeatsPerUser : null
   // Concurrent selects share a transaction (group commit); alone, a select is a batch of one and waits for nothing.
+  // A batch that fails is split until the failing select is alone, so one request can never fail another's.
+  // With the per-user cap, select_seats locks each user of a batch: a user's selects go one batch at a time, so
+  // one user sending many at once never makes other users' batches wait for that lock.
   const selects = createBatcher<SeatSelectRequest, SeatChangeResult>({
-    run: (requests) => seats.selectMany(requests, maxSeatsPerBooking),
+    run: (requests) => seats.selectMany(requests, maxSeatsPerBooking, userCap),
+    isolate: mayBeItemFault,
+    key: userCap === null ? undefined : (request) => request.userId,
   })
 
   async function ensureHall(eventId: number): Promise<void> {

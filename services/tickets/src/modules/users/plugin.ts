@@ -24,3 +24,21 @@ export function requireUser(userService: UserService) {
     }
   }
 }
+
+/**
+ * A route's `config` for a limit of `perMinute` requests per authenticated user (a fixed one-minute window, kept in
+ * this process), or undefined when `perMinute` is 0 (no limit). It counts at preValidation: after requireUser
+ * (onRequest) has named the user, and before the body is validated, so invalid requests count too. An exceeded
+ * limit is 429 RATE_LIMITED with Retry-After.
+ */
+export function perUserRateLimit(perMinute: number) {
+  if (perMinute <= 0) return undefined
+  return {
+    rateLimit: {
+      max: perMinute,
+      timeWindow: 60_000,
+      hook: 'preValidation' as const,
+      keyGenerator: (request: FastifyRequest) => String(request.userId),
+    },
+  }
+}
