@@ -154,6 +154,25 @@ describe('verified-credentials cache', () => {
     assert.equal(lookups(), 1)
   })
 
+  test('a burst of one user’s first requests shares one look-up and is never taken for a brute force', async () => {
+    const { service, lookups } = makeService()
+    const valid = basicAuthHeader(user.email, user.password)
+    const ids = await Promise.all(Array.from({ length: 200 }, () => service.authenticate(valid, '10.0.0.1')))
+    assert.deepEqual(new Set(ids), new Set([user.id]), 'all 200 log in (they were 429 after the tenth)')
+    assert.equal(lookups(), 1)
+    const wrong = basicAuthHeader(user.email, 'wrong')
+    const answers = await Promise.allSettled(Array.from({ length: 20 }, () => service.authenticate(wrong, '10.0.0.1')))
+    assert.ok(answers.every((answer) => answer.status === 'rejected'))
+    assert.equal(lookups(), 2, 'one look-up for the burst of identical wrong guesses')
+    await assert.rejects(
+      service.authenticate(valid, '10.0.0.1'),
+      (error: { code: string }) => {
+        return error.code === 'RATE_LIMITED'
+      },
+      'each identical wrong guess still counts as a failure',
+    )
+  })
+
   test('expired credentials leave memory without being read again', async () => {
     const { service, clock } = makeService()
     await service.authenticate(basicAuthHeader(user.email, user.password), '10.0.0.1')

@@ -54,6 +54,16 @@ export function createUserService({
     sizeOf: verifiedBytes,
   })
   const throttle = new FailureThrottle(failureLimits)
+  /** Look-ups of credentials under way, by their canonical token. */
+  const verifying = new Map<string, Promise<Verified | undefined>>()
+
+  /** The user these credentials log in as, or undefined when they do not. */
+  async function verify(username: string, password: string): Promise<Verified | undefined> {
+    const user = await users.findCredentials(username)
+    // An unknown e-mail costs the same hash and comparison as a wrong password, so timing reveals nothing.
+    const matches = constantTimeEqual(user?.passwordHash ?? UNKNOWN_USER_HASH, sha256Hex(password))
+    return user && matches ? { userId: user.id, username } : undefined
+  }
 
   function refuseWhileThrottled(username: string, ip: string, now: number): void {
     const retryAfterMs = throttle.retryAfterMs(username, ip, now)
@@ -88,24 +98,32 @@ export function createUserService({
       }
       const { username, password } = credentials
       refuseWhileThrottled(username, ip, now)
+      const key = token as string
+      // The same credentials arriving at once (a client's burst of first requests) share one database look-up,
+      // and are not each counted as a pending failure: only the first is.
+      const pending = verifying.get(key)
+      if (pending) {
+        const joined = await pending
+        if (joined) return joined.userId
+        throttle.fail(username, ip, now)
+        throw new AppError('UNAUTHORIZED', 'Invalid email or password')
+      }
       // Counted before the database answers, so concurrent guesses cannot all slip under the limit; taken back
       // below when the password is right or could not be checked.
       throttle.fail(username, ip, now)
-      let user: Awaited<ReturnType<typeof users.findCredentials>>
+      const verification = verify(username, password).finally(() => verifying.delete(key))
+      verifying.set(key, verification)
+      let user: Verified | undefined
       try {
-        user = await users.findCredentials(username)
+        user = await verification
       } catch (error) {
         throttle.forgive(username, ip, now)
         throw error
       }
-      // An unknown e-mail costs the same hash and comparison as a wrong password, so timing reveals nothing.
-      const matches = constantTimeEqual(user?.passwordHash ?? UNKNOWN_USER_HASH, sha256Hex(password))
-      if (!user || !matches) {
-        throw new AppError('UNAUTHORIZED', 'Invalid email or password')
-      }
+      if (!user) throw new AppError('UNAUTHORIZED', 'Invalid email or password')
       throttle.forgive(username, ip, now)
-      verified.set(token as string, { userId: user.id, username }, now)
-      return user.id
+      verified.set(key, user, now)
+      return user.userId
     },
 
     /** How many verified credentials are held in memory (for tests and metrics). */
