@@ -1,3 +1,4 @@
+import { hostname } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import {
   type Clock,
@@ -8,6 +9,7 @@ import {
   type Database,
   type HttpTarget,
   openDatabase,
+  registerJobMetrics,
   registerOutboundMetrics,
   systemClock,
 } from '@kokdala/core'
@@ -174,6 +176,8 @@ export async function buildTicketsApp({
   const worker = createWorker({
     db,
     clock,
+    // Stable across restarts and unique among live processes: a restarted process takes back its jobs at once.
+    workerId: config.WORKER_ID ?? `${hostname()}:${config.TICKETS_PORT}/tickets#${config.WORKER_INDEX}`,
     concurrency: config.SAGA_CONCURRENCY,
     batchSize: config.SAGA_CONCURRENCY * 4,
     pollIntervalMs: 100,
@@ -190,6 +194,7 @@ export async function buildTicketsApp({
     },
     onError: (job, error) => app.log.warn({ job: job.id, kind: job.kind, err: error }, 'job failed'),
   })
+  registerJobMetrics(app.metricsRegistry, db, [worker])
   let sweeper: NodeJS.Timeout | undefined
   let closing = false
   /** Event 1's places are loaded at start-up; a provider that is down then is asked again every 5 s. */
@@ -213,7 +218,11 @@ export async function buildTicketsApp({
     app.addHook('onReady', async () => {
       // Loading 100 000 places takes seconds; the service serves meanwhile (sagas wait for the place ids).
       placesLoaded = retryLoadingPlaces()
-      worker.start()
+      const reclaimed = await worker.start().catch((error) => {
+        app.log.warn({ err: error }, 'jobs held before a restart could not be taken back; they wait out their lease')
+        return 0
+      })
+      if (reclaimed > 0) app.log.info({ reclaimed }, 'took back the jobs this worker held before it restarted')
       sweeper = setInterval(() => {
         bookings.expireDue().catch((error) => app.log.warn({ err: error }, 'expiry sweep failed'))
       }, config.EXPIRY_SWEEP_INTERVAL_MS)

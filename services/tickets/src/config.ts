@@ -53,6 +53,14 @@ export const TicketsConfigSchema = Type.Object({
   SAGA_CONCURRENCY: Type.Integer({ default: 16, minimum: 1 }),
   /** A buyer returning from the gateway waits up to this long to see the sale finished. */
   PAYMENT_SETTLE_TIMEOUT_MS: Type.Integer({ default: 3_000, minimum: 0 }),
+  /**
+   * This process's identity for the job table, unique among live processes and stable across restarts, so that a
+   * restarted process takes back at once the saga jobs it held when it died. Default: host, port, service and
+   * WORKER_INDEX.
+   */
+  WORKER_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  /** The cluster worker's index (0..N−1), set by `kokdala serve --workers N` and kept when a worker is replaced. */
+  WORKER_INDEX: Type.Integer({ default: 0, minimum: 0 }),
 })
 
 export type TicketsConfig = Static<typeof TicketsConfigSchema>
