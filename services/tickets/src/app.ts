@@ -26,6 +26,7 @@ import { createEventRepository } from './modules/events/repository.ts'
 import { eventRoutes } from './modules/events/routes.ts'
 import { createEventService } from './modules/events/service.ts'
 import type { PaymentGateway } from './modules/payments/gateway.ts'
+import { registerPaymentMetrics } from './modules/payments/metrics.ts'
 import { paymentRoutes } from './modules/payments/routes.ts'
 import { createPaymentService } from './modules/payments/service.ts'
 import { createTestGateway } from './modules/payments/test-gateway/gateway.ts'
@@ -134,6 +135,8 @@ export async function buildTicketsApp({
     maxOpenBookingsPerUser: config.MAX_OPEN_BOOKINGS_PER_USER,
     refundCutoffHours: config.REFUND_CUTOFF_HOURS,
     providerBacked: (eventId) => provider?.backs(eventId) ?? false,
+    maxUnpaidPaymentsPerUser: config.MAX_UNPAID_PAYMENTS_PER_USER,
+    maxUnpaidAmountPerUser: config.MAX_UNPAID_AMOUNT_PER_USER_TIYN,
   })
   const fulfilment = createFulfilment({
     bookings,
@@ -149,6 +152,8 @@ export async function buildTicketsApp({
     gateway,
     fulfilNow: (bookingId) => worker.runKey(fulfilKey(bookingId)),
     settleTimeoutMs: config.PAYMENT_SETTLE_TIMEOUT_MS,
+    statusIntervalMs: config.PAYMENT_STATUS_INTERVAL_MS,
+    hintChecksPerSecond: config.PAYMENT_HINT_CHECKS_PER_SECOND,
   })
   const analytics = createAnalyticsService({ analytics: createAnalyticsRepository(db), seats })
   const reset = createResetService({ db, providerPlaces: provider?.places })
@@ -172,6 +177,7 @@ export async function buildTicketsApp({
   if (config.PAYMENT_GATEWAY === 'test') await app.register(testGatewayRoutes, { repository: testGatewayRepository })
 
   registerOutboundMetrics(app.metricsRegistry, outbound)
+  registerPaymentMetrics(app.metricsRegistry, { payments, bookings, dailyLimit: config.PAYMENT_DAILY_LIMIT_TIYN })
 
   const worker = createWorker({
     db,

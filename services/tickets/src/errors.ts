@@ -26,4 +26,9 @@ export const ticketErrors = {
   INVALID_SIGNATURE: { status: 401, message: 'The webhook signature does not match its body' },
   PROVIDER_UNAVAILABLE: { status: 503, message: 'The event provider is unavailable, try again' },
   GATEWAY_UNAVAILABLE: { status: 503, message: 'The payment gateway is unavailable, try again' },
+  TOO_MANY_UNPAID_PAYMENTS: { status: 429, message: 'Too many unpaid payments: pay or cancel one of them first' },
+  GATEWAY_DAILY_LIMIT: {
+    status: 503,
+    message: 'The payment gateway’s daily limit is reached: payments are taken again after 00:00 UTC',
+  },
 } as const satisfies ErrorCatalogue

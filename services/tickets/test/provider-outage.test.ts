@@ -25,6 +25,8 @@ describe('the Event Provider goes down for 30 s in the middle of a 1 000-sale ru
         PAYMENT_SETTLE_TIMEOUT_MS: '1000',
         // Every failed saga attempt during the outage logs a warning; keep the test output readable.
         LOG_LEVEL: 'error',
+        // Three accounts buy on 16 lanes at once, so one account has up to 16 payments started and not yet paid.
+        MAX_UNPAID_PAYMENTS_PER_USER: '16',
       },
     })
     api = client(platform.tickets)
