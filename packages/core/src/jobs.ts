@@ -1,3 +1,4 @@
+import { Counter, Gauge, type Registry } from 'prom-client'
 import type { Clock } from './clock.ts'
 import type { Database, Queryable } from './db.ts'
 
@@ -104,7 +105,20 @@ export interface WorkerOptions {
   concurrency?: number
   /** How long a claimed job is hidden from other workers; longer than any handler runs. */
   leaseMs?: number
+  /**
+   * This worker's stable identity, recorded on every job it claims. A worker restarted under the same identity takes
+   * back at once the jobs its previous incarnation still held (it crashed while running them) instead of waiting out
+   * their lease. It must be unique among the workers alive at one time (host, service, port and cluster worker
+   * index, say) and survive a restart; without it a crashed worker's jobs wait for their lease to end.
+   */
+  workerId?: string
   onError?: (job: Job, error: unknown) => void
+}
+
+/** Failed attempts and jobs given up on, by kind, since this worker was created. */
+export interface WorkerStats {
+  failed: Record<string, number>
+  dead: Record<string, number>
 }
 
 const DEFAULT_RETRIES = [1_000, 5_000, 30_000, 120_000, 600_000]
@@ -119,16 +133,21 @@ export function createWorker(options: WorkerOptions) {
   const concurrency = options.concurrency ?? 1
   const leaseMs = options.leaseMs ?? 60_000
   const { db, clock } = options
+  const workerId = options.workerId ?? null
   let timer: NodeJS.Timeout | undefined
   let running: Promise<number> | undefined
   let stopped = true
+  const stats: WorkerStats = { failed: {}, dead: {} }
 
   function kindOf(job: Job): JobKind | undefined {
     const handler = options.handlers[job.kind]
     return typeof handler === 'function' ? { run: handler } : handler
   }
 
-  /** Claims jobs and leases them: run_at moves forward so no other worker picks them while they run. */
+  /**
+   * Claims jobs and leases them: run_at moves forward so no other worker picks them while they run, and the job
+   * records who holds it.
+   */
   async function claim(where: string, params: unknown[]): Promise<Job[]> {
     return db.transaction(async (tx) => {
       const claimed = await tx.query<Job>(
@@ -137,10 +156,10 @@ export function createWorker(options: WorkerOptions) {
         [clock.now(), ...params],
       )
       if (claimed.rows.length > 0) {
-        await tx.query(`UPDATE job SET run_at = $2, attempts = attempts + 1 WHERE id = ANY($1::bigint[])`, [
-          claimed.rows.map((j) => j.id),
-          new Date(clock.now().getTime() + leaseMs),
-        ])
+        await tx.query(
+          `UPDATE job SET run_at = $2, attempts = attempts + 1, claimed_by = $3 WHERE id = ANY($1::bigint[])`,
+          [claimed.rows.map((j) => j.id), new Date(clock.now().getTime() + leaseMs), workerId],
+        )
       }
       return claimed.rows.map((job) => ({ ...job, attempts: job.attempts + 1 }))
     })
@@ -182,24 +201,24 @@ export function createWorker(options: WorkerOptions) {
         `UPDATE job SET status = CASE WHEN version = $2 THEN 'done' ELSE 'pending' END,
            finished_at = CASE WHEN version = $2 THEN $3::timestamptz END,
            run_at = CASE WHEN version = $2 THEN run_at ELSE '-infinity' END,
-           attempts = CASE WHEN version = $2 THEN attempts ELSE 0 END, last_error = NULL
+           attempts = CASE WHEN version = $2 THEN attempts ELSE 0 END, last_error = NULL, claimed_by = NULL
          WHERE id = $1`,
         [job.id, job.version, clock.now()],
       )
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
       if (error instanceof RetryLater) {
-        await db.query('UPDATE job SET run_at = $2, attempts = attempts - 1, last_error = $3 WHERE id = $1', [
-          job.id,
-          new Date(clock.now().getTime() + error.delayMs),
-          message,
-        ])
+        await db.query(
+          'UPDATE job SET run_at = $2, attempts = attempts - 1, last_error = $3, claimed_by = NULL WHERE id = $1',
+          [job.id, new Date(clock.now().getTime() + error.delayMs), message],
+        )
         return
       }
+      stats.failed[job.kind] = (stats.failed[job.kind] ?? 0) + 1
       options.onError?.(job, error)
       const delay = (kind?.retrySchedule ?? options.retrySchedule ?? DEFAULT_RETRIES)[job.attempts - 1]
       if (delay !== undefined) {
-        await db.query('UPDATE job SET run_at = $2, last_error = $3 WHERE id = $1', [
+        await db.query('UPDATE job SET run_at = $2, last_error = $3, claimed_by = NULL WHERE id = $1', [
           job.id,
           new Date(clock.now().getTime() + delay),
           message,
@@ -208,16 +227,18 @@ export function createWorker(options: WorkerOptions) {
       }
       // Out of retries, unless the job was re-armed while it ran: then the new request gets fresh retries.
       const { rowCount } = await db.query(
-        `UPDATE job SET status = 'dead', finished_at = $3, last_error = $4 WHERE id = $1 AND version = $2`,
+        `UPDATE job SET status = 'dead', finished_at = $3, last_error = $4, claimed_by = NULL
+         WHERE id = $1 AND version = $2`,
         [job.id, job.version, clock.now(), message],
       )
       if (rowCount === 0) {
-        await db.query(`UPDATE job SET run_at = '-infinity', attempts = 0, last_error = $2 WHERE id = $1`, [
-          job.id,
-          message,
-        ])
-      } else if (kind?.onDead) {
-        await kind.onDead(job, error).catch((deadError) => options.onError?.(job, deadError))
+        await db.query(
+          `UPDATE job SET run_at = '-infinity', attempts = 0, last_error = $2, claimed_by = NULL WHERE id = $1`,
+          [job.id, message],
+        )
+      } else {
+        stats.dead[job.kind] = (stats.dead[job.kind] ?? 0) + 1
+        if (kind?.onDead) await kind.onDead(job, error).catch((deadError) => options.onError?.(job, deadError))
       }
     }
   }
@@ -229,6 +250,16 @@ export function createWorker(options: WorkerOptions) {
       while (next < jobs.length) await runJob(jobs[next++])
     })
     await Promise.all(lanes)
+  }
+
+  /** Makes the jobs a previous incarnation of this worker held due again; they run on the next claim. */
+  async function reclaimOwn(): Promise<number> {
+    if (workerId === null) return 0
+    const { rowCount } = await db.query(
+      `UPDATE job SET run_at = '-infinity', claimed_by = NULL WHERE status = 'pending' AND claimed_by = $1`,
+      [workerId],
+    )
+    return rowCount
   }
 
   async function runDue(): Promise<number> {
@@ -261,9 +292,23 @@ export function createWorker(options: WorkerOptions) {
       await runAll(jobs)
       return jobs.length > 0
     },
-    start() {
+    /**
+     * Starts polling. First, jobs still leased to this worker's identity are made due at once: they belong to a
+     * previous incarnation that died while running them, and nothing else would run them before their lease ends.
+     * Resolves with how many there were; polling has begun either way.
+     */
+    async start(): Promise<number> {
       stopped = false
-      schedule()
+      try {
+        return await reclaimOwn()
+      } finally {
+        // Polling starts even when the database refused the reclaim: those jobs then wait out their lease.
+        schedule()
+      }
+    },
+    /** Failed attempts and dead jobs by kind, counted by this worker. */
+    stats(): WorkerStats {
+      return { failed: { ...stats.failed }, dead: { ...stats.dead } }
     },
     async stop() {
       stopped = true
@@ -274,3 +319,55 @@ export function createWorker(options: WorkerOptions) {
 }
 
 export type Worker = ReturnType<typeof createWorker>
+
+/**
+ * Publishes job health on a metrics registry: failed attempts and jobs given up on by kind (counted by the given
+ * workers of this process), and the dead jobs waiting in the table for an operator (all processes).
+ */
+export function registerJobMetrics(registry: Registry, db: Queryable, workers: Worker[]): void {
+  const totals = (pick: (stats: WorkerStats) => Record<string, number>) => {
+    const sum: Record<string, number> = {}
+    for (const worker of workers) {
+      for (const [kind, n] of Object.entries(pick(worker.stats()))) sum[kind] = (sum[kind] ?? 0) + n
+    }
+    return sum
+  }
+  new Counter({
+    name: 'jobs_failed_total',
+    help: 'Failed job attempts by kind (each is retried on its schedule until it is out of retries)',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const [kind, n] of Object.entries(totals((stats) => stats.failed))) this.inc({ kind }, n)
+    },
+  })
+  new Counter({
+    name: 'jobs_dead_total',
+    help: 'Jobs this process gave up on (out of retries) by kind',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const [kind, n] of Object.entries(totals((stats) => stats.dead))) this.inc({ kind }, n)
+    },
+  })
+  new Gauge({
+    name: 'jobs_dead',
+    help: 'Dead jobs in the job table by kind: each waits for an operator',
+    labelNames: ['kind'],
+    registers: [registry],
+    async collect() {
+      // A database that cannot answer must not take the other metrics down with it: the last values stay.
+      const rows = await db
+        .query<{ kind: string; count: number }>(
+          `SELECT kind, count(*)::int AS count FROM job WHERE status = 'dead' GROUP BY kind`,
+        )
+        .then((result) => result.rows)
+        .catch(() => undefined)
+      if (!rows) return
+      this.reset()
+      for (const row of rows) this.set({ kind: row.kind }, row.count)
+    },
+  })
+}

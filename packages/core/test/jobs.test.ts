@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
+import { Registry } from 'prom-client'
 import { manualClock } from '../src/clock.ts'
 import type { Database } from '../src/db.ts'
-import { coreMigrationsDir, createWorker, enqueue, enqueueKeyed, RetryLater } from '../src/index.ts'
+import { coreMigrationsDir, createWorker, enqueue, enqueueKeyed, RetryLater, registerJobMetrics } from '../src/index.ts'
 import { openTestDatabase } from '../src/testing/index.ts'
 
 let db: Database
@@ -183,4 +184,62 @@ test('a job running longer than its lease keeps it: no other worker claims it me
   assert.deepEqual(runs, [1])
   const { rows } = await db.query<{ status: string }>(`SELECT status FROM job WHERE dedupe_key = 'long-1'`)
   assert.equal(rows[0].status, 'done')
+})
+
+test('a worker restarted under the same identity takes back at once the jobs its crashed predecessor held', async () => {
+  const clock = manualClock()
+  const runs: string[] = []
+  // The first incarnation claims the job and never finishes it: the process died in the middle of the handler.
+  const crashed = createWorker({
+    db,
+    clock,
+    workerId: 'host-a:8080/tickets#0',
+    handlers: { crashy: () => new Promise<void>(() => runs.push('crashed')) },
+  })
+  await db.transaction((tx) => enqueue(tx, 'crashy', {}, { dedupeKey: 'crashy-1' }))
+  void crashed.runDue()
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  assert.deepEqual(runs, ['crashed'])
+
+  const handlers = { crashy: async () => void runs.push('again') }
+  // Another worker only sees a leased job: it waits out the 60 s lease, as before.
+  const stranger = createWorker({ db, clock, workerId: 'host-b:8080/tickets#0', handlers })
+  assert.equal(await stranger.start(), 0)
+  await stranger.stop()
+  assert.equal(await stranger.runDue(), 0)
+
+  // The restarted worker has the same identity: the job is due for it at once, long before the lease ends.
+  const restarted = createWorker({ db, clock, workerId: 'host-a:8080/tickets#0', handlers })
+  assert.equal(await restarted.start(), 1, 'one job was still leased to this identity')
+  await restarted.stop()
+  assert.equal(await restarted.runDue(), 1)
+  assert.deepEqual(runs, ['crashed', 'again'])
+  const { rows } = await db.query<{ status: string; claimed_by: string | null }>(
+    `SELECT status, claimed_by FROM job WHERE dedupe_key = 'crashy-1'`,
+  )
+  assert.deepEqual(rows, [{ status: 'done', claimed_by: null }])
+})
+
+test('job metrics: failed attempts and dead jobs by kind, and the dead jobs waiting in the table', async () => {
+  const clock = manualClock()
+  const registry = new Registry()
+  const worker = createWorker({
+    db,
+    clock,
+    retrySchedule: [1_000],
+    handlers: {
+      doomed: async () => {
+        throw new Error('never works')
+      },
+    },
+  })
+  registerJobMetrics(registry, db, [worker])
+  await db.transaction((tx) => enqueue(tx, 'doomed', {}))
+  await worker.runDue()
+  clock.advance(1_000)
+  await worker.runDue()
+  const text = await registry.metrics()
+  assert.match(text, /^jobs_failed_total\{kind="doomed"\} 2$/m)
+  assert.match(text, /^jobs_dead_total\{kind="doomed"\} 1$/m)
+  assert.match(text, /^jobs_dead\{kind="doomed"\} 1$/m)
 })

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import {
   type Clock,
@@ -9,6 +10,7 @@ import {
   type Database,
   type HttpTarget,
   openDatabase,
+  registerJobMetrics,
   registerOutboundMetrics,
   systemClock,
 } from '@kokdala/core'
@@ -25,6 +27,7 @@ import { createEventRepository } from './modules/events/repository.ts'
 import { eventRoutes } from './modules/events/routes.ts'
 import { createEventService } from './modules/events/service.ts'
 import type { PaymentGateway } from './modules/payments/gateway.ts'
+import { registerPaymentMetrics } from './modules/payments/metrics.ts'
 import { paymentRoutes } from './modules/payments/routes.ts'
 import { createPaymentService } from './modules/payments/service.ts'
 import { createTestGateway } from './modules/payments/test-gateway/gateway.ts'
@@ -153,6 +156,8 @@ export async function buildTicketsApp({
     maxOpenBookingsPerUser: config.MAX_OPEN_BOOKINGS_PER_USER,
     refundCutoffHours: config.REFUND_CUTOFF_HOURS,
     providerBacked: (eventId) => provider?.backs(eventId) ?? false,
+    maxUnpaidPaymentsPerUser: config.MAX_UNPAID_PAYMENTS_PER_USER,
+    maxUnpaidAmountPerUser: config.MAX_UNPAID_AMOUNT_PER_USER_TIYN,
   })
   const fulfilment = createFulfilment({
     bookings,
@@ -168,6 +173,8 @@ export async function buildTicketsApp({
     gateway,
     fulfilNow: (bookingId) => worker.runKey(fulfilKey(bookingId)),
     settleTimeoutMs: config.PAYMENT_SETTLE_TIMEOUT_MS,
+    statusIntervalMs: config.PAYMENT_STATUS_INTERVAL_MS,
+    hintChecksPerSecond: config.PAYMENT_HINT_CHECKS_PER_SECOND,
   })
   const idempotency = createIdempotencyStore({
     db,
@@ -212,10 +219,13 @@ export async function buildTicketsApp({
 
   registerOutboundMetrics(app.metricsRegistry, outbound)
   if (placeSync) registerPlaceSyncMetrics(app.metricsRegistry, placeSync)
+  registerPaymentMetrics(app.metricsRegistry, { payments, bookings, dailyLimit: config.PAYMENT_DAILY_LIMIT_TIYN })
 
   const worker = createWorker({
     db,
     clock,
+    // Stable across restarts and unique among live processes: a restarted process takes back its jobs at once.
+    workerId: config.WORKER_ID ?? `${hostname()}:${config.TICKETS_PORT}/tickets#${config.WORKER_INDEX}`,
     concurrency: config.SAGA_CONCURRENCY,
     batchSize: config.SAGA_CONCURRENCY * 4,
     pollIntervalMs: 100,
@@ -232,13 +242,18 @@ export async function buildTicketsApp({
     },
     onError: (job, error) => app.log.warn({ job: job.id, kind: job.kind, err: error }, 'job failed'),
   })
+  registerJobMetrics(app.metricsRegistry, db, [worker])
   let sweeper: NodeJS.Timeout | undefined
   let placesLoaded: Promise<unknown> = Promise.resolve()
   if (background) {
     app.addHook('onReady', async () => {
       // Loading 100 000 places takes seconds; the service serves meanwhile (sagas wait for the place ids).
       placesLoaded = placeSync?.reload() ?? placesLoaded
-      worker.start()
+      const reclaimed = await worker.start().catch((error) => {
+        app.log.warn({ err: error }, 'jobs held before a restart could not be taken back; they wait out their lease')
+        return 0
+      })
+      if (reclaimed > 0) app.log.info({ reclaimed }, 'took back the jobs this worker held before it restarted')
       sweeper = setInterval(() => {
         bookings.expireDue().catch((error) => app.log.warn({ err: error }, 'expiry sweep failed'))
         idempotency.purgeExpired().catch((error) => app.log.warn({ err: error }, 'idempotency key cleanup failed'))

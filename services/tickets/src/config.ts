@@ -142,6 +142,39 @@ export const TicketsConfigSchema = Type.Object({
    * 10-seat booking at once; it keeps one account from flooding the hottest write path. 0 turns it off.
    */
   SELECT_SEAT_LIMIT_PER_MINUTE: Type.Integer({ default: 300, minimum: 0 }),
+  /**
+   * Unpaid payment starts one user may have open at once (payment INITIATED, booking PAYMENT_INITIATED). The gateway
+   * counts every started amount against the team's daily limit, so starts nobody pays could otherwise use it up for
+   * everyone. 3 leaves room for a buyer who retries on another booking.
+   */
+  MAX_UNPAID_PAYMENTS_PER_USER: Type.Integer({ default: 3, minimum: 1 }),
+  /** The same cap as a sum, in tiyn: 100 000 000 (1 000 000 ₸) is two payments at ТөлеуБар's per-payment maximum. */
+  MAX_UNPAID_AMOUNT_PER_USER_TIYN: Type.Integer({ default: 100_000_000, minimum: 1 }),
+  /**
+   * The gateway team's daily limit in tiyn (ТөлеуБар: 500 000 000 000 per UTC day, research §3.3); 0 = none. Only
+   * for the remaining-budget metric, from our own ledger of initiated amounts: the gateway itself decides.
+   */
+  PAYMENT_DAILY_LIMIT_TIYN: Type.Integer({ default: 500_000_000_000, minimum: 0 }),
+  /**
+   * Gateway status checks of one payment (return URLs, webhooks) are at most one per this interval per process;
+   * concurrent callers share a check, and a settled answer is reused within it. 250 ms adds at most that to a
+   * buyer's wait while a flood of callbacks for one payment costs four gateway calls a second.
+   */
+  PAYMENT_STATUS_INTERVAL_MS: Type.Integer({ default: 250, minimum: 0 }),
+  /**
+   * Notifications that carry no valid signature are only hints to re-check a payment; at most this many such checks
+   * per second per process reach the gateway (more are acknowledged and dropped), so a flood of unsigned posts
+   * cannot turn into a flood of gateway calls. 20 is far above what the gateway's own webhooks need.
+   */
+  PAYMENT_HINT_CHECKS_PER_SECOND: Type.Integer({ default: 20, minimum: 1 }),
+  /**
+   * This process's identity for the job table, unique among live processes and stable across restarts, so that a
+   * restarted process takes back at once the saga jobs it held when it died. Default: host, port, service and
+   * WORKER_INDEX.
+   */
+  WORKER_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  /** The cluster worker's index (0..N−1), set by `kokdala serve --workers N` and kept when a worker is replaced. */
+  WORKER_INDEX: Type.Integer({ default: 0, minimum: 0 }),
 })
 
 export type TicketsConfig = Static<typeof TicketsConfigSchema>

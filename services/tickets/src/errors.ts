@@ -31,4 +31,9 @@ export const ticketErrors = {
   SEARCH_BUSY: { status: 503, message: 'Too many searches at once; try again in a moment' },
   SEARCH_TIMEOUT: { status: 503, message: 'The search took too long; narrow it or try again' },
   TOO_MANY_RESERVED_SEATS: { status: 429, message: 'Too many seats held by this user for this event' },
+  TOO_MANY_UNPAID_PAYMENTS: { status: 429, message: 'Too many unpaid payments: pay or cancel one of them first' },
+  GATEWAY_DAILY_LIMIT: {
+    status: 503,
+    message: 'The payment gateway’s daily limit is reached: payments are taken again after 00:00 UTC',
+  },
 } as const satisfies ErrorCatalogue

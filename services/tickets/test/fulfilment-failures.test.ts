@@ -57,6 +57,16 @@ describe('a booking saga whose gateway leg fails', () => {
     }
   }
 
+  function formUrl(paymentId: string): string {
+    return `${platform.gatewayUrl}/api/v1/paymentform/render/${paymentId}`
+  }
+
+  /** The first number a /metrics line matching `pattern` carries, 0 when absent. */
+  async function metric(pattern: RegExp): Promise<number> {
+    const text = (await api.get('/metrics')).body
+    return Number(text.match(pattern)?.[1] ?? 0)
+  }
+
   async function seatStatus(seat: number): Promise<string> {
     const row = Math.ceil(seat / 1000)
     const page = await api.get(`/api/seats?event_id=1&row=${row}&page=${((seat - 1) % 1000) + 1}&pageSize=1`)
@@ -94,6 +104,53 @@ describe('a booking saga whose gateway leg fails', () => {
     }
     // Once the gateway can cancel again, the retried void goes through.
     await eventually(async () => gatewayPayment.status === 'CANCELLED', 10_000, 'the retried void')
+  })
+
+  test('a cancelled booking’s unpaid form, shown or not, is cancelled at the gateway at once', async () => {
+    // "Where the gateway allows": the simulator, like the gateway's intended code, cancels NEW and FORM_SHOWED
+    // payments; the deployed one cannot (test above), and then the form expires with the reservation window.
+    for (const render of [false, true]) {
+      const { booking, gatewayPayment } = await submittedBooking({ pay: false })
+      if (render) assert.equal((await fetch(formUrl(gatewayPayment.paymentId))).status, 200)
+      assert.equal(gatewayPayment.status, render ? 'FORM_SHOWED' : 'NEW')
+      assert.equal((await api.patch('/api/bookings/cancel', { booking_id: booking }, buyer)).status, 200)
+      await eventually(async () => gatewayPayment.status === 'CANCELLED', 5_000, 'the unpaid form to be cancelled')
+    }
+  })
+
+  test('a buyer who pays a cancelled booking’s form (cancel broken) is told the money will be returned, and it is', async () => {
+    const { booking, payment, gatewayPayment } = await submittedBooking({ pay: false })
+    const deadBefore = await metric(/^jobs_dead_total\{[^}]*kind="booking.fulfil"[^}]*\} (\d+)$/m)
+    gatewayFaults().cancelBroken = true
+    try {
+      assert.equal((await api.patch('/api/bookings/cancel', { booking_id: booking }, buyer)).status, 200)
+      // The void fails, so the form can still be paid, and the buyer pays it and comes back.
+      const landed = await payAtGateway(formUrl(gatewayPayment.paymentId), '4111111111111111')
+      assert.equal(gatewayPayment.status, 'AUTHORIZED')
+      const answer = await (await fetch(landed)).json()
+      assert.deepEqual(answer, {
+        order_id: payment.id,
+        booking_status: 'CANCELLED',
+        payment_status: 'REFUND_PENDING',
+        message: 'The booking is cancelled; the money you paid will be returned',
+      })
+      // The saga runs out of retries (100, 200, 300 ms) again and again, yet never gives up on the held money.
+      await new Promise((resolve) => setTimeout(resolve, 2_000))
+      const { rows } = await platform.tickets.db.query<{ status: string }>(
+        'SELECT status FROM job WHERE dedupe_key = $1',
+        [`fulfil:${booking}`],
+      )
+      assert.equal(rows[0].status, 'pending', 'the void is still being retried')
+      assert.ok((await metric(/^jobs_failed_total\{[^}]*kind="booking.fulfil"[^}]*\} (\d+)$/m)) > 0)
+      assert.ok((await metric(/^jobs_dead_total\{[^}]*kind="booking.fulfil"[^}]*\} (\d+)$/m)) > deadBefore)
+      assert.equal(gatewayPayment.status, 'AUTHORIZED')
+    } finally {
+      gatewayFaults().cancelBroken = false
+    }
+    // The gateway can cancel again: the void goes through, the hold is released.
+    await eventually(async () => gatewayPayment.status === 'CANCELLED', 10_000, 'the held money to be returned')
+    const after = await (await fetch(`${platform.ticketsUrl}/api/payments/success?orderId=${payment.id}`)).json()
+    assert.equal(after.payment_status, 'NOT_CHARGED', 'the hold is released: nothing was taken')
   })
 
   test('a hold that is gone when we capture ends the booking at once, seats kept out: the provider confirmed them', async () => {

@@ -64,7 +64,11 @@ describe('a buyer pays on the ТөлеуБар hosted form, event 1 seats held a
     const seats = [3, 4]
     const { booking, landed, providerOrderId } = await buyInBrowser(seats, '4111111111111111')
     assert.match(landed.url, /\/api\/payments\/success\?orderId=\d+$/)
-    assert.equal(landed.body.booking_id, booking)
+    // The answer names the payment by its order number only: the booking id is not revealed.
+    assert.equal(landed.body.order_id, Number(new URL(landed.url).searchParams.get('orderId')))
+    assert.equal(landed.body.booking_id, undefined)
+    assert.ok(!Object.values(landed.body).includes(booking))
+    assert.equal(landed.body.payment_status, 'PAID')
     assert.equal(landed.body.booking_status, 'CONFIRMED', 'the buyer sees the finished sale')
     assert.deepEqual(await seatStatuses(seats), ['SOLD', 'SOLD'])
     assert.ok(providerOrderId, 'the booking has a provider order')

@@ -28,6 +28,8 @@ describe('the Event Provider goes down for 30 s in the middle of a 1 000-sale ru
         // Three accounts make the 1 000 sales, hundreds a minute each: far beyond a person's rate.
         CREATE_BOOKING_LIMIT_PER_MINUTE: '0',
         SELECT_SEAT_LIMIT_PER_MINUTE: '0',
+        // Three accounts buy on 16 lanes at once, so one account has up to 16 payments started and not yet paid.
+        MAX_UNPAID_PAYMENTS_PER_USER: '16',
       },
     })
     api = client(platform.tickets)

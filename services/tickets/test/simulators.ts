@@ -1,6 +1,6 @@
 import { type AddressInfo, createServer } from 'node:net'
 import { buildEventProviderApp, type EventProviderOptions } from '@kokdala/event-provider'
-import { buildPaymentGatewayApp } from '@kokdala/payment-gateway'
+import { buildPaymentGatewayApp, type PaymentGatewayOptions } from '@kokdala/payment-gateway'
 import { startTickets } from './harness.ts'
 
 export const TEAM = { teamSlug: 'kokdala-test', password: 'test-password' }
@@ -20,7 +20,10 @@ export function freePort(): Promise<number> {
 export interface PlatformOptions {
   /** Tickets configuration on top of the wiring to the simulators. */
   env?: Record<string, string>
-  provider?: EventProviderOptions
+  /** Event Provider simulator options, or false for none (event 1 is then a local hall, and start-up is quicker). */
+  provider?: EventProviderOptions | false
+  /** Gateway simulator options on top of the test team (its daily limit, say). */
+  gateway?: Partial<PaymentGatewayOptions>
   /** Whether the gateway delivers its own webhooks to tickets (signed with WEBHOOK_SECRET). */
   webhooks?: boolean
 }
@@ -29,10 +32,16 @@ export interface PlatformOptions {
  * Tickets wired to both simulators over real HTTP on loopback ports, with its worker and sweeper running on the
  * real clock: the setting of the integration tests. The gateway settles cards at once.
  */
-export async function startPlatform({ env = {}, provider: providerOptions, webhooks = false }: PlatformOptions = {}) {
-  const provider = buildEventProviderApp({ projectionLagMs: 20, ...providerOptions })
-  await provider.listen({ port: 0, host: '127.0.0.1' })
-  const providerUrl = `http://127.0.0.1:${(provider.server.address() as AddressInfo).port}`
+export async function startPlatform({
+  env = {},
+  provider: providerOptions,
+  gateway: gatewayOptions,
+  webhooks = false,
+}: PlatformOptions = {}) {
+  const provider =
+    providerOptions === false ? undefined : buildEventProviderApp({ projectionLagMs: 20, ...providerOptions })
+  await provider?.listen({ port: 0, host: '127.0.0.1' })
+  const providerUrl = provider && `http://127.0.0.1:${(provider.server.address() as AddressInfo).port}`
 
   const [gatewayPort, ticketsPort] = [await freePort(), await freePort()]
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`
@@ -41,6 +50,7 @@ export async function startPlatform({ env = {}, provider: providerOptions, webho
     publicUrl: gatewayUrl,
     processingDelayMs: [0, 0],
     webhookBackoffMs: 50,
+    ...gatewayOptions,
     teams: [
       {
         ...TEAM,
@@ -54,7 +64,7 @@ export async function startPlatform({ env = {}, provider: providerOptions, webho
   const tickets = await startTickets(
     {
       TICKETS_PUBLIC_URL: ticketsUrl,
-      EVENT_PROVIDER_URL: providerUrl,
+      ...(providerUrl ? { EVENT_PROVIDER_URL: providerUrl } : {}),
       PAYMENT_GATEWAY: 'toleubar',
       PAYMENT_GATEWAY_URL: gatewayUrl,
       PAYMENT_TEAM_SLUG: TEAM.teamSlug,
@@ -69,10 +79,11 @@ export async function startPlatform({ env = {}, provider: providerOptions, webho
 
   return {
     tickets,
-    provider,
+    /** Present unless the platform was started with `provider: false`, as is its URL. */
+    provider: provider!,
     gateway,
     ticketsUrl,
-    providerUrl,
+    providerUrl: providerUrl!,
     gatewayUrl,
     /** The provider's own view of an order, read over HTTP like any partner would. */
     async providerOrder(orderId: string): Promise<{ status: string; places_count: number }> {
@@ -82,7 +93,7 @@ export async function startPlatform({ env = {}, provider: providerOptions, webho
     async close() {
       await tickets.close()
       await gateway.close()
-      await provider.close()
+      await provider?.close()
     },
   }
 }

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test'
 import { AppError, createHttpTarget, type HttpCall, type HttpTarget, type HttpTargetOptions } from '@kokdala/core'
 import { buildPaymentGatewayApp, TEST_CARDS } from '@kokdala/payment-gateway'
 import { requestToken } from '@kokdala/toleubar'
+import { dailyLimitReached } from '../src/modules/payments/toleubar/client.ts'
 import { createToleubarGateway } from '../src/modules/payments/toleubar/gateway.ts'
 
 const TEAM = { teamSlug: 'kokdala', password: 'test-password' }
@@ -207,6 +208,47 @@ describe('the ТөлеуБар adapter against the gateway simulator over HTTP',
       assert.match(error.message, /at most 50000000/)
       return true
     })
+  })
+
+  test('the team’s daily limit (429 3015) is GATEWAY_DAILY_LIMIT, not an outage to retry', async () => {
+    const limited = await buildPaymentGatewayApp({
+      teams: [TEAM],
+      publicUrl: FORM_BASE,
+      processingDelayMs: [0, 0],
+      dailyLimit: 5_000_000,
+    })
+    await limited.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      const http = createHttpTarget({
+        name: 'toleubar',
+        baseUrl: `http://127.0.0.1:${(limited.server.address() as AddressInfo).port}`,
+      })
+      targets.push(http)
+      const adapter = createToleubarGateway({ http, ...TEAM, paymentFormBaseUrl: FORM_BASE })
+      await adapter.createPayment(input())
+      await assert.rejects(adapter.createPayment(input()), appError('GATEWAY_DAILY_LIMIT', { gatewayCode: '3015' }))
+      assert.deepEqual(http.stats().init, { '200': 1, '429': 1 }, 'asked once: nothing to retry before 00:00 UTC')
+      assert.equal(http.breakerState(), 'closed', 'a refusal is not a failure of the gateway')
+    } finally {
+      await limited.close()
+    }
+  })
+
+  test('the deployed gateway’s business-rule answer for the daily limit (422 1422 daily_amount) counts as the limit', () => {
+    const reply = (body: Record<string, unknown>) => ({ status: 422, body })
+    assert.ok(
+      dailyLimitReached(
+        reply({
+          Success: false,
+          ErrorCode: '1422',
+          Message: 'Business rule violation',
+          Details: 'daily_amount: Team daily limit of ¤5,000,000,000.00 would be exceeded',
+        }),
+      ),
+    )
+    assert.ok(dailyLimitReached({ status: 429, body: { errorCode: '3015' } }))
+    assert.ok(!dailyLimitReached(reply({ errorCode: '1422', details: 'amount: Amount too large' })))
+    assert.ok(!dailyLimitReached({ status: 429, body: { errorCode: '1429' } }), 'the rate limit is another matter')
   })
 
   test('an unknown payment id is PAYMENT_NOT_FOUND', async () => {

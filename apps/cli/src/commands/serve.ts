@@ -21,7 +21,11 @@ export async function serve(name: ServiceName, workers: number, profile?: string
   if (workers > 1 && cluster.isPrimary) {
     // Migrations run once, here, before any worker starts taking requests.
     await (await service.openDatabase(config)).close()
-    for (let i = 0; i < workers; i++) cluster.fork()
+    // Each worker keeps its index for life, and a replacement gets the index of the one it replaces: the service
+    // derives its job-table identity from it, so a restarted worker takes back at once the jobs its predecessor held.
+    const indexOf = new Map<number, number>()
+    const fork = (index: number) => indexOf.set(cluster.fork({ WORKER_INDEX: String(index) }).id, index)
+    for (let i = 0; i < workers; i++) fork(i)
     let stopping = false
     cluster.on('exit', (worker, code, signal) => {
       if (stopping) {
@@ -30,7 +34,8 @@ export async function serve(name: ServiceName, workers: number, profile?: string
       }
       if (signal === 'SIGTERM' || signal === 'SIGINT' || code === 0) return
       process.stderr.write(`${name}: worker ${worker.process.pid} died (${signal ?? code}), starting another\n`)
-      cluster.fork()
+      fork(indexOf.get(worker.id) ?? 0)
+      indexOf.delete(worker.id)
     })
     // The primary owns the workers: on a signal it lets each finish its requests and close, then exits.
     const stopAll = () => {

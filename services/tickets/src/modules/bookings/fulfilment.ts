@@ -78,6 +78,14 @@ export function createFulfilment(deps: FulfilmentDeps) {
      * the booking changed.
      */
     async giveUp(bookingId: number, error: unknown): Promise<boolean> {
+      if (await moneyStillToReturn(bookingId)) {
+        // A cancelled booking whose money the gateway still holds (the deployed gateway's cancel always fails): the
+        // saga keeps trying to void it. That ends when a void goes through, or when the gateway expires the payment
+        // itself (an unpaid form after its paymentExpiry, a hold after its authorisation period), which gives the
+        // money back as surely; the saga then finds nothing to void and is done.
+        await bookings.retryFulfilment(bookingId)
+        return false
+      }
       const keepSeatsOut = provider ? await provider.saga.mayBeConfirmed(bookingId) : false
       if (keepSeatsOut && !isRefusal(error) && (await bookings.statusOf(bookingId)) === 'PAYMENT_INITIATED') {
         await bookings.retryFulfilment(bookingId)
@@ -86,6 +94,24 @@ export function createFulfilment(deps: FulfilmentDeps) {
       const reason = `FULFILMENT_FAILED: ${(error as Error).message}`.slice(0, 500)
       return bookings.abandon(bookingId, reason, { keepSeatsOut })
     },
+  }
+
+  /**
+   * Whether a cancelled booking's payment may still hold money the gateway will give back by itself in time (not
+   * captured: NEW, FORM_SHOWED, AUTHORIZED), so retrying its void is bounded by the gateway's own expiry. A captured
+   * payment waiting for a refund that keeps failing is not: its job stays dead for an operator.
+   */
+  async function moneyStillToReturn(bookingId: number): Promise<boolean> {
+    if ((await bookings.statusOf(bookingId)) !== 'CANCELLED') return false
+    const payment = await bookings.paymentOfBooking(bookingId)
+    if (payment?.status !== 'CANCELLED' || !payment.gatewayPaymentId) return false
+    try {
+      const status = await gateway.status(payment.gatewayPaymentId)
+      return status === 'PENDING' || status === 'AUTHORIZED'
+    } catch (error) {
+      // An unreachable gateway cannot have captured a payment we never captured: keep trying.
+      return error instanceof AppError && error.code === 'GATEWAY_UNAVAILABLE'
+    }
   }
 
   /** Voids held money, or refunds paid money, of a booking that was cancelled. */

@@ -149,20 +149,38 @@ export function createBookingRepository(db: Queryable) {
       return { bookings: rows[0].bookings, paymentBookings: (rows[0].payments ?? []).map((p) => p.bookingId) }
     },
 
-    /** Creates the booking's payment; its gateway order id is the payment id plus the given random suffix. */
+    /**
+     * Creates the booking's payment under the given random id (the public order number), or returns undefined when
+     * that id is taken, so the caller draws another. Its gateway order id is the id plus the random suffix.
+     */
     async insertPayment(input: {
+      id: number
       bookingId: number
       amount: number
       gateway: string
       now: Date
       orderSuffix: string
-    }): Promise<PaymentRow> {
+    }): Promise<PaymentRow | undefined> {
       const { rows } = await db.query<PaymentRow>(
-        `WITH next AS (SELECT nextval(pg_get_serial_sequence('payment', 'id')) AS id)
-         INSERT INTO payment (id, booking_id, amount, status, gateway, created_at, updated_at, gateway_order_id)
-         SELECT next.id, $1, $2, 'INITIATED', $3, $4, $4, next.id || '-' || $5 FROM next
+        `INSERT INTO payment (id, booking_id, amount, status, gateway, created_at, updated_at, gateway_order_id)
+         VALUES ($1::bigint, $2, $3, 'INITIATED', $4, $5, $5, $1::bigint::text || '-' || $6::text)
+         ON CONFLICT (id) DO NOTHING
          RETURNING ${PAYMENT_COLUMNS}`,
-        [input.bookingId, input.amount, input.gateway, input.now, input.orderSuffix],
+        [input.id, input.bookingId, input.amount, input.gateway, input.now, input.orderSuffix],
+      )
+      return rows[0]
+    },
+
+    /**
+     * The user's payment starts nobody has paid yet and that are still open (payment INITIATED, booking
+     * PAYMENT_INITIATED): how many, and their sum in tiyn. Read under the user's lock, so it is exact.
+     */
+    async unpaidOfUser(userId: number): Promise<{ count: number; amount: number }> {
+      const { rows } = await db.query<{ count: number; amount: number }>(
+        `SELECT count(*)::int AS count, COALESCE(sum(p.amount), 0)::bigint AS amount
+         FROM booking b JOIN payment p ON p.booking_id = b.id
+         WHERE b.user_id = $1 AND b.status = 'PAYMENT_INITIATED' AND p.status = 'INITIATED'`,
+        [userId],
       )
       return rows[0]
     },
@@ -241,6 +259,24 @@ export function createBookingRepository(db: Queryable) {
     /** Empties bookings and payments (reset); sequences go on, so ids are never reused. */
     async removeAll(): Promise<void> {
       await db.exec('TRUNCATE payment, booking')
+    },
+
+    /** Writes an amount the gateway accepted at init into the daily ledger, once per gateway order. */
+    async recordGatewayInitiation(gatewayOrderId: string, amount: number, now: Date) {
+      await db.query(
+        `INSERT INTO gateway_initiation (gateway_order_id, amount, initiated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (gateway_order_id) DO NOTHING`,
+        [gatewayOrderId, amount, now],
+      )
+    },
+
+    /** The sum in tiyn of the amounts initiated at the gateway since `from` (the start of the gateway's day). */
+    async gatewayInitiatedSince(from: Date): Promise<number> {
+      const { rows } = await db.query<{ total: number }>(
+        'SELECT COALESCE(sum(amount), 0)::bigint AS total FROM gateway_initiation WHERE initiated_at >= $1',
+        [from],
+      )
+      return rows[0].total
     },
 
     async setPaymentStatus(id: number, status: PaymentStatus, now: Date) {

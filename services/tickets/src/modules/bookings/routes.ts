@@ -68,7 +68,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{
         body: BookingIdBody,
         response: {
           302: Type.Null({ description: 'Бронь ожидает подтверждения платежа; Location is the payment page' }),
-          ...errorResponses(400, 401, 403, 404, 409, 419, 422, 503),
+          ...errorResponses(400, 401, 403, 404, 409, 419, 422, 429, 503),
         },
       },
     },

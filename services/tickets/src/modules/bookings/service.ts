@@ -20,10 +20,28 @@ export interface BookingServiceDeps {
   refundCutoffHours: number
   /** Whether the event's seats live at the Event Provider (their refunds cannot give seats back). */
   providerBacked: (eventId: number) => boolean
+  /** Open unpaid payment starts one user may have, by count and by sum in tiyn (see config). */
+  maxUnpaidPaymentsPerUser: number
+  maxUnpaidAmountPerUser: number
 }
 
 /** Kazakhstan keeps one time zone, UTC+5; event times in the data set are local. */
 const LOCAL_OFFSET = '+05:00'
+
+const TWO_POW_52 = 2n ** 52n
+
+/**
+ * A payment's public order number, the orderId of the buyer's return URLs: uniform in [2^52, 2^53), so it stays an
+ * int64 exact in JavaScript, cannot be guessed (52 random bits) and reveals nothing about how many payments exist.
+ */
+function publicOrderNumber(): number {
+  return Number(TWO_POW_52 + (randomBytes(8).readBigUInt64BE(0) >> 12n))
+}
+
+/** The gateway refused for good; the initiation is undone so the buyer can change the booking or come back later. */
+function refusedForGood(error: unknown): boolean {
+  return error instanceof AppError && (error.code === 'PAYMENT_REJECTED' || error.code === 'GATEWAY_DAILY_LIMIT')
+}
 
 /**
  * The booking lifecycle. Every transition runs in one transaction that locks the booking, checks
@@ -81,22 +99,42 @@ export function createBookingService(deps: BookingServiceDeps) {
       return repository.listForUser(userId)
     },
 
-    /** Moves the booking to PAYMENT_INITIATED and returns the gateway's payment page; repeats return the same page. */
+    /**
+     * Moves the booking to PAYMENT_INITIATED and returns the gateway's payment page; repeats return the same page.
+     * A user may have only a few unpaid starts open at once: the gateway counts every started amount against the
+     * team's daily limit, so starts nobody pays must not be able to use it up for everyone else.
+     */
     async initiatePayment(userId: number, bookingId: number): Promise<string> {
       const now = clock.now()
       const payment = await db.transaction(async (tx): Promise<PaymentRow> => {
+        // The user's lock first (as create takes it), so two initiations of one user count each other's payments.
+        await tx.query('SELECT pg_advisory_xact_lock(1, $1::int)', [userId % 2_147_483_647])
         const bookings = createBookingRepository(tx)
         const booking = await lockOwned(bookings, userId, bookingId)
         if (booking.status === 'PAYMENT_INITIATED') return (await bookings.paymentOfBooking(bookingId))!
         const status = next(booking, 'initiatePayment', 'BOOKING_NOT_PAYABLE')
         if (booking.seatCount === 0) throw new AppError('BOOKING_EMPTY')
         const amount = await bookings.totalPrice(bookingId)
+        const unpaid = await bookings.unpaidOfUser(userId)
+        if (unpaid.count + 1 > deps.maxUnpaidPaymentsPerUser || unpaid.amount + amount > deps.maxUnpaidAmountPerUser) {
+          throw new AppError('TOO_MANY_UNPAID_PAYMENTS', undefined, {
+            unpaid_payments: unpaid.count,
+            unpaid_amount: (unpaid.amount / 100).toFixed(2),
+            max_unpaid_payments: deps.maxUnpaidPaymentsPerUser,
+            max_unpaid_amount: (deps.maxUnpaidAmountPerUser / 100).toFixed(2),
+          })
+        }
         // The payer gets a fresh reservation window to complete the payment.
         await bookings.setStatus(bookingId, status, now, {
           expiresAt: new Date(now.getTime() + deps.reservationTimeoutMs),
         })
         const orderSuffix = randomBytes(5).toString('hex')
-        return bookings.insertPayment({ bookingId, amount, gateway: deps.gateway.name, now, orderSuffix })
+        for (;;) {
+          const input = { id: publicOrderNumber(), bookingId, amount, gateway: deps.gateway.name, now, orderSuffix }
+          // A taken number (one chance in 2^52 per existing payment) is drawn again.
+          const inserted = await bookings.insertPayment(input)
+          if (inserted) return inserted
+        }
       })
       if (payment.paymentUrl) return payment.paymentUrl
       let created: { paymentId: string; paymentUrl: string }
@@ -110,8 +148,9 @@ export function createBookingService(deps: BookingServiceDeps) {
           expiresInMinutes: Math.max(1, Math.ceil(deps.reservationTimeoutMs / 60_000)),
         })
       } catch (error) {
-        // Refused for good: the booking is editable again (fewer seats may fit the gateway's limit).
-        if (error instanceof AppError && error.code === 'PAYMENT_REJECTED') {
+        // Refused for good (the payment's own limits, or the team's daily limit until 00:00 UTC): the booking is
+        // editable again, so fewer seats may fit, and it is not left waiting in PAYMENT_INITIATED for nothing.
+        if (refusedForGood(error)) {
           await db.transaction((tx) =>
             createBookingRepository(tx).undoPaymentInitiation(bookingId, payment.id, clock.now()),
           )
@@ -122,16 +161,25 @@ export function createBookingService(deps: BookingServiceDeps) {
         throw new AppError('GATEWAY_UNAVAILABLE', undefined, { reason: (error as Error).message })
       }
       await db.transaction(async (tx) => {
-        await createBookingRepository(tx).setPaymentGatewayRef(
-          payment.id,
-          created.paymentId,
-          created.paymentUrl,
-          clock.now(),
-        )
+        const bookings = createBookingRepository(tx)
+        await bookings.setPaymentGatewayRef(payment.id, created.paymentId, created.paymentUrl, clock.now())
+        // The gateway counted this amount towards today's limit; so does our ledger, which outlives resets.
+        await bookings.recordGatewayInitiation(payment.gatewayOrderId, payment.amount, clock.now())
         // The provider leg starts now, while the buyer is on the payment page.
         await requestFulfilment(tx, bookingId)
       })
       return created.paymentUrl
+    },
+
+    /**
+     * What is left today of the gateway team's daily limit by our own ledger (0 when used up), and what was
+     * initiated; undefined without a limit. The gateway's day is the UTC day.
+     */
+    async gatewayBudget(limit: number): Promise<{ initiated: number; remaining?: number }> {
+      const now = clock.now()
+      const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()))
+      const initiated = await repository.gatewayInitiatedSince(dayStart)
+      return { initiated, remaining: limit > 0 ? Math.max(0, limit - initiated) : undefined }
     },
 
     /** Cancels a booking and frees its seats; a paid booking is refunded while the refund window is open. */

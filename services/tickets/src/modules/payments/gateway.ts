@@ -24,7 +24,8 @@ export interface CreatePaymentInput {
 /**
  * A payment gateway as the tickets service uses it. Implementations: the test-mode gateway (its own page inside
  * this service) and ТөлеуБар over HTTP. Every method is safe to repeat. Errors: `AppError('PAYMENT_REJECTED')` when
- * the gateway refuses for good (amount limits, bad data), `AppError('GATEWAY_UNAVAILABLE')` for outages, timeouts,
+ * the gateway refuses for good (amount limits, bad data), `AppError('GATEWAY_DAILY_LIMIT')` when the team's daily
+ * limit is used up (nothing to retry before 00:00 UTC), `AppError('GATEWAY_UNAVAILABLE')` for outages, timeouts,
  * 5xx and an open circuit breaker (retry later).
  */
 export interface PaymentGateway {

@@ -3,10 +3,19 @@ import { Type } from 'typebox'
 
 export const OrderQuery = Type.Object({ orderId: Id() })
 
+/** The return URLs' answer: the order number only (never the booking id), the booking's status, the money's. */
 export const PaymentOutcomeSchema = Type.Object({
   order_id: Type.Integer({ format: 'int64' }),
-  booking_id: Type.Integer({ format: 'int64' }),
   booking_status: Type.String(),
+  payment_status: Type.Union([
+    Type.Literal('PENDING'),
+    Type.Literal('PROCESSING'),
+    Type.Literal('PAID'),
+    Type.Literal('NOT_CHARGED'),
+    Type.Literal('REFUND_PENDING'),
+    Type.Literal('REFUNDED'),
+  ]),
+  message: Type.String(),
 })
 
 export const NotificationBody = Type.Object({

@@ -64,6 +64,26 @@ export function rejected(reply: GatewayReply): AppError {
   })
 }
 
+/**
+ * Whether the gateway refused because the team's daily limit is used up. The organisers' client documentation
+ * answers 429 `3015` (the simulator does the same); the researched code also has `1007` "Daily limit exceeded" and,
+ * on the path deployed last, a 422 `1422` "Business rule violation" whose details name the `daily_amount` rule.
+ */
+export function dailyLimitReached(reply: GatewayReply): boolean {
+  const code = gatewayCode(reply)
+  if (code === '3015' || code === '1007') return true
+  if (code !== '1422') return false
+  return /daily/i.test(`${JSON.stringify(field(reply.body, 'details') ?? '')} ${field(reply.body, 'message') ?? ''}`)
+}
+
+function dailyLimit(reply: GatewayReply): AppError {
+  const message = field(reply.body, 'message')
+  return new AppError('GATEWAY_DAILY_LIMIT', undefined, {
+    gatewayCode: gatewayCode(reply),
+    reason: typeof message === 'string' ? message : `HTTP ${reply.status}`,
+  })
+}
+
 /** Signed JSON requests to the ТөлеуБар merchant API over our outbound HTTP target. */
 export function createToleubarClient({ http, teamSlug, password }: ToleubarClientOptions) {
   return {
@@ -86,13 +106,16 @@ export function createToleubarClient({ http, teamSlug, password }: ToleubarClien
         if (error instanceof OutboundError) throw unavailable(error.message)
         throw error
       }
-      // 429 is the gateway's rate limit (1429): a refusal for now, not for good.
-      if (result.status >= 500 || result.status === 429)
-        throw unavailable(`ТөлеуБар ${operation}: HTTP ${result.status}`)
+      if (result.status >= 500) throw unavailable(`ТөлеуБар ${operation}: HTTP ${result.status}`)
       const body = jsonObject(result)
+      const reply = body && ({ status: result.status, body } satisfies GatewayReply)
+      // The team's daily limit: nothing to retry before 00:00 UTC, so it is not an outage but its own refusal.
+      if (reply && dailyLimitReached(reply)) throw dailyLimit(reply)
+      // 429 is otherwise the gateway's rate limit (1429): a refusal for now, not for good.
+      if (result.status === 429) throw unavailable(`ТөлеуБар ${operation}: HTTP ${result.status}`)
       // A body that is not the gateway's JSON (a proxy's HTML page, a wrong base URL) is not a decision about money.
-      if (!body) throw unavailable(`ТөлеуБар ${operation}: HTTP ${result.status} without a JSON body`)
-      return { status: result.status, body } satisfies GatewayReply
+      if (!reply) throw unavailable(`ТөлеуБар ${operation}: HTTP ${result.status} without a JSON body`)
+      return reply
     },
   }
 }
