@@ -61,25 +61,25 @@ describe('the HackLoad deployment monitor passes 13 of 13 calls', () => {
   })
   after(() => platform?.close())
 
-  test('every call answers a status the monitor accepts, twice in a row (it runs every 15 minutes)', async () => {
-    for (const round of [1, 2]) {
-      const passed: string[] = []
-      for (const call of CALLS) {
-        const response = await fetch(`${platform.ticketsUrl}${call.path}`, {
-          method: call.method,
-          redirect: 'manual',
-          headers: {
-            ...(call.auth ? { authorization: TEST_TEST } : {}),
-            ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          body: call.body === undefined ? undefined : JSON.stringify(call.body),
-        })
-        await response.arrayBuffer()
-        const what = `round ${round}: ${call.method} ${call.path} → ${response.status}`
-        assert.ok(call.accepted.includes(response.status), `${what}, accepted ${call.accepted.join('/')}`)
-        passed.push(what)
-      }
-      assert.equal(passed.length, 13)
+  // One round: the monitor runs every 15 minutes, so its six invalid test:test logins never reach the brute-force
+  // limit (10 per account and address per 5 minutes); two rounds back to back would.
+  test('every call answers a status the monitor accepts', async () => {
+    const passed: string[] = []
+    for (const call of CALLS) {
+      const response = await fetch(`${platform.ticketsUrl}${call.path}`, {
+        method: call.method,
+        redirect: 'manual',
+        headers: {
+          ...(call.auth ? { authorization: TEST_TEST } : {}),
+          ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: call.body === undefined ? undefined : JSON.stringify(call.body),
+      })
+      await response.arrayBuffer()
+      const what = `${call.method} ${call.path} → ${response.status}`
+      assert.ok(call.accepted.includes(response.status), `${what}, accepted ${call.accepted.join('/')}`)
+      passed.push(what)
     }
+    assert.equal(passed.length, 13)
   })
 })
