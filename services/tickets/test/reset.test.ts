@@ -100,6 +100,49 @@ describe('a reset never drops the record of money that moved', () => {
   })
 })
 
+describe('money a reset’s bookings still held or owed is settled after it', () => {
+  test('an owed refund is made and an open payment form is cancelled by the sagas of the removed bookings', async () => {
+    const t = await startTickets()
+    try {
+      const api = client(t)
+      const gatewayStatus = async (bookingPaymentStatus: string) => {
+        const { rows } = await t.db.query<{ status: string }>(
+          `SELECT g.status FROM payment_archive a JOIN test_gateway_payment g ON g.id = a.gateway_payment_id
+           WHERE a.status = $1`,
+          [bookingPaymentStatus],
+        )
+        return rows.map((row) => row.status)
+      }
+      // A paid booking cancelled in the refund window: the refund is owed when the reset comes.
+      const refunded = await api.createBooking(alice, 2)
+      assert.equal((await api.select(alice, refunded, 200_005)).status, 200)
+      const initiated = await api.patch('/api/bookings/initiatePayment', { booking_id: refunded }, alice)
+      const page = new URL(String(initiated.headers.location)).pathname
+      const callback = new URL(String((await t.app.inject({ method: 'POST', url: `${page}/pay` })).headers.location))
+      assert.equal((await api.get(`${callback.pathname}${callback.search}`)).json.booking_status, 'CONFIRMED')
+      assert.equal((await api.patch('/api/bookings/cancel', { booking_id: refunded }, alice)).status, 200)
+      // A payment started and never paid: its form is still open at the gateway.
+      const abandoned = await api.createBooking(alice, 2)
+      assert.equal((await api.select(alice, abandoned, 200_006)).status, 200)
+      assert.equal((await api.patch('/api/bookings/initiatePayment', { booking_id: abandoned }, alice)).status, 302)
+
+      assert.deepEqual((await api.post('/api/reset')).json, { reset: true, archived_payments: 2 })
+      await t.worker.runDue()
+      const { rows } = await t.db.query<{ booking_id: number; status: string }>(
+        'SELECT booking_id, status FROM payment_archive ORDER BY booking_id',
+      )
+      assert.deepEqual(rows, [
+        { booking_id: refunded, status: 'REFUNDED' },
+        { booking_id: abandoned, status: 'CANCELLED' },
+      ])
+      assert.deepEqual(await gatewayStatus('REFUNDED'), ['REFUNDED'], 'the buyer got the money back')
+      assert.deepEqual(await gatewayStatus('CANCELLED'), ['CANCELLED'], 'the form can no longer be paid')
+    } finally {
+      await t.close()
+    }
+  })
+})
+
 describe('a reset with the Event Provider wired in', () => {
   test('does not wait for the provider (down here): confirmed places stay SOLD, everything else is FREE', async () => {
     const platform = await startPlatform()

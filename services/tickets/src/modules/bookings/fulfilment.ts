@@ -33,9 +33,12 @@ export function createFulfilment(deps: FulfilmentDeps) {
       const booking = await bookings.find(bookingId)
       const viaProvider = provider && (booking ? provider.backs(booking.eventId) : true)
       if (!booking) {
-        // Reset removed the booking; an order it left open at the provider must still be cancelled.
-        if (viaProvider) await provider.saga.cancel(bookingId)
-        return
+        // Reset removed the booking; an order it left open at the provider must still be cancelled, and money of its
+        // archived payment still held or owed goes back (independently, as for a cancelled booking).
+        return allSettled([
+          () => settleArchivedPayment(bookingId),
+          () => (viaProvider ? provider.saga.cancel(bookingId) : undefined),
+        ])
       }
       const payment = await bookings.paymentOfBooking(bookingId)
       switch (booking.status) {
@@ -111,6 +114,22 @@ export function createFulfilment(deps: FulfilmentDeps) {
     } catch (error) {
       // An unreachable gateway cannot have captured a payment we never captured: keep trying.
       return error instanceof AppError && error.code === 'GATEWAY_UNAVAILABLE'
+    }
+  }
+
+  /**
+   * The archived payment of a booking a reset removed: an open form is cancelled and held money voided (there is no
+   * booking left to sell), a refund that was owed is made. A captured payment of a sale stays as it was.
+   */
+  async function settleArchivedPayment(bookingId: number): Promise<void> {
+    const payment = await bookings.archivedPaymentOfBooking(bookingId)
+    if (!payment) return
+    if (['INITIATED', 'AUTHORIZED', 'CANCELLED'].includes(payment.status)) {
+      await gateway.cancel(payment.gatewayPaymentId)
+      await bookings.setArchivedPaymentStatus(payment.id, 'CANCELLED')
+    } else if (payment.status === 'REFUND_PENDING') {
+      await gateway.refund(payment.gatewayPaymentId)
+      await bookings.setArchivedPaymentStatus(payment.id, 'REFUNDED')
     }
   }
 

@@ -30,6 +30,15 @@ export interface PaymentRow {
   paymentUrl: string | null
 }
 
+/** An archived payment whose money is not settled yet: a form still open, money held, or a refund owed. */
+const UNSETTLED: readonly PaymentStatus[] = ['INITIATED', 'AUTHORIZED', 'CANCELLED', 'REFUND_PENDING']
+
+export interface ArchivedPayment {
+  id: number
+  status: PaymentStatus
+  gatewayPaymentId: string
+}
+
 const PAYMENT_COLUMNS = `id, booking_id AS "bookingId", amount, status, gateway_order_id AS "gatewayOrderId",
   gateway_payment_id AS "gatewayPaymentId", payment_url AS "paymentUrl"`
 
@@ -238,22 +247,39 @@ export function createBookingRepository(db: Queryable) {
     },
 
     /**
-     * Copies every payment whose money moved (held, taken or given back), with its booking and seats, into the
-     * archive, for a reset that is about to empty the tables. Returns how many were archived.
+     * Copies every payment the gateway knows of, with its booking and seats, into the archive, for a reset that is
+     * about to empty the tables. Returns how many were archived and the bookings whose money is still to be settled
+     * (a form to cancel, a hold to void, a refund to make): their sagas do it after the reset.
      */
-    async archiveMoneyMovements(now: Date): Promise<number> {
-      const { rowCount } = await db.query(
+    async archivePayments(now: Date): Promise<{ archived: number; unsettled: number[] }> {
+      const { rows } = await db.query<{ bookingId: number; status: PaymentStatus }>(
         `INSERT INTO payment_archive (payment_id, booking_id, user_id, event_id, booking_status, seat_ids, amount,
            status, gateway, gateway_order_id, gateway_payment_id, created_at, archived_at)
          SELECT p.id, b.id, b.user_id, b.event_id, b.status,
            ARRAY(SELECT c.seat_id FROM seat_claim c WHERE c.booking_id = b.id ORDER BY c.seat_id),
            p.amount, p.status, p.gateway, p.gateway_order_id, p.gateway_payment_id, p.created_at, $1
          FROM payment p JOIN booking b ON b.id = p.booking_id
-         WHERE p.status IN ('AUTHORIZED', 'PAID', 'REFUND_PENDING', 'REFUNDED')
-         ON CONFLICT (payment_id) DO NOTHING`,
+         WHERE p.gateway_payment_id IS NOT NULL
+         ON CONFLICT (payment_id) DO NOTHING
+         RETURNING booking_id AS "bookingId", status`,
         [now],
       )
-      return rowCount
+      const unsettled = rows.filter((row) => UNSETTLED.includes(row.status)).map((row) => row.bookingId)
+      return { archived: rows.length, unsettled }
+    },
+
+    /** The archived payment of a booking a reset removed, if the gateway knew it. */
+    async archivedPaymentOfBooking(bookingId: number): Promise<ArchivedPayment | undefined> {
+      const { rows } = await db.query<ArchivedPayment>(
+        `SELECT payment_id AS id, status, gateway_payment_id AS "gatewayPaymentId" FROM payment_archive
+         WHERE booking_id = $1`,
+        [bookingId],
+      )
+      return rows[0]
+    },
+
+    async setArchivedPaymentStatus(id: number, status: PaymentStatus): Promise<void> {
+      await db.query('UPDATE payment_archive SET status = $2 WHERE payment_id = $1', [id, status])
     },
 
     /** Empties bookings and payments (reset); sequences go on, so ids are never reused. */

@@ -304,6 +304,10 @@ export function createBookingService(deps: BookingServiceDeps) {
     find: (bookingId: number) => repository.find(bookingId),
     statusOf: (bookingId: number) => repository.statusOf(bookingId),
     paymentOfBooking: (bookingId: number) => repository.paymentOfBooking(bookingId),
+    /** The archived payment of a booking a reset removed (see `archivePayments`). */
+    archivedPaymentOfBooking: (bookingId: number) => repository.archivedPaymentOfBooking(bookingId),
+    setArchivedPaymentStatus: (id: number, status: PaymentRow['status']) =>
+      repository.setArchivedPaymentStatus(id, status),
     findPayment: (id: number) => repository.findPayment(id),
     findPaymentByGatewayId: (id: string) => repository.findPaymentByGatewayId(id),
     setPaymentStatus: (id: number, status: PaymentRow['status']) =>

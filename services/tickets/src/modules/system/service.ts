@@ -1,13 +1,12 @@
 import { type Clock, clearFinishedJobs, clearIdempotencyKeys, type Database, rearmPending } from '@kokdala/core'
 import { FULFIL_JOB, requestFulfilment } from '../bookings/jobs.ts'
 import { createBookingRepository } from '../bookings/repository.ts'
-import { createTestGatewayRepository } from '../payments/test-gateway/repository.ts'
 import type { PlaceLoadReport, PlaceSync } from '../provider/places.ts'
 import { createProviderRepository } from '../provider/repository.ts'
 import { createSeatRepository } from '../seats/repository.ts'
 
 export interface ResetResult {
-  /** Payments whose money moved, copied to payment_archive before the tables were emptied. */
+  /** Payments the gateway knew of, copied to payment_archive before the tables were emptied. */
   archivedPayments: number
   /** The check of event 1's places against the provider that the reset started (it does not wait for it). */
   reload?: Promise<PlaceLoadReport | undefined>
@@ -16,7 +15,8 @@ export interface ResetResult {
 /**
  * Restores the initial sale state: no bookings or payments, every seat FREE. Because a seat is FREE exactly when it
  * has no claim, this is mostly a TRUNCATE and takes milliseconds even for the stadium. Sequences are not restarted,
- * so booking and payment ids are never reused, and the record of money that moved is archived, never dropped.
+ * so booking and payment ids are never reused, and every payment the gateway knew of is archived, never dropped; the
+ * test-mode gateway's own records stay, as a real gateway's would.
  *
  * The Event Provider has no reset: orders we left open there are handed back to their sagas (which cancel them),
  * and the places of orders it confirmed stay taken here, outside any booking. That is what a reload of the
@@ -29,10 +29,9 @@ export function createResetService(deps: { db: Database; clock: Clock; places?: 
     async reset(): Promise<ResetResult> {
       const archivedPayments = await db.transaction(async (tx) => {
         const provider = createProviderRepository(tx)
-        const archived = await createBookingRepository(tx).archiveMoneyMovements(clock.now())
+        const { archived, unsettled } = await createBookingRepository(tx).archivePayments(clock.now())
         await createSeatRepository(tx).clearBookingClaims(places ? await provider.mayBeConfirmedBookings() : [])
         await createBookingRepository(tx).removeAll()
-        await createTestGatewayRepository(tx).removeAll()
         // Stored answers name bookings that are gone now: a key used again starts afresh.
         await clearIdempotencyKeys(tx)
         // Pending jobs are sagas on their way, some running right now: dropping one would orphan what it is doing
@@ -41,6 +40,8 @@ export function createResetService(deps: { db: Database; clock: Clock; places?: 
         await clearFinishedJobs(tx)
         await rearmPending(tx, FULFIL_JOB)
         for (const bookingId of await provider.openOrderBookings()) await requestFulfilment(tx, bookingId)
+        // Money the gateway may still hold or owe for an archived payment is settled by the booking's saga.
+        for (const bookingId of unsettled) await requestFulfilment(tx, bookingId)
         return archived
       })
       return { archivedPayments, reload: places?.reload() }

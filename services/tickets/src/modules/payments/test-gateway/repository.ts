@@ -17,11 +17,6 @@ const COLUMNS = `id, order_id AS "orderId", amount, description, status, success
 /** The test-mode gateway's own storage. */
 export function createTestGatewayRepository(db: Queryable) {
   return {
-    /** Forgets every test payment (reset). */
-    async removeAll(): Promise<void> {
-      await db.exec('TRUNCATE test_gateway_payment')
-    },
-
     async create(input: Omit<TestGatewayPayment, 'id' | 'status'>): Promise<TestGatewayPayment> {
       const { rows } = await db.query<TestGatewayPayment>(
         `INSERT INTO test_gateway_payment (id, order_id, amount, description, status, success_url, fail_url)
