@@ -51,7 +51,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{
         tags: ['Bookings'],
         summary: 'Получить список бронирований',
         security,
-        response: { 200: Type.Array(BookingItem), ...errorResponses(401) },
+        response: { 200: Type.Array(BookingItem), ...errorResponses(401, 429) },
       },
     },
     async (request) => bookings.list(request.userId),
@@ -87,7 +87,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{
         summary: 'Отменить бронирование',
         security,
         body: BookingIdBody,
-        response: { 200: BookingChanged, ...errorResponses(400, 401, 403, 404, 419) },
+        response: { 200: BookingChanged, ...errorResponses(400, 401, 403, 404, 419, 429) },
       },
     },
     async (request) => {

@@ -67,7 +67,7 @@ export const seatRoutes: FastifyPluginAsyncTypebox<{
         tags: ['Seats'],
         summary: 'Убрать место из брони',
         body: ReleaseSeatBody,
-        response: { 200: SeatChanged, ...errorResponses(400, 401, 403, 404, 419) },
+        response: { 200: SeatChanged, ...errorResponses(400, 401, 403, 404, 419, 429) },
       },
     },
     async (request) => {
