@@ -6,6 +6,21 @@ import { payAtGateway, startPlatform } from './simulators.ts'
 
 const [alice] = buyers
 
+type Started = Awaited<ReturnType<typeof startTickets>>
+
+/** A CONFIRMED booking of these seats of event 2, paid on the test-mode gateway's page. */
+async function paidBooking(t: Started, seats: number[]): Promise<number> {
+  const api = client(t)
+  const booking = await api.createBooking(alice, 2)
+  for (const seat of seats) assert.equal((await api.select(alice, booking, seat)).status, 200)
+  const initiated = await api.patch('/api/bookings/initiatePayment', { booking_id: booking }, alice)
+  assert.equal(initiated.status, 302)
+  const page = new URL(String(initiated.headers.location)).pathname
+  const callback = new URL(String((await t.app.inject({ method: 'POST', url: `${page}/pay` })).headers.location))
+  assert.equal((await api.get(`${callback.pathname}${callback.search}`)).json.booking_status, 'CONFIRMED')
+  return booking
+}
+
 describe('POST /api/reset is a switch: off by default, public in the HackLoad profile, optionally behind a token', () => {
   test('without RESET_ENABLED a reset is refused with 403 RESET_DISABLED and erases nothing', async () => {
     const t = await startTickets({ RESET_ENABLED: 'false' })
@@ -60,15 +75,7 @@ describe('a reset never drops the record of money that moved', () => {
     const t = await startTickets()
     try {
       const api = client(t)
-      const paid = await api.createBooking(alice, 2)
-      assert.equal((await api.select(alice, paid, 200_001)).status, 200)
-      assert.equal((await api.select(alice, paid, 200_002)).status, 200)
-      const initiated = await api.patch('/api/bookings/initiatePayment', { booking_id: paid }, alice)
-      assert.equal(initiated.status, 302)
-      const page = new URL(String(initiated.headers.location)).pathname
-      const pressed = await t.app.inject({ method: 'POST', url: `${page}/pay`, payload: {} })
-      const callback = new URL(String(pressed.headers.location))
-      assert.equal((await api.get(`${callback.pathname}${callback.search}`)).json.booking_status, 'CONFIRMED')
+      const paid = await paidBooking(t, [200_001, 200_002])
       // An unpaid booking: nothing moved, nothing to keep.
       const unpaid = await api.createBooking(alice, 2)
       assert.equal((await api.select(alice, unpaid, 200_003)).status, 200)
@@ -114,12 +121,7 @@ describe('money a reset’s bookings still held or owed is settled after it', ()
         return rows.map((row) => row.status)
       }
       // A paid booking cancelled in the refund window: the refund is owed when the reset comes.
-      const refunded = await api.createBooking(alice, 2)
-      assert.equal((await api.select(alice, refunded, 200_005)).status, 200)
-      const initiated = await api.patch('/api/bookings/initiatePayment', { booking_id: refunded }, alice)
-      const page = new URL(String(initiated.headers.location)).pathname
-      const callback = new URL(String((await t.app.inject({ method: 'POST', url: `${page}/pay` })).headers.location))
-      assert.equal((await api.get(`${callback.pathname}${callback.search}`)).json.booking_status, 'CONFIRMED')
+      const refunded = await paidBooking(t, [200_005])
       assert.equal((await api.patch('/api/bookings/cancel', { booking_id: refunded }, alice)).status, 200)
       // A payment started and never paid: its form is still open at the gateway.
       const abandoned = await api.createBooking(alice, 2)
