@@ -108,22 +108,31 @@ export class FailureThrottle {
     return until > now ? until - now : 0
   }
 
-  /**
-   * Records a failed attempt of this client on this account. Callers may record it before checking the secret,
-   * so that a burst of concurrent guesses cannot all pass the limit while they wait for the check, and `forgive`
-   * it when the secret was right or could not be checked.
-   */
+  /** Records a failed attempt of this client on this account. */
   fail(account: string, ip: string, now: number): void {
     this.#pairs.fail(pairOf(account, ip), now)
     this.#ips.fail(ip, now)
     this.#accounts.fail(account, now)
   }
 
-  /** Takes back one failure recorded by `fail` with the same arguments. */
-  forgive(account: string, ip: string, now: number): void {
-    this.#pairs.forgive(pairOf(account, ip), now)
-    this.#ips.forgive(ip, now)
-    this.#accounts.forgive(account, now)
+  /**
+   * Records an attempt whose secret is about to be checked as a failure of this client on this account only, so
+   * that a burst of concurrent guesses at one account cannot all pass the limit while they wait for the check.
+   * `settle` says how it ended. Only the pair is counted in advance: many accounts logging in at once from one
+   * address (a NAT, a proxy, a load test) are not failures until their checks say so.
+   */
+  begin(account: string, ip: string, now: number): void {
+    this.#pairs.fail(pairOf(account, ip), now)
+  }
+
+  /** Ends an attempt recorded by `begin`: taken back when the secret was right (or not checked), counted when not. */
+  settle(account: string, ip: string, now: number, failed: boolean): void {
+    if (!failed) {
+      this.#pairs.forgive(pairOf(account, ip), now)
+      return
+    }
+    this.#ips.fail(ip, now)
+    this.#accounts.fail(account, now)
   }
 }
 

@@ -42,13 +42,28 @@ test('over the account limit only addresses that failed on it are refused, so it
   assert.equal(throttle.retryAfterMs('victim', '10.0.1.0', minute), 0, 'the refusal lifts with the window')
 })
 
-test('a forgiven failure does not count, so checks recorded before they finish cost a right password nothing', () => {
+test('an attempt begun before its check costs a right password nothing, and a wrong one counts everywhere', () => {
   const throttle = limits()
   for (let i = 0; i < 10; i++) {
-    throttle.fail('user', '10.0.0.1', i)
-    throttle.forgive('user', '10.0.0.1', i)
+    throttle.begin('user', '10.0.0.1', i)
+    throttle.settle('user', '10.0.0.1', i, false)
   }
   assert.equal(throttle.retryAfterMs('user', '10.0.0.1', 10), 0)
+  for (let i = 0; i < 3; i++) {
+    throttle.begin('guessed', '10.0.0.2', i)
+    throttle.settle('guessed', '10.0.0.2', i, true)
+  }
+  assert.equal(throttle.size.ips, 1, 'settled failures count against the address too')
+})
+
+test('many accounts logging in at once from one address are not failures before their checks say so', () => {
+  const throttle = limits()
+  for (let i = 0; i < 500; i++) throttle.begin(`user${i}`, '10.0.0.1', 0)
+  assert.equal(throttle.retryAfterMs('user500', '10.0.0.1', 0), 0, 'a NAT or a load test is not a password spray')
+  for (let i = 0; i < 500; i++) throttle.settle(`user${i}`, '10.0.0.1', 0, false)
+  // One account guessed many times at once from one address is stopped before the checks come back.
+  for (let i = 0; i < 10; i++) throttle.begin('victim', '10.0.0.9', 0)
+  assert.ok(throttle.retryAfterMs('victim', '10.0.0.9', 0) > 0)
 })
 
 test('memory stays bounded: expired windows are swept and the oldest forgotten beyond the key limit', () => {

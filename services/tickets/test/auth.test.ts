@@ -173,6 +173,26 @@ describe('verified-credentials cache', () => {
     )
   })
 
+  test('hundreds of users logging in at once from one address (a proxy, a load test) are not a password spray', async () => {
+    const many = Array.from({ length: 300 }, (_, i) => ({ id: 1_000 + i, email: `u${i}@test.kz`, password: `p${i}` }))
+    const users = {
+      async findCredentials(email: string) {
+        await new Promise((resolve) => setImmediate(resolve))
+        const found = many.find((candidate) => candidate.email === email)
+        return found && { id: found.id, passwordHash: sha256Hex(found.password) }
+      },
+    }
+    const service = createUserService({ users, failureLimits, clock: manualClock() })
+    const ids = await Promise.all(
+      many.map((u) => service.authenticate(basicAuthHeader(u.email, u.password), '10.0.0.1')),
+    )
+    assert.deepEqual(
+      ids,
+      many.map((u) => u.id),
+      'all 300 log in (they were 429 past the 30th)',
+    )
+  })
+
   test('expired credentials leave memory without being read again', async () => {
     const { service, clock } = makeService()
     await service.authenticate(basicAuthHeader(user.email, user.password), '10.0.0.1')

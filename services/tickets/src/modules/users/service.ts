@@ -108,20 +108,20 @@ export function createUserService({
         throttle.fail(username, ip, now)
         throw new AppError('UNAUTHORIZED', 'Invalid email or password')
       }
-      // Counted before the database answers, so concurrent guesses cannot all slip under the limit; taken back
-      // below when the password is right or could not be checked.
-      throttle.fail(username, ip, now)
+      // Counted against this address and account before the database answers, so concurrent guesses cannot all
+      // slip under the limit; settled below when the answer is known.
+      throttle.begin(username, ip, now)
       const verification = verify(username, password).finally(() => verifying.delete(key))
       verifying.set(key, verification)
       let user: Verified | undefined
       try {
         user = await verification
       } catch (error) {
-        throttle.forgive(username, ip, now)
+        throttle.settle(username, ip, now, false)
         throw error
       }
+      throttle.settle(username, ip, now, !user)
       if (!user) throw new AppError('UNAUTHORIZED', 'Invalid email or password')
-      throttle.forgive(username, ip, now)
       verified.set(key, user, now)
       return user.userId
     },
