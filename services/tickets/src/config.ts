@@ -148,8 +148,11 @@ export const TicketsConfigSchema = Type.Object({
    * everyone. 3 leaves room for a buyer who retries on another booking.
    */
   MAX_UNPAID_PAYMENTS_PER_USER: Type.Integer({ default: 3, minimum: 1 }),
-  /** The same cap as a sum, in tiyn: 100 000 000 (1 000 000 ₸) is two payments at ТөлеуБар's per-payment maximum. */
-  MAX_UNPAID_AMOUNT_PER_USER_TIYN: Type.Integer({ default: 100_000_000, minimum: 1 }),
+  /**
+   * The same cap as a sum, in tiyn: 600 000 000 (6 000 000 ₸) is three of the dearest bookings a buyer can make
+   * (10 golden-circle… upper-tier seats at up to 200 000 ₸), so the count, not the sum, stops an honest buyer.
+   */
+  MAX_UNPAID_AMOUNT_PER_USER_TIYN: Type.Integer({ default: 600_000_000, minimum: 1 }),
   /**
    * The gateway team's daily limit in tiyn (ТөлеуБар: 500 000 000 000 per UTC day, research §3.3); 0 = none. Only
    * for the remaining-budget metric, from our own ledger of initiated amounts: the gateway itself decides.

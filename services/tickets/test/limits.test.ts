@@ -78,3 +78,26 @@ test('the default limits leave room for the HackLoad booking test', () => {
   assert.ok(config.MAX_RESERVED_SEATS_PER_USER >= heldAtOnce)
   assert.ok(config.MAX_RESERVED_SEATS_PER_USER <= 1_000, 'one account holds at most 1 % of the stadium')
 })
+
+test('with the default limits a buyer can pay for the dearest booking there is, three times over', async () => {
+  const t = await startTickets()
+  try {
+    const api = client(t)
+    const [alice] = buyers
+    // Row 100 of the stadium: 200 000 ₸ a seat, 2 000 000 ₸ for the 10 seats a booking may hold.
+    for (const first of [99_001, 99_011, 99_021]) {
+      const booking = await api.createBooking(alice, 1)
+      for (let seat = first; seat < first + 10; seat++)
+        assert.equal((await api.select(alice, booking, seat)).status, 200)
+      const initiated = await api.patch('/api/bookings/initiatePayment', { booking_id: booking }, alice)
+      assert.equal(initiated.status, 302, `${initiated.status} ${initiated.body}`)
+    }
+    const fourth = await api.createBooking(alice, 1)
+    assert.equal((await api.select(alice, fourth, 99_031)).status, 200)
+    const refused = await api.patch('/api/bookings/initiatePayment', { booking_id: fourth }, alice)
+    assert.equal(refused.status, 429)
+    assert.equal(refused.json.error.code, 'TOO_MANY_UNPAID_PAYMENTS')
+  } finally {
+    await t.close()
+  }
+})
