@@ -96,6 +96,12 @@ export async function createApp(options: CreateAppOptions) {
     limits: options.overload,
     errorBody: (code) => JSON.stringify(toErrorResponse(new AppError(code), catalogue).body),
   })
+  // Before any route is added: each route records its own metrics (see installMetrics).
+  const metrics = installMetrics(app, options.service, {
+    poolStats: options.db ? () => options.db!.poolStats() : undefined,
+    inFlight: shedding.inFlight,
+    token: options.metricsToken,
+  })
 
   // Clients (the HackLoad k6 scripts among them) send `Content-Type: application/json` with an empty body on
   // body-less calls such as POST /api/reset; treat that as no body, and let schemas reject it where one is needed.
@@ -107,14 +113,16 @@ export async function createApp(options: CreateAppOptions) {
     parseJson(request, body as string, done)
   })
   // A NUL byte in a query string can only be an attack or a bug; PostgreSQL text cannot hold one.
-  app.addHook('onRequest', async (request) => {
-    if (request.url.includes('%00')) throw nulError()
+  app.addHook('onRequest', (request, _reply, done) => {
+    done(request.url.includes('%00') ? nulError() : undefined)
   })
 
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => sendError(error, request, reply))
   app.setNotFoundHandler((request, reply) => {
     app.countError('NOT_FOUND')
-    reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url}` } })
+    reply.status(404)
+    metrics.recordUnmatched(request, reply)
+    reply.send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url}` } })
   })
 
   // Per-route request limits (`config: { rateLimit: { max, timeWindow, keyGenerator } }`); none apply unless a
@@ -125,13 +133,8 @@ export async function createApp(options: CreateAppOptions) {
       new AppError('RATE_LIMITED', `Too many requests; retry in ${context.after}`, { retry_after_ms: context.ttl }),
   })
 
-  const registry = installMetrics(app, options.service, {
-    poolStats: options.db ? () => options.db!.poolStats() : undefined,
-    inFlight: shedding.inFlight,
-    token: options.metricsToken,
-  })
   // Modules register their own metrics (outbound calls, queues) on the registry /metrics already serves.
-  app.decorate('metricsRegistry', registry)
+  app.decorate('metricsRegistry', metrics.registry)
 
   await app.register(swagger, {
     openapi: {

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import type { PoolStats } from './db.ts'
 import { AppError } from './errors.ts'
@@ -12,8 +12,15 @@ export interface MetricsOptions {
   token?: string
 }
 
-/** Registers Prometheus metrics for one app on its own registry and serves them at `/metrics`. */
-export function installMetrics(app: FastifyInstance, service: string, options: MetricsOptions = {}): Registry {
+/**
+ * Registers Prometheus metrics for one app on its own registry and serves them at `/metrics`. Requests no route
+ * matched are recorded by the not-found handler through `recordUnmatched`.
+ */
+export function installMetrics(
+  app: FastifyInstance,
+  service: string,
+  options: MetricsOptions = {},
+): { registry: Registry; recordUnmatched: (request: FastifyRequest, reply: FastifyReply) => void } {
   const { poolStats, inFlight } = options
   const registry = new Registry()
   registry.setDefaultLabels({ service })
@@ -62,11 +69,38 @@ export function installMetrics(app: FastifyInstance, service: string, options: M
     })
   }
   app.decorate('countError', (code: string) => errors.inc({ code }))
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched'
-    requests.inc({ method: request.method, route, status: reply.statusCode })
-    duration.observe({ method: request.method, route }, reply.elapsedTime / 1000)
+  // Each route records its own answers: its URL is known when it is registered, so no request reads
+  // `request.routeOptions` (Fastify builds that object anew on every access) and each label set is hashed once.
+  const recorder = (route: string) => {
+    const byStatus = new Map<string, ReturnType<typeof requests.labels>>()
+    const byMethod = new Map<string, ReturnType<typeof duration.labels>>()
+    return (request: FastifyRequest, reply: FastifyReply) => {
+      const { method } = request
+      const status = reply.statusCode
+      const key = `${method} ${status}`
+      let counter = byStatus.get(key)
+      if (!counter) {
+        counter = requests.labels({ method, route, status })
+        byStatus.set(key, counter)
+      }
+      let timer = byMethod.get(method)
+      if (!timer) {
+        timer = duration.labels({ method, route })
+        byMethod.set(method, timer)
+      }
+      counter.inc()
+      timer.observe(reply.elapsedTime / 1000)
+    }
+  }
+  app.addHook('onRoute', (route) => {
+    const record = recorder(route.url)
+    const onResponse: onResponseHookHandler = (request, reply, done) => {
+      record(request, reply)
+      done()
+    }
+    route.onResponse = [...(route.onResponse ? [route.onResponse].flat() : []), onResponse]
   })
+  const recordUnmatched = recorder('unmatched')
   app.get(
     '/metrics',
     { schema: { hide: true }, config: { alwaysServe: true }, onRequest: metricsAccess(options.token) },
@@ -75,7 +109,7 @@ export function installMetrics(app: FastifyInstance, service: string, options: M
       return registry.metrics()
     },
   )
-  return registry
+  return { registry, recordUnmatched }
 }
 
 /**

@@ -25,15 +25,20 @@ type ValidateFunction = ((data: unknown) => boolean) & { errors?: unknown }
 /**
  * Ajv coerces the text `Infinity` to a number and then skips its range checks for non-finite numbers, so
  * `?id=Infinity` would pass `maximum`. Query strings, parameters and headers are flat objects: a non-finite value
- * in one of them is refused here.
+ * in one of their number properties is refused here. Schemas without number properties keep ajv's function as is.
  */
-function finiteOnly<F extends ValidateFunction>(validate: F): F {
+function finiteOnly<F extends ValidateFunction>(validate: F, schema: unknown): F {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> } | undefined)?.properties ?? {}
+  const numeric = Object.keys(properties).filter((key) => ['integer', 'number'].includes(String(properties[key].type)))
+  if (numeric.length === 0) return validate
   const checked: ValidateFunction = (data) => {
     if (!validate(data)) {
       checked.errors = validate.errors
       return false
     }
-    for (const [key, value] of Object.entries(data ?? {})) {
+    const values = (data ?? {}) as Record<string, unknown>
+    for (const key of numeric) {
+      const value = values[key]
       if (typeof value === 'number' && !Number.isFinite(value)) {
         checked.errors = [{ instancePath: `/${key}`, keyword: 'type', params: {}, message: 'must be a finite number' }]
         return false
@@ -61,7 +66,7 @@ export function validatorCompilers(): NonNullable<FastifyServerOptions['schemaCo
       buildValidator(externalSchemas) {
         const coercing = pool(externalSchemas, { customOptions: { ...baseOptions, coerceTypes: 'array' }, onCreate })
         const strict = pool(externalSchemas, { customOptions: { ...baseOptions, coerceTypes: false }, onCreate })
-        return (route) => (route.httpPart === 'body' ? strict(route) : finiteOnly(coercing(route)))
+        return (route) => (route.httpPart === 'body' ? strict(route) : finiteOnly(coercing(route), route.schema))
       },
     },
   }

@@ -56,3 +56,16 @@ test('errors map to their status and the JSON error body; 5xx never leak interna
   assert.match(metrics.body, /http_errors_total\{code="SEAT_NOT_FREE",service="demo"\} 2/)
   await app.close()
 })
+
+test('every answer is counted by method, route and status; requests no route matched as "unmatched"', async () => {
+  const app = await createApp({ service: 'demo', version: '0.0.0', logLevel: 'silent' })
+  app.get('/items/:id', async () => ({ ok: true }))
+  await app.inject({ method: 'GET', url: '/items/1' })
+  await app.inject({ method: 'GET', url: '/items/2' })
+  await app.inject({ method: 'GET', url: '/nowhere' })
+  const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body
+  assert.match(metrics, /http_requests_total\{method="GET",route="\/items\/:id",status="200",service="demo"\} 2/)
+  assert.match(metrics, /http_requests_total\{method="GET",route="unmatched",status="404",service="demo"\} 1/)
+  assert.match(metrics, /http_request_duration_seconds_count\{service="demo",method="GET",route="\/items\/:id"\} 2/)
+  await app.close()
+})
