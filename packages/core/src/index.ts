@@ -17,4 +17,5 @@ import { fileURLToPath } from 'node:url'
 export const coreMigrationsDir = fileURLToPath(new URL('../migrations', import.meta.url))
 export * from './batcher.ts'
 export * from './schemas.ts'
+export * from './table-locks.ts'
 export * from './throttle.ts'

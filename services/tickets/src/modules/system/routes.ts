@@ -28,7 +28,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox<SystemRoutesOptions> = asyn
           'money moved are archived first. Off unless RESET_ENABLED; behind a Bearer token when RESET_TOKEN is set.',
         response: {
           200: Type.Object({ reset: Type.Boolean(), archived_payments: Type.Integer() }),
-          ...errorResponses(401, 403),
+          ...errorResponses(401, 403, 503),
         },
       },
       onRequest: async (request) => {

@@ -1,4 +1,11 @@
-import { type Clock, clearFinishedJobs, clearIdempotencyKeys, type Database, rearmPending } from '@kokdala/core'
+import {
+  type Clock,
+  clearFinishedJobs,
+  clearIdempotencyKeys,
+  type Database,
+  exclusiveTransaction,
+  rearmPending,
+} from '@kokdala/core'
 import { FULFIL_JOB, requestFulfilment } from '../bookings/jobs.ts'
 import { createBookingRepository } from '../bookings/repository.ts'
 import type { PlaceLoadReport, PlaceSync } from '../provider/places.ts'
@@ -11,6 +18,12 @@ export interface ResetResult {
   /** The check of event 1's places against the provider that the reset started (it does not wait for it). */
   reload?: Promise<PlaceLoadReport | undefined>
 }
+
+/**
+ * The tables a reset empties. Emptying one takes an ACCESS EXCLUSIVE lock; taken midway, after the reset has read
+ * others, that lock request deadlocked with writers (a cancel holding seat_claim and asking for booking).
+ */
+const RESET_TABLES = ['booking', 'idempotency_key', 'job', 'payment', 'seat_claim']
 
 /**
  * Restores the initial sale state: no bookings or payments, every seat FREE. Because a seat is FREE exactly when it
@@ -27,7 +40,8 @@ export function createResetService(deps: { db: Database; clock: Clock; places?: 
   const { db, clock, places } = deps
   return {
     async reset(): Promise<ResetResult> {
-      const archivedPayments = await db.transaction(async (tx) => {
+      // Every table the reset empties is locked before anything is read: see exclusiveTransaction.
+      const archivedPayments = await exclusiveTransaction(db, RESET_TABLES, async (tx) => {
         const provider = createProviderRepository(tx)
         const { archived, unsettled } = await createBookingRepository(tx).archivePayments(clock.now())
         await createSeatRepository(tx).clearBookingClaims(places ? await provider.mayBeConfirmedBookings() : [])
