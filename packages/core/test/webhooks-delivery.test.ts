@@ -344,3 +344,33 @@ test('purging removes delivered messages older than the cutoff with their attemp
   assert.deepEqual(await listWebhookAttempts(db, delivered.id), [])
   assert.equal((await getWebhookMessage(db, dead.id))?.status, 'dead')
 })
+
+test('a receiver that never answers costs one timeout per attempt, logged as such, and is retried', async (t) => {
+  const clock = manualClock(new Date())
+  const worker = createWorker({
+    db,
+    clock,
+    handlers: {
+      [WEBHOOK_DELIVERY_JOB]: createWebhookDeliveryJob({ db, clock, retrySchedule: [1_000], timeoutMs: 200 }),
+    },
+  })
+  // Accepts the request and never answers.
+  const silent = createServer(() => {})
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  t.after(() => {
+    silent.closeAllConnections()
+    silent.close()
+  })
+  const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/hooks`
+  const { id: endpointId } = await db.transaction((tx) => createWebhookEndpoint(tx, { url, clock }))
+  const message = await db.transaction((tx) => enqueueWebhook(tx, { endpointId, eventType: 'e', payload: {} }))
+  assert.equal(await worker.runDue(), 1)
+  const [attempt] = await listWebhookAttempts(db, message.id)
+  assert.equal(attempt.error, 'timeout')
+  assert.equal(attempt.responseStatus, null)
+  assert.ok(attempt.latencyMs >= 190 && attempt.latencyMs < 5_000, `latency ${attempt.latencyMs} ms`)
+  assert.equal((await getWebhookMessage(db, message.id))?.status, 'pending', 'a retry is due')
+  clock.advance(1_000)
+  assert.equal(await worker.runDue(), 1)
+  assert.equal((await getWebhookMessage(db, message.id))?.status, 'dead')
+})
