@@ -66,6 +66,28 @@ function failureReason(error: unknown): string {
   return cause?.code ?? (error instanceof Error ? error.message : String(error))
 }
 
+/** One signed POST. Never rejects: no answer (a refused connection, a timeout) is an outcome too. */
+async function post(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+): Promise<Pick<repository.WebhookAttempt, 'responseStatus' | 'error' | 'responseBody'>> {
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    })
+    const responseBody = await responsePrefix(response, MAX_LOGGED_RESPONSE_BYTES).catch(() => null)
+    return { responseStatus: response.status, error: null, responseBody }
+  } catch (error) {
+    return { responseStatus: null, error: failureReason(error), responseBody: null }
+  }
+}
+
 /** A failed attempt: the job retries on its schedule. */
 class DeliveryFailed extends Error {
   constructor(publicId: string, reason: string) {
@@ -97,27 +119,8 @@ export function createWebhookDeliveryJob(options: WebhookDeliveryOptions): JobKi
     }
     const headers = standardWebhookHeaders(endpoint.secrets, message.publicId, message.body, now)
     const started = performance.now()
-    let attempt: repository.WebhookAttempt
-    try {
-      const response = await fetch(endpoint.url, {
-        method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json', 'user-agent': userAgent },
-        body: message.body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-      })
-      const responseBody = await responsePrefix(response, MAX_LOGGED_RESPONSE_BYTES).catch(() => null)
-      attempt = { attemptedAt: now, responseStatus: response.status, error: null, latencyMs: 0, responseBody }
-    } catch (error) {
-      attempt = {
-        attemptedAt: now,
-        responseStatus: null,
-        error: failureReason(error),
-        latencyMs: 0,
-        responseBody: null,
-      }
-    }
-    attempt.latencyMs = Math.round(performance.now() - started)
+    const outcome = await post(endpoint.url, { ...headers, 'user-agent': userAgent }, message.body, timeoutMs)
+    const attempt = { ...outcome, attemptedAt: now, latencyMs: Math.round(performance.now() - started) }
     const status = attempt.responseStatus
     const delivered = status !== null && status >= 200 && status < 300
     await db.transaction(async (tx) => {
