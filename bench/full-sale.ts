@@ -88,13 +88,13 @@ function plan(): Array<{ first: number; count: number }> {
 
 async function startSimulators() {
   const provider = await startScript(
-    'packages/event-provider/src/main.ts',
+    'simulators/event-provider/src/main.ts',
     { EVENT_PROVIDER_PORT: '19001' },
     'http://127.0.0.1:19001',
     '/__sim/health',
   )
   const gateway = await startScript(
-    'packages/payment-gateway/src/main.ts',
+    'simulators/payment-gateway/src/main.ts',
     // The real team limit (5·10¹¹ tiyn a day) is a third of the hall's face value: lifted, or the sale stops there.
     { PAYMENT_GATEWAY_PORT: '19002', PAYMENT_PROCESSING_DELAY_MS: '0,0', PAYMENT_DAILY_LIMIT: '0' },
     'http://127.0.0.1:19002',

@@ -28,7 +28,7 @@ async function measure(mode: string, env: Record<string, string>) {
   const target = { url: env.DATABASE_URL, dataDir: env.TICKETS_DATA_DIR }
   const users = (await ensureBenchUsers(target, 20)).map((u) => basicAuthHeader(u.email, u.password))
   const provider = await startScript(
-    'packages/event-provider/src/main.ts',
+    'simulators/event-provider/src/main.ts',
     { EVENT_PROVIDER_PORT: '19011' },
     'http://127.0.0.1:19011',
     '/__sim/health',
