@@ -11,6 +11,8 @@ export * from './jobs.ts'
 export * from './lifecycle.ts'
 export * from './money.ts'
 export * from './outbound.ts'
+export * from './runtime.ts'
+export * from './service.ts'
 
 import { fileURLToPath } from 'node:url'
 /** The core migrations (job/outbox table) that every service applies before its own. */
