@@ -1,7 +1,9 @@
+export * from './api-tokens/index.ts'
 export * from './auth.ts'
 export * from './circuit-breaker.ts'
 export * from './clock.ts'
 export * from './config.ts'
+export * from './connector-error.ts'
 export * from './db.ts'
 export * from './errors.ts'
 export * from './http.ts'
@@ -11,6 +13,8 @@ export * from './jobs.ts'
 export * from './lifecycle.ts'
 export * from './money.ts'
 export * from './outbound.ts'
+export * from './security-schemes.ts'
+export * from './token-lifecycle.ts'
 
 import { fileURLToPath } from 'node:url'
 /** The core migrations (job/outbox table) that every service applies before its own. */
