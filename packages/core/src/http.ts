@@ -17,6 +17,7 @@ import { AppError, coreErrors, type ErrorCatalogue } from './errors.ts'
 import { registerHealthRoute } from './health.ts'
 import { installMetrics } from './metrics.ts'
 import { installLoadShedding, type OverloadOptions } from './overload.ts'
+import type { SecurityScheme } from './security-schemes.ts'
 import { extraFormats, validatorCompilers } from './validation.ts'
 
 /**
@@ -47,6 +48,11 @@ export interface CreateAppOptions {
   maxConnections?: number
   /** When set, /metrics requires `Authorization: Bearer <token>`; without one it answers loopback clients only. */
   metricsToken?: string
+  /**
+   * The ways the service authenticates, by the name routes use in `schema.security` (e.g.
+   * `{ basicAuth: basicAuthScheme }`): listed in the OpenAPI document, and a route naming another fails at start-up.
+   */
+  securitySchemes?: Record<string, SecurityScheme>
   fastify?: FastifyServerOptions & { http?: ServerOptions }
 }
 
@@ -90,6 +96,19 @@ export async function createApp(options: CreateAppOptions) {
     ...options.fastify,
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.server.maxConnections = options.maxConnections ?? 4096
+  const securitySchemes = options.securitySchemes ?? {}
+  // A route documented with a scheme the document does not define would be an OpenAPI document that lies.
+  app.addHook('onRoute', (route) => {
+    for (const requirement of route.schema?.security ?? []) {
+      for (const name of Object.keys(requirement)) {
+        if (!Object.hasOwn(securitySchemes, name)) {
+          throw new Error(
+            `${route.method} ${route.url} names the security scheme ${name}, which createApp was not given`,
+          )
+        }
+      }
+    }
+  })
   // The first onRequest hook: a refused request costs nothing past it.
   const shedding = installLoadShedding(app, {
     db: options.db,
@@ -140,7 +159,7 @@ export async function createApp(options: CreateAppOptions) {
     openapi: {
       openapi: '3.1.0',
       info: { title: options.service, version: options.version, description: options.description },
-      components: { securitySchemes: { basicAuth: { type: 'http', scheme: 'basic' } } },
+      components: { securitySchemes },
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })

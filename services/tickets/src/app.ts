@@ -190,6 +190,7 @@ export async function buildTicketsApp({
     version: '1.1.0',
     description: 'Biletter — HackLoad 2025 ticketing API v1.1',
     errors: ticketErrors,
+    securitySchemes: { basicAuth: { type: 'http', scheme: 'basic' } },
     db,
     logLevel: config.LOG_LEVEL,
     logRequests: config.LOG_REQUESTS,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { AppError, type Clock, type Database, type Queryable } from '@kokdala/core'
+import { TicketsError, type TicketsErrorCode } from '../../errors.ts'
 import type { EventService } from '../events/service.ts'
 import type { GatewayPaymentStatus, PaymentGateway } from '../payments/gateway.ts'
 import type { SeatService } from '../seats/service.ts'
@@ -56,14 +57,14 @@ export function createBookingService(deps: BookingServiceDeps) {
 
   async function lockOwned(tx: ReturnType<typeof createBookingRepository>, userId: number, bookingId: number) {
     const booking = await tx.lock(bookingId)
-    if (!booking) throw new AppError('BOOKING_NOT_FOUND', `Booking ${bookingId} does not exist`)
-    if (booking.userId !== userId) throw new AppError('BOOKING_FORBIDDEN')
+    if (!booking) throw new TicketsError('BOOKING_NOT_FOUND', `Booking ${bookingId} does not exist`)
+    if (booking.userId !== userId) throw new TicketsError('BOOKING_FORBIDDEN')
     return booking
   }
 
-  function next(booking: BookingRow, event: BookingEvent, error: string) {
+  function next(booking: BookingRow, event: BookingEvent, error: TicketsErrorCode) {
     const status = transition(booking.status, event)
-    if (!status) throw new AppError(error, undefined, { booking_id: booking.id, status: booking.status })
+    if (!status) throw new TicketsError(error, undefined, { booking_id: booking.id, status: booking.status })
     return status
   }
 
@@ -86,7 +87,7 @@ export function createBookingService(deps: BookingServiceDeps) {
         await tx.query('SELECT pg_advisory_xact_lock(1, $1::int)', [userId % 2_147_483_647])
         const bookings = createBookingRepository(tx)
         if ((await bookings.countOpen(userId)) >= deps.maxOpenBookingsPerUser) {
-          throw new AppError('TOO_MANY_OPEN_BOOKINGS', undefined, { limit: deps.maxOpenBookingsPerUser })
+          throw new TicketsError('TOO_MANY_OPEN_BOOKINGS', undefined, { limit: deps.maxOpenBookingsPerUser })
         }
         const expiresAt = new Date(now.getTime() + deps.reservationTimeoutMs)
         const id = await bookings.insert({ userId, eventId, now, expiresAt })
@@ -113,11 +114,11 @@ export function createBookingService(deps: BookingServiceDeps) {
         const booking = await lockOwned(bookings, userId, bookingId)
         if (booking.status === 'PAYMENT_INITIATED') return (await bookings.paymentOfBooking(bookingId))!
         const status = next(booking, 'initiatePayment', 'BOOKING_NOT_PAYABLE')
-        if (booking.seatCount === 0) throw new AppError('BOOKING_EMPTY')
+        if (booking.seatCount === 0) throw new TicketsError('BOOKING_EMPTY')
         const amount = await bookings.totalPrice(bookingId)
         const unpaid = await bookings.unpaidOfUser(userId)
         if (unpaid.count + 1 > deps.maxUnpaidPaymentsPerUser || unpaid.amount + amount > deps.maxUnpaidAmountPerUser) {
-          throw new AppError('TOO_MANY_UNPAID_PAYMENTS', undefined, {
+          throw new TicketsError('TOO_MANY_UNPAID_PAYMENTS', undefined, {
             unpaid_payments: unpaid.count,
             unpaid_amount: (unpaid.amount / 100).toFixed(2),
             max_unpaid_payments: deps.maxUnpaidPaymentsPerUser,
@@ -158,7 +159,7 @@ export function createBookingService(deps: BookingServiceDeps) {
         }
         if (error instanceof AppError) throw error
         // The booking stays PAYMENT_INITIATED; a retry asks the gateway again with the same orderId.
-        throw new AppError('GATEWAY_UNAVAILABLE', undefined, { reason: (error as Error).message })
+        throw new TicketsError('GATEWAY_UNAVAILABLE', undefined, { reason: (error as Error).message })
       }
       await db.transaction(async (tx) => {
         const bookings = createBookingRepository(tx)
@@ -191,12 +192,12 @@ export function createBookingService(deps: BookingServiceDeps) {
         if (booking.status === 'CANCELLED') return
         const payment = await bookings.paymentOfBooking(bookingId)
         if (payment?.status === 'AUTHORIZED') {
-          throw new AppError('PAYMENT_IN_PROGRESS', undefined, { booking_id: bookingId })
+          throw new TicketsError('PAYMENT_IN_PROGRESS', undefined, { booking_id: bookingId })
         }
         if (booking.status === 'CONFIRMED') {
           const startsAt = new Date(`${booking.eventStartsAt}${LOCAL_OFFSET}`).getTime()
           if (startsAt - now.getTime() < deps.refundCutoffHours * 3_600_000) {
-            throw new AppError('REFUND_WINDOW_CLOSED', undefined, { event_starts_at: booking.eventStartsAt })
+            throw new TicketsError('REFUND_WINDOW_CLOSED', undefined, { event_starts_at: booking.eventStartsAt })
           }
           await bookings.setStatus(bookingId, next(booking, 'refund', 'BOOKING_NOT_EDITABLE'), now, {
             reason: 'REFUNDED',
@@ -227,7 +228,7 @@ export function createBookingService(deps: BookingServiceDeps) {
       return db.transaction(async (tx) => {
         const bookings = createBookingRepository(tx)
         const payment = await bookings.findPayment(paymentId)
-        if (!payment) throw new AppError('PAYMENT_NOT_FOUND')
+        if (!payment) throw new TicketsError('PAYMENT_NOT_FOUND')
         const booking = (await bookings.lock(payment.bookingId))!
         const moneyHeld = status === 'AUTHORIZED' || status === 'PAID'
         const open = booking.status === 'PAYMENT_INITIATED' && payment.status === 'INITIATED'

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { AppError } from '@kokdala/core'
+import { TicketsError } from '../../errors.ts'
 import type { PaymentRow } from '../bookings/repository.ts'
 import type { BookingService } from '../bookings/service.ts'
 import type { BookingStatus } from '../bookings/state.ts'
@@ -79,7 +80,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
       return await gateway.status(gatewayPaymentId)
     } catch (error) {
       if (error instanceof AppError) throw error
-      throw new AppError('GATEWAY_UNAVAILABLE', undefined, { reason: (error as Error).message })
+      throw new TicketsError('GATEWAY_UNAVAILABLE', undefined, { reason: (error as Error).message })
     }
   }
 
@@ -144,7 +145,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
     /** The buyer's browser came back from the gateway (success or fail URL). */
     async onReturn(orderId: number): Promise<PaymentOutcome> {
       const payment = await bookings.findPayment(orderId)
-      if (!payment) throw new AppError('PAYMENT_NOT_FOUND', `No payment with orderId ${orderId}`)
+      if (!payment) throw new TicketsError('PAYMENT_NOT_FOUND', `No payment with orderId ${orderId}`)
       const gatewayStatus = await sync(payment)
       const moneyHeld = gatewayStatus === 'AUTHORIZED' || gatewayStatus === 'PAID'
       const bookingStatus = await settle(payment.bookingId, moneyHeld)

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { AppError } from '@kokdala/core'
 import { Type } from 'typebox'
+import { TicketsError } from '../../../errors.ts'
 import { renderPaymentPage } from './page.ts'
 import type { TestGatewayRepository } from './repository.ts'
 
@@ -27,7 +27,7 @@ export const testGatewayRoutes: FastifyPluginAsyncTypebox<{ repository: TestGate
     },
     async (request, reply) => {
       const payment = await repository.find(request.params.id)
-      if (!payment) throw new AppError('PAYMENT_NOT_FOUND')
+      if (!payment) throw new TicketsError('PAYMENT_NOT_FOUND')
       return reply.type('text/html; charset=utf-8').send(renderPaymentPage(payment, request.query.lang ?? 'ru'))
     },
   )
@@ -47,7 +47,7 @@ export const testGatewayRoutes: FastifyPluginAsyncTypebox<{ repository: TestGate
     async (request, reply) => {
       const { id, decision } = request.params
       const payment = await repository.move(id, ['PENDING'], decision === 'pay' ? 'PAID' : 'FAILED')
-      if (!payment) throw new AppError('PAYMENT_NOT_FOUND')
+      if (!payment) throw new TicketsError('PAYMENT_NOT_FOUND')
       // A repeated click lands where the first one did: the recorded status decides.
       return reply.redirect(payment.status === 'PAID' ? payment.successUrl : payment.failUrl, 303)
     },
