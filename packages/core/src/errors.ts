@@ -42,6 +42,8 @@ export const coreErrors = {
   CONNECTOR_UNAVAILABLE: { status: 503, message: 'A partner system is unavailable; retry later' },
   /** A partner refused the request for good. */
   CONNECTOR_REJECTED: { status: 422, message: 'A partner system refused the request' },
+  /** A received Standard Webhook (`webhooks/guard.ts`) whose signature is missing, out of date or wrong. */
+  WEBHOOK_SIGNATURE_INVALID: { status: 401, message: 'The webhook signature is missing, out of date or wrong' },
 } as const satisfies ErrorCatalogue
 
 /**

@@ -4,14 +4,14 @@ import type { FastifyInstance } from 'fastify'
 import { Webhook } from 'standardwebhooks'
 import { manualClock } from '../src/clock.ts'
 import { createApp, keepRawJsonBody } from '../src/http.ts'
-import { standardWebhookGuard, webhookErrors } from '../src/webhooks/guard.ts'
+import { standardWebhookGuard } from '../src/webhooks/guard.ts'
 import { generateWebhookSecret } from '../src/webhooks/signature.ts'
 
 const secret = generateWebhookSecret()
 const clock = manualClock(new Date('2026-03-01T10:00:00Z'))
 
 async function receiverApp(withRawBody = true) {
-  const app = await createApp({ service: 'receiver', version: '0.0.0', logLevel: 'silent', errors: webhookErrors })
+  const app = await createApp({ service: 'receiver', version: '0.0.0', logLevel: 'silent' })
   const seen: string[] = []
   await app.register(async (scope: FastifyInstance) => {
     if (withRawBody) keepRawJsonBody(scope)

@@ -1,13 +1,8 @@
 /** Receiving Standard Webhooks in a Fastify route: the signature checked over the raw bytes before the handler. */
 import type { FastifyRequest } from 'fastify'
 import { type Clock, systemClock } from '../clock.ts'
-import { AppError, type ErrorCatalogue } from '../errors.ts'
+import { AppError } from '../errors.ts'
 import { verifyStandardWebhook, type WebhookSecrets } from './signature.ts'
-
-/** The error a refused webhook gets; add it to the service's catalogue (`createApp({ errors })`). */
-export const webhookErrors = {
-  WEBHOOK_SIGNATURE_INVALID: { status: 401, message: 'The webhook signature is missing, out of date or wrong' },
-} as const satisfies ErrorCatalogue
 
 export interface StandardWebhookGuardOptions {
   /** The sender's secret(s), or a function giving them per request (looked up by tenant, rotated at run time). */
