@@ -13,7 +13,7 @@ import Fastify, {
 } from 'fastify'
 import { createClientErrorHandler, createFrameworkErrorHandler } from './client-errors.ts'
 import type { Database } from './db.ts'
-import { AppError, coreErrors, type ErrorCatalogue } from './errors.ts'
+import { AppError, CoreError, coreErrors, type ErrorCatalogue } from './errors.ts'
 import { registerHealthRoute } from './health.ts'
 import { installMetrics } from './metrics.ts'
 import { installLoadShedding, type OverloadOptions } from './overload.ts'
@@ -149,7 +149,7 @@ export async function createApp(options: CreateAppOptions) {
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>
-      new AppError('RATE_LIMITED', `Too many requests; retry in ${context.after}`, { retry_after_ms: context.ttl }),
+      new CoreError('RATE_LIMITED', `Too many requests; retry in ${context.after}`, { retry_after_ms: context.ttl }),
   })
 
   // Modules register their own metrics (outbound calls, queues) on the registry /metrics already serves.
@@ -193,7 +193,7 @@ function hasNul(text: string): boolean {
 }
 
 function nulError(): AppError {
-  return new AppError('VALIDATION_FAILED', 'NUL characters are not allowed')
+  return new CoreError('VALIDATION_FAILED', 'NUL characters are not allowed')
 }
 
 declare module 'fastify' {

@@ -1,7 +1,7 @@
 /** Webhook endpoints: where messages go, the secrets they are signed with, and whether they are enabled. */
 import { type Clock, systemClock } from '../clock.ts'
 import type { Queryable } from '../db.ts'
-import { AppError } from '../errors.ts'
+import { CoreError } from '../errors.ts'
 import * as repository from './repository.ts'
 import { generateWebhookSecret, webhookSecretKey } from './signature.ts'
 
@@ -18,10 +18,10 @@ function checkedUrl(url: string): string {
   try {
     parsed = new URL(url)
   } catch {
-    throw new AppError('VALIDATION_FAILED', 'The webhook URL is not a URL')
+    throw new CoreError('VALIDATION_FAILED', 'The webhook URL is not a URL')
   }
   if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || url.length > MAX_URL_LENGTH) {
-    throw new AppError('VALIDATION_FAILED', `The webhook URL must be http(s) and at most ${MAX_URL_LENGTH} characters`)
+    throw new CoreError('VALIDATION_FAILED', `The webhook URL must be http(s) and at most ${MAX_URL_LENGTH} characters`)
   }
   return url
 }
@@ -72,7 +72,7 @@ export async function rotateWebhookSecret(
   const now = (options.clock ?? systemClock).now()
   const secret = options.secret ?? generateWebhookSecret()
   webhookSecretKey(secret)
-  if (!(await repository.lockEndpoint(tx, endpointId))) throw new AppError('NOT_FOUND', 'No such webhook endpoint')
+  if (!(await repository.lockEndpoint(tx, endpointId))) throw new CoreError('NOT_FOUND', 'No such webhook endpoint')
   await repository.deleteExpiredSecrets(tx, endpointId, now)
   await repository.expireCurrentSecrets(
     tx,

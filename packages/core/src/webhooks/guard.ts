@@ -1,7 +1,7 @@
 /** Receiving Standard Webhooks in a Fastify route: the signature checked over the raw bytes before the handler. */
 import type { FastifyRequest } from 'fastify'
 import { type Clock, systemClock } from '../clock.ts'
-import { AppError } from '../errors.ts'
+import { CoreError } from '../errors.ts'
 import { verifyStandardWebhook, type WebhookSecrets } from './signature.ts'
 
 export interface StandardWebhookGuardOptions {
@@ -32,6 +32,6 @@ export function standardWebhookGuard(options: StandardWebhookGuardOptions) {
       now: clock.now(),
       toleranceSeconds: options.toleranceSeconds,
     })
-    if (!result.ok) throw new AppError('WEBHOOK_SIGNATURE_INVALID', undefined, { reason: result.reason })
+    if (!result.ok) throw new CoreError('WEBHOOK_SIGNATURE_INVALID', undefined, { reason: result.reason })
   }
 }

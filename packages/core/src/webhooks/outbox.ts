@@ -4,7 +4,7 @@
  */
 import { type Clock, systemClock } from '../clock.ts'
 import type { Database, Queryable } from '../db.ts'
-import { AppError } from '../errors.ts'
+import { CoreError } from '../errors.ts'
 import { prefixedId } from '../ids.ts'
 import { enqueue } from '../jobs.ts'
 import * as repository from './repository.ts'
@@ -51,7 +51,7 @@ export async function enqueueWebhook(
   const endpointId =
     options.endpointId ??
     (options.url === undefined ? undefined : await repository.findEndpointIdByUrl(tx, options.url))
-  if (endpointId === undefined) throw new AppError('NOT_FOUND', 'No webhook endpoint is registered for this target')
+  if (endpointId === undefined) throw new CoreError('NOT_FOUND', 'No webhook endpoint is registered for this target')
   const now = (options.clock ?? systemClock).now()
   const body = JSON.stringify(
     { type: options.eventType, timestamp: now.toISOString(), data: options.payload ?? null },
