@@ -18,7 +18,7 @@ export {
   type RequestLanguageOptions,
   requestLanguage,
 } from './language.ts'
-export { BASE_CSS, Layout, type LayoutProps, openPage, type Page } from './layout.ts'
+export { BASE_CSS, Layout, type LayoutProps, ModuleScript, openPage, type Page } from './layout.ts'
 export { createLiveHub, type LiveHub, type LiveSocket, SLOW_CONSUMER_BYTES } from './live/hub.ts'
 export { type LiveChannelOptions, liveChannel } from './live/plugin.ts'
 export { CONTENT_SECURITY_POLICY, sendPage, webPages } from './pages.ts'

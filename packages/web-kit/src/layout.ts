@@ -53,7 +53,7 @@ export interface LayoutProps {
 /** The document every page shares: head, styles under the CSP nonce, the language switch, and the page in `<main>`. */
 export function Layout({ page, title, css = '', children }: LayoutProps): Markup {
   const others = LANGUAGES.filter((lang) => lang !== page.lang)
-  // The only raw HTML on the platform: constant CSS written in this repository, never data.
+  // Raw HTML is allowed in two places only, both in this file: constant CSS here and `ModuleScript`'s constant code.
   const styles = { __html: BASE_CSS + css }
   return html`<html lang=${page.lang}>
     <head>
@@ -73,4 +73,13 @@ export function Layout({ page, title, css = '', children }: LayoutProps): Markup
       </main>
     </body>
   </html>`
+}
+
+/**
+ * A page's own inline module script, allowed by the response's nonce (a lock screen's bootstrap of the live client,
+ * say). `code` is a constant written in this repository: page data reach a script through `data-*` attributes of
+ * the markup, which are escaped, never by splicing them into code.
+ */
+export function ModuleScript({ page, code }: { page: Page<unknown>; code: string }): Markup {
+  return html`<script type="module" nonce=${page.nonce.script || undefined} dangerouslySetInnerHTML=${{ __html: code }}></script>`
 }
