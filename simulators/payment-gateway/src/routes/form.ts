@@ -1,10 +1,11 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { chooseLanguage, type Language, openPage, sendPage, webPages } from '@kokdala/web-kit'
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { cardProblem, decideCard } from '../cards.ts'
 import type { GatewayContext } from '../context.ts'
-import { type Language, renderPaymentForm, renderResult, renderUnavailable } from '../form.ts'
+import { formHref, formText, NotFound, PaymentForm, Result, Unavailable } from '../form.ts'
 import type { Payment } from '../store.ts'
 
 const PaymentParams = Type.Object({ paymentId: Type.String() })
@@ -23,30 +24,24 @@ const SubmitBody = Type.Object(
   { additionalProperties: true },
 )
 
+/** `?lang=` (or the form's Language field) first, else the language the merchant chose at init, else Russian. */
 function pickLanguage(requested: string | undefined, payment?: Payment): Language {
-  if (requested === 'en' || requested === 'ru') return requested
-  return payment?.language ?? 'ru'
-}
-
-function html(reply: FastifyReply, status: number, body: string) {
-  return reply.status(status).type('text/html; charset=utf-8').send(body)
+  return chooseLanguage({ query: requested, fallback: payment?.language })
 }
 
 function notFound(reply: FastifyReply, lang: Language) {
-  const text = lang === 'en' ? 'Payment not found' : 'Платёж не найден'
-  return html(reply, 404, `<!doctype html><html lang="${lang}"><meta charset="utf-8"><h1>${text}</h1></html>`)
+  return sendPage(reply, NotFound({ page: openPage(reply, formText, lang) }), 404)
+}
+
+function unavailable(reply: FastifyReply, payment: Payment, lang: Language) {
+  const page = openPage(reply, formText, lang, formHref(payment.paymentId))
+  return sendPage(reply, Unavailable({ page, payment }), payment.status === 'EXPIRED' ? 410 : 409)
 }
 
 /** The customer-facing hosted payment page: render, submit, result. */
 export const formRoutes: FastifyPluginAsyncTypebox<{ ctx: GatewayContext }> = async (app, { ctx }) => {
-  // Browsers post the form urlencoded; parsed here without an extra dependency.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)))
-  })
-
-  function unavailableStatus(payment: Payment): number {
-    return payment.status === 'EXPIRED' ? 410 : 409
-  }
+  // Security headers, and the form's urlencoded posts.
+  await app.register(webPages)
 
   app.get(
     '/api/v1/paymentform/render/:paymentId',
@@ -62,9 +57,11 @@ export const formRoutes: FastifyPluginAsyncTypebox<{ ctx: GatewayContext }> = as
           language: lang,
         })
       }
-      if (payment.status !== 'FORM_SHOWED')
-        return html(reply, unavailableStatus(payment), renderUnavailable(payment, lang))
-      return html(reply, 200, renderPaymentForm({ payment, lang }))
+      if (payment.status !== 'FORM_SHOWED') return unavailable(reply, payment, lang)
+      return sendPage(
+        reply,
+        PaymentForm({ page: openPage(reply, formText, lang, formHref(payment.paymentId)), payment }),
+      )
     },
   )
 
@@ -75,22 +72,21 @@ export const formRoutes: FastifyPluginAsyncTypebox<{ ctx: GatewayContext }> = as
     if (!payment) return notFound(reply, lang)
     // A direct post without a prior render still passes through FORM_SHOWED, the only status that may be paid.
     if (payment.status === 'NEW') ctx.store.transition(payment, 'FORM_SHOWED', { language: lang })
-    if (payment.status !== 'FORM_SHOWED')
-      return html(reply, unavailableStatus(payment), renderUnavailable(payment, lang))
+    if (payment.status !== 'FORM_SHOWED') return unavailable(reply, payment, lang)
 
     const card = { cardNumber: body.CardNumber ?? '', expiryDate: body.ExpiryDate ?? '', cvv: body.Cvv ?? '' }
     const problem = cardProblem(card, ctx.clock(), lang)
     if (problem) {
       // Never echo the card number or CVV back into the page.
       const values = { ExpiryDate: card.expiryDate, CardholderName: body.CardholderName ?? '', Email: body.Email ?? '' }
-      return html(reply, 400, renderPaymentForm({ payment, lang, error: problem, values }))
+      const page = openPage(reply, formText, lang, formHref(payment.paymentId))
+      return sendPage(reply, PaymentForm({ page, payment, error: problem, values }), 400)
     }
 
     const [min, max] = ctx.processingDelayMs
     if (max > 0) await delay(min + Math.floor(ctx.random() * (max - min + 1)))
     // A second submit may have finished while this one was "processing".
-    if (payment.status !== 'FORM_SHOWED')
-      return html(reply, unavailableStatus(payment), renderUnavailable(payment, lang))
+    if (payment.status !== 'FORM_SHOWED') return unavailable(reply, payment, lang)
 
     const decision = decideCard(card.cardNumber, ctx.random)
     const resultUrl = `/api/v1/paymentform/result/${payment.paymentId}`
@@ -111,7 +107,8 @@ export const formRoutes: FastifyPluginAsyncTypebox<{ ctx: GatewayContext }> = as
       const payment = ctx.store.get(request.params.paymentId)
       const lang = pickLanguage(request.query.lang, payment)
       if (!payment) return notFound(reply, lang)
-      return html(reply, 200, renderResult(payment, lang))
+      const page = openPage(reply, formText, lang, formHref(payment.paymentId, 'result'))
+      return sendPage(reply, Result({ page, payment }))
     },
   )
 }
