@@ -9,6 +9,7 @@ export * from './idempotency.ts'
 export * from './ids.ts'
 export * from './jobs.ts'
 export * from './lifecycle.ts'
+export * from './locks.ts'
 export * from './money.ts'
 export * from './outbound.ts'
 
