@@ -99,7 +99,9 @@ test('clearJobs clears only the finished jobs of the kinds it is given, with the
     await enqueue(tx, 'theirs', {}, { dedupeKey: 'theirs-done' })
   })
   await worker.runDue()
-  await db.transaction((tx) => enqueue(tx, 'ours', {}, { dedupeKey: 'ours-pending', runAt: new Date('2100-01-01T00:00:00Z') }))
+  await db.transaction((tx) =>
+    enqueue(tx, 'ours', {}, { dedupeKey: 'ours-pending', runAt: new Date('2100-01-01T00:00:00Z') }),
+  )
   const ours = await idOf('ours-done')
   const theirs = await idOf('theirs-done')
 
