@@ -12,6 +12,8 @@ export * from './lifecycle.ts'
 export * from './locks.ts'
 export * from './money.ts'
 export * from './outbound.ts'
+export * from './runtime.ts'
+export * from './service.ts'
 
 import { fileURLToPath } from 'node:url'
 /** The core migrations (job/outbox table) that every service applies before its own. */
@@ -20,3 +22,4 @@ export * from './batcher.ts'
 export * from './schemas.ts'
 export * from './table-locks.ts'
 export * from './throttle.ts'
+export * from './webhooks/index.ts'

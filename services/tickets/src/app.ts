@@ -1,11 +1,13 @@
 import { hostname } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import {
+  bindRuntime,
   type Clock,
   coreMigrationsDir,
   createApp,
   createHttpTarget,
   createIdempotencyStore,
+  createRuntime,
   createWorker,
   type Database,
   type HttpTarget,
@@ -243,37 +245,27 @@ export async function buildTicketsApp({
     onError: (job, error) => app.log.warn({ job: job.id, kind: job.kind, err: error }, 'job failed'),
   })
   registerJobMetrics(app.metricsRegistry, db, [worker])
-  let sweeper: NodeJS.Timeout | undefined
+
+  // What runs beside the requests, started once the app is ready and stopped, in reverse, when it closes.
+  const runtime = createRuntime(app.log)
   let placesLoaded: Promise<unknown> = Promise.resolve()
-  if (background) {
-    app.addHook('onReady', async () => {
-      // Loading 100 000 places takes seconds; the service serves meanwhile (sagas wait for the place ids).
-      placesLoaded = placeSync?.reload() ?? placesLoaded
-      const reclaimed = await worker.start().catch((error) => {
-        app.log.warn({ err: error }, 'jobs held before a restart could not be taken back; they wait out their lease')
-        return 0
-      })
-      if (reclaimed > 0) app.log.info({ reclaimed }, 'took back the jobs this worker held before it restarted')
-      sweeper = setInterval(() => {
-        bookings.expireDue().catch((error) => app.log.warn({ err: error }, 'expiry sweep failed'))
-        idempotency.purgeExpired().catch((error) => app.log.warn({ err: error }, 'idempotency key cleanup failed'))
-      }, config.EXPIRY_SWEEP_INTERVAL_MS)
-      sweeper.unref()
-    })
-  }
-  app.addHook('onClose', async () => {
-    placeSync?.stop()
-    clearInterval(sweeper)
-    await worker.stop()
-    await Promise.all(outbound.map((target) => target.close()))
-    if (!givenDb) await db.close()
-  })
+  // Loading 100 000 places takes seconds; the service serves meanwhile (sagas wait for the place ids).
+  if (placeSync) runtime.atStart('event 1 place load', async () => (placesLoaded = placeSync.reload()))
+  runtime.loop('job worker', worker)
+  runtime.every('expiry sweep', config.EXPIRY_SWEEP_INTERVAL_MS, () => bookings.expireDue())
+  runtime.every('idempotency key cleanup', config.EXPIRY_SWEEP_INTERVAL_MS, () => idempotency.purgeExpired())
+  // Closed last added first: the place sync, the outbound clients, then the database they use.
+  if (!givenDb) runtime.closeWith(db)
+  for (const target of outbound) runtime.closeWith(target)
+  if (placeSync) runtime.closeWith({ close: () => placeSync.stop() })
+  bindRuntime(app, runtime, { background })
 
   return {
     app,
     db,
     services: { users, events, seats, bookings, payments, analytics, reset, fulfilment, provider },
     worker,
+    runtime,
     outbound,
     /** Resolves once event 1's places have been loaded from the provider (at once without one). */
     placesLoaded: () => placesLoaded,

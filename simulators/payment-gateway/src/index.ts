@@ -2,5 +2,6 @@ export { paymentInitToken, requestToken, signWebhook, tokenSource, verifyWebhook
 export { buildPaymentGatewayApp, type PaymentGatewayApp, type PaymentGatewayOptions, type TeamOptions } from './app.ts'
 export { TEST_CARDS } from './cards.ts'
 export { paymentGatewayFromEnv } from './env.ts'
+export { paymentGatewayService } from './service.ts'
 export type { Payment, PaymentStatus } from './store.ts'
 export { type WebhookPayload, webhookPayload } from './webhooks.ts'
