@@ -23,7 +23,7 @@ before(async () => {
 after(() => db.close())
 
 /** Waits until the kinds have no unfinished job left, or fails after `ms`. */
-async function drained(kinds: string[], ms = 20_000): Promise<void> {
+async function drained(kinds: string[], ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms
   for (;;) {
     const { rows } = await db.query(`SELECT 1 FROM job WHERE kind = ANY($1::text[]) AND status <> 'done' LIMIT 1`, [
