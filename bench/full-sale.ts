@@ -113,7 +113,7 @@ async function startSimulators() {
  */
 async function forgetEarlierProvider(url: string) {
   const db = await openDatabase({ url })
-  await db.exec('TRUNCATE provider_order, provider_selection, job')
+  await db.exec('TRUNCATE provider_order, provider_selection, job, job_attempt')
   await db.close()
 }
 

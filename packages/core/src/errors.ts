@@ -32,6 +32,8 @@ export const coreErrors = {
     message: 'A request with this Idempotency-Key is still being processed; retry after Retry-After',
   },
   IDEMPOTENCY_KEY_REUSED: { status: 422, message: 'This Idempotency-Key was used with a different request' },
+  /** A job's payload does not match its definition's schema (`defineJob`): refused at enqueue. */
+  JOB_PAYLOAD_INVALID: { status: 422, message: 'The job payload does not match its schema' },
   /** `exclusiveTransaction` could not take its table locks before its deadline. */
   DATABASE_BUSY: { status: 503, message: 'The database is busy; retry in a moment' },
   /** API tokens (`api-tokens/`): a valid token whose scopes do not cover the route. */

@@ -1,4 +1,4 @@
-/** The only SQL of the webhooks module: its four tables (core migration core_006_webhook.sql) and nothing else. */
+/** The only SQL of the webhooks module: its four tables (core migration core_007_webhook.sql) and nothing else. */
 import type { Queryable } from '../db.ts'
 import type { ExpiringWebhookSecret } from './signature.ts'
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { AppError, type Clock, type Database, type Queryable } from '@kokdala/core'
+import { AppError, type Clock, type Database, lockKey, lockUntilCommit, type Queryable } from '@kokdala/core'
 import { TicketsError, type TicketsErrorCode } from '../../errors.ts'
 import type { EventService } from '../events/service.ts'
 import type { GatewayPaymentStatus, PaymentGateway } from '../payments/gateway.ts'
@@ -84,7 +84,7 @@ export function createBookingService(deps: BookingServiceDeps) {
       const now = clock.now()
       return db.transaction(async (tx) => {
         // One user's creates are serialised so the open-bookings limit is exact.
-        await tx.query('SELECT pg_advisory_xact_lock(1, $1::int)', [userId % 2_147_483_647])
+        await lockUntilCommit(tx, lockKey('userBookings', userId))
         const bookings = createBookingRepository(tx)
         if ((await bookings.countOpen(userId)) >= deps.maxOpenBookingsPerUser) {
           throw new TicketsError('TOO_MANY_OPEN_BOOKINGS', undefined, { limit: deps.maxOpenBookingsPerUser })
@@ -109,7 +109,7 @@ export function createBookingService(deps: BookingServiceDeps) {
       const now = clock.now()
       const payment = await db.transaction(async (tx): Promise<PaymentRow> => {
         // The user's lock first (as create takes it), so two initiations of one user count each other's payments.
-        await tx.query('SELECT pg_advisory_xact_lock(1, $1::int)', [userId % 2_147_483_647])
+        await lockUntilCommit(tx, lockKey('userBookings', userId))
         const bookings = createBookingRepository(tx)
         const booking = await lockOwned(bookings, userId, bookingId)
         if (booking.status === 'PAYMENT_INITIATED') return (await bookings.paymentOfBooking(bookingId))!

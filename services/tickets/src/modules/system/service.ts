@@ -1,7 +1,7 @@
 import {
   type Clock,
-  clearFinishedJobs,
   clearIdempotencyKeys,
+  clearJobs,
   type Database,
   exclusiveTransaction,
   rearmPending,
@@ -51,7 +51,7 @@ export function createResetService(deps: { db: Database; clock: Clock; places?: 
         // Pending jobs are sagas on their way, some running right now: dropping one would orphan what it is doing
         // at the provider (an order being created) and let a second run start beside it. They stay, and each runs
         // once more after its current run, finding its booking gone: an order it left open is cancelled.
-        await clearFinishedJobs(tx)
+        await clearJobs(tx, { kinds: [FULFIL_JOB] })
         await rearmPending(tx, FULFIL_JOB)
         for (const bookingId of await provider.openOrderBookings()) await requestFulfilment(tx, bookingId)
         // Money the gateway may still hold or owe for an archived payment is settled by the booking's saga.
