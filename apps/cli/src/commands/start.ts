@@ -1,6 +1,7 @@
 import { type Closeable, closeOnSignals, LISTEN_BACKLOG } from '@kokdala/core'
-import { buildEventProviderApp, eventProviderFromEnv } from '@kokdala/event-provider'
-import { buildPaymentGatewayApp, paymentGatewayFromEnv } from '@kokdala/payment-gateway'
+import { eventProviderFromEnv, eventProviderSimulator } from '@kokdala/event-provider'
+import { paymentGatewayFromEnv, paymentGatewaySimulator } from '@kokdala/payment-gateway'
+import { runSimulator } from '@kokdala/sim-kit'
 import { buildTicketsApp, loadTicketsConfig, openTicketsDatabase } from '@kokdala/tickets'
 import { isSeeded } from '@kokdala/tickets/seed'
 import { seedWithProgress } from './seed.ts'
@@ -25,17 +26,13 @@ export async function start(only: string[] | undefined, out = process.stdout) {
   const env = platformEnv(wanted)
 
   if (wanted.has('event-provider')) {
-    const { port, host, url, options } = eventProviderFromEnv(env)
-    const app = buildEventProviderApp(options)
-    await app.listen({ port, host, backlog: LISTEN_BACKLOG })
+    const { app, url } = await runSimulator(eventProviderSimulator(env))
     lines.push(`event provider (simulator)   ${url}/api/partners/v1/places   faults ${url}/__sim/faults`)
     closeables.push(app)
   }
   if (wanted.has('payment-gateway')) {
-    const { port, host, publicUrl, options } = paymentGatewayFromEnv(env)
-    const app = await buildPaymentGatewayApp(options)
-    await app.listen({ port, host, backlog: LISTEN_BACKLOG })
-    lines.push(`payment gateway (simulator)  ${publicUrl}/api/v1/PaymentInit/init   faults ${publicUrl}/__sim/faults`)
+    const { app, url } = await runSimulator(paymentGatewaySimulator(env))
+    lines.push(`payment gateway (simulator)  ${url}/api/v1/PaymentInit/init   faults ${url}/__sim/faults`)
     closeables.push(app)
   }
   if (wanted.has('tickets')) {
