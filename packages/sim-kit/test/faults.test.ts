@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { createSimKit } from '../src/index.ts'
 import { startSimulator } from './helpers.ts'
 
 describe('global fault switch', () => {
@@ -85,5 +86,17 @@ describe('global fault switch', () => {
     }
     kit.faults.set({ outage: true })
     assert.equal((await app.inject({ method: 'POST', url: '/pay' })).statusCode, 503)
+  })
+
+  test('kit.at is the same hook for work that is not a route (e.g. a webhook delivery)', async () => {
+    const kit = createSimKit({ random: () => 0 })
+    assert.deepEqual(await kit.at('deliver'), { action: 'pass' })
+    kit.operations.script('deliver', [{ drop: true }, { status: 500 }])
+    assert.deepEqual(await kit.at('deliver'), { action: 'drop', fault: 'drop' })
+    assert.deepEqual(await kit.at('deliver'), { action: 'answer', status: 500, fault: 'status 500' })
+    kit.faults.set({ errorRate: 0.1 })
+    assert.deepEqual(await kit.at('deliver'), { action: 'answer', status: 500, fault: 'errorRate' })
+    kit.faults.set({ errorRate: 0, outage: true })
+    assert.deepEqual(await kit.at('deliver'), { action: 'answer', status: 503, fault: 'outage' })
   })
 })
