@@ -1,8 +1,6 @@
-import { setTimeout as delay } from 'node:timers/promises'
+import { type BaseFaults, createSimKit, type SimKit } from '@kokdala/sim-kit'
 import Fastify, { type FastifyError } from 'fastify'
-import { createFaultSwitch, type Faults, type FaultsPatch } from './faults.ts'
 import { providerRoutes } from './routes.ts'
-import { simRoutes } from './sim-routes.ts'
 import { createProviderState, type HallSize, type ProviderState } from './state.ts'
 
 export interface EventProviderOptions {
@@ -17,14 +15,19 @@ export interface EventProviderOptions {
   clock?: () => number
   random?: () => number
   logger?: boolean
+  /** Whether `/__sim` can switch faults over HTTP (default true; off in production profiles). */
+  controlRoutes?: boolean
 }
 
 /** The programmatic side door of the simulator, on `app.simulator`. */
 export interface EventProviderSimulator {
   state: ProviderState
-  getFaults(): Faults
+  /** The simulator kit: per-operation faults, scripted answers, the request log. */
+  kit: SimKit
+  getFaults(): BaseFaults
   /** Changes only the named fields; throws a `TypeError` on an invalid patch and changes nothing. */
-  setFaults(patch: FaultsPatch): Faults
+  setFaults(patch: Partial<BaseFaults>): BaseFaults
+  /** Clears every fault, per-operation ones and scripts included. */
   resetFaults(): void
 }
 
@@ -45,16 +48,22 @@ export function buildEventProviderApp(options: EventProviderOptions = {}) {
     clock: options.clock ?? Date.now,
     random,
   })
-  const faults = createFaultSwitch()
+  // Faults answer as the provider does everything else: a status code with no body (the kit's default).
+  const kit = createSimKit({
+    random,
+    controlRoutes: options.controlRoutes,
+    health: () => ({ places: state.placeCount() }),
+  })
   const simulator: EventProviderSimulator = {
     state,
-    getFaults: () => faults.get(),
+    kit,
+    getFaults: () => kit.faults.get(),
     setFaults(patch) {
-      const problem = faults.set(patch)
+      const problem = kit.faults.set(patch)
       if (problem) throw new TypeError(problem)
-      return faults.get()
+      return kit.faults.get()
     },
-    resetFaults: () => faults.reset(),
+    resetFaults: () => kit.resetFaults(),
   }
 
   const app = Fastify({ logger: options.logger ?? false })
@@ -72,21 +81,6 @@ export function buildEventProviderApp(options: EventProviderOptions = {}) {
   })
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => done(null, undefined))
 
-  // Faults touch only the provider's own API: the `/__sim` switch must stay reachable to end an outage.
-  app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/api/')) return
-    const current = faults.get()
-    if (current.latencyMs > 0) await delay(current.latencyMs)
-    if (current.outage) {
-      reply.code(503).send()
-      return reply
-    }
-    if (current.errorRate > 0 && random() < current.errorRate) {
-      reply.code(500).send()
-      return reply
-    }
-  })
-
   app.setNotFoundHandler((_request, reply) => reply.code(404).send())
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -98,8 +92,9 @@ export function buildEventProviderApp(options: EventProviderOptions = {}) {
     return reply.code(status >= 400 && status < 500 ? 422 : 500).send()
   })
 
+  // Before the routes: the kit puts its fault hook and request log on every route registered after it.
+  kit.install(app)
   app.register(providerRoutes, { state })
-  app.register(simRoutes, { faults, state })
 
   return app as typeof app & { simulator: EventProviderSimulator }
 }

@@ -4,9 +4,8 @@ export {
   type EventProviderOptions,
   type EventProviderSimulator,
 } from './app.ts'
-export { eventProviderFromEnv } from './env.ts'
+export { EventProviderConfig, eventProviderFromEnv, eventProviderSimulator } from './env.ts'
 export { type Outcome, type ProviderErrorCode, STATUS_BY_CODE } from './errors.ts'
-export { type Faults, type FaultsPatch, NO_FAULTS } from './faults.ts'
 export { parseUuid, seededPlaceId, uuidV5 } from './ids.ts'
 export { eventProviderService } from './service.ts'
 export type { HallSize, OrderStatus, OrderView, PlaceView, ProviderState } from './state.ts'

@@ -1,3 +1,4 @@
+import { simOperation } from '@kokdala/sim-kit'
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { type Outcome, STATUS_BY_CODE } from './errors.ts'
 import { OrderCreated, OrderSchema, PlaceCreated, PlacePage, PlaceSchema } from './schemas.ts'
@@ -28,31 +29,39 @@ function parseIntParam(raw: unknown, fallback: number): number | undefined {
 
 /** The partner API (`/api/partners/v1`) and the admin place creation, as the real provider exposes them. */
 export const providerRoutes: FastifyPluginAsync<{ state: ProviderState }> = async (app, { state }) => {
-  app.post('/api/partners/v1/orders', { schema: { response: { 201: OrderCreated } } }, async (_request, reply) =>
-    answer(reply, state.createOrder(), 201),
+  app.post(
+    '/api/partners/v1/orders',
+    { config: simOperation('createOrder'), schema: { response: { 201: OrderCreated } } },
+    async (_request, reply) => answer(reply, state.createOrder(), 201),
   )
 
   app.get<{ Params: IdParams }>(
     '/api/partners/v1/orders/:id',
-    { schema: { response: { 200: OrderSchema } } },
+    { config: simOperation('getOrder'), schema: { response: { 200: OrderSchema } } },
     async (request, reply) => answer(reply, state.getOrder(request.params.id), 200),
   )
 
-  app.patch<{ Params: IdParams }>('/api/partners/v1/orders/:id/submit', async (request, reply) =>
-    answer(reply, state.submitOrder(request.params.id), 200),
+  app.patch<{ Params: IdParams }>(
+    '/api/partners/v1/orders/:id/submit',
+    { config: simOperation('submitOrder') },
+    async (request, reply) => answer(reply, state.submitOrder(request.params.id), 200),
   )
 
-  app.patch<{ Params: IdParams }>('/api/partners/v1/orders/:id/confirm', async (request, reply) =>
-    answer(reply, state.confirmOrder(request.params.id), 200),
+  app.patch<{ Params: IdParams }>(
+    '/api/partners/v1/orders/:id/confirm',
+    { config: simOperation('confirmOrder') },
+    async (request, reply) => answer(reply, state.confirmOrder(request.params.id), 200),
   )
 
-  app.patch<{ Params: IdParams }>('/api/partners/v1/orders/:id/cancel', async (request, reply) =>
-    answer(reply, state.cancelOrder(request.params.id), 200),
+  app.patch<{ Params: IdParams }>(
+    '/api/partners/v1/orders/:id/cancel',
+    { config: simOperation('cancelOrder') },
+    async (request, reply) => answer(reply, state.cancelOrder(request.params.id), 200),
   )
 
   app.get<{ Querystring: { page?: unknown; pageSize?: unknown } }>(
     '/api/partners/v1/places',
-    { schema: { response: { 200: PlacePage } } },
+    { config: simOperation('listPlaces'), schema: { response: { 200: PlacePage } } },
     async (request, reply) => {
       const page = parseIntParam(request.query.page, 1)
       const pageSize = parseIntParam(request.query.pageSize, DEFAULT_PAGE_SIZE)
@@ -65,19 +74,25 @@ export const providerRoutes: FastifyPluginAsync<{ state: ProviderState }> = asyn
 
   app.get<{ Params: IdParams }>(
     '/api/partners/v1/places/:id',
-    { schema: { response: { 200: PlaceSchema } } },
+    { config: simOperation('getPlace'), schema: { response: { 200: PlaceSchema } } },
     async (request, reply) => answer(reply, state.getPlace(request.params.id), 200),
   )
 
-  app.patch<{ Params: IdParams }>('/api/partners/v1/places/:id/select', async (request, reply) =>
-    answer(reply, state.selectPlace(request.params.id, request.body), 204),
+  app.patch<{ Params: IdParams }>(
+    '/api/partners/v1/places/:id/select',
+    { config: simOperation('selectPlace') },
+    async (request, reply) => answer(reply, state.selectPlace(request.params.id, request.body), 204),
   )
 
-  app.patch<{ Params: IdParams }>('/api/partners/v1/places/:id/release', async (request, reply) =>
-    answer(reply, state.releasePlace(request.params.id), 204),
+  app.patch<{ Params: IdParams }>(
+    '/api/partners/v1/places/:id/release',
+    { config: simOperation('releasePlace') },
+    async (request, reply) => answer(reply, state.releasePlace(request.params.id), 204),
   )
 
-  app.post('/api/admin/v1/places', { schema: { response: { 202: PlaceCreated } } }, async (request, reply) =>
-    answer(reply, state.createPlace(request.body), 202),
+  app.post(
+    '/api/admin/v1/places',
+    { config: simOperation('createPlace'), schema: { response: { 202: PlaceCreated } } },
+    async (request, reply) => answer(reply, state.createPlace(request.body), 202),
   )
 }

@@ -30,5 +30,3 @@ export const PlaceSchema = Type.Object({
 export const PlacePage = Type.Array(PlaceSchema)
 
 export const PlaceCreated = Type.Object({ place_id: Type.String({ format: 'uuid' }) })
-
-export const FaultsSchema = Type.Object({ outage: Type.Boolean(), latencyMs: Type.Number(), errorRate: Type.Number() })

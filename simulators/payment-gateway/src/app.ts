@@ -1,13 +1,14 @@
-import { setTimeout as delay } from 'node:timers/promises'
+import { STATUS_CODES } from 'node:http'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { createSimKit } from '@kokdala/sim-kit'
 import Fastify, { type FastifyError } from 'fastify'
-import type { Faults, GatewayContext } from './context.ts'
+import { type GatewayContext, GatewayFaultSwitches } from './context.ts'
 import { createDailyLimit, DEFAULT_DAILY_LIMIT } from './daily-limit.ts'
 import { errorBody, GatewayError } from './errors.ts'
 import { DEFAULT_AUTHORIZATION_HOLD_MS, DEFAULT_EXPIRY_SWEEP_MS, startExpirySweep } from './expiry.ts'
 import { apiRoutes } from './routes/api.ts'
 import { formRoutes } from './routes/form.ts'
-import { simRoutes } from './routes/sim.ts'
+import { webhookLogRoutes } from './routes/sim.ts'
 import { createPaymentStore, type Team } from './store.ts'
 import { createWebhookDispatcher } from './webhooks.ts'
 
@@ -40,6 +41,8 @@ export interface PaymentGatewayOptions {
   authorizationHoldMs?: number
   /** Interval of the background expiry sweep; default 1000 ms, 0 turns the timer off (reads still expire). */
   expirySweepMs?: number
+  /** Whether `/__sim` can switch faults over HTTP (default true; off in production profiles). */
+  controlRoutes?: boolean
 }
 
 /** Fails fast on a nonsensical number instead of letting it surface as odd behaviour much later. */
@@ -72,13 +75,18 @@ export async function buildPaymentGatewayApp(options: PaymentGatewayOptions) {
     1,
   )
   const expirySweepMs = integerOption('expirySweepMs', options.expirySweepMs, DEFAULT_EXPIRY_SWEEP_MS, 0)
-  const faults: Faults = {
-    outage: false,
-    latencyMs: 0,
-    errorRate: 0,
-    cancelBroken: options.cancelBroken ?? false,
-    duplicateWebhooks: 1,
-  }
+  const kit = createSimKit({
+    extraFaults: GatewayFaultSwitches,
+    initialFaults: { cancelBroken: options.cancelBroken ?? false },
+    random,
+    controlRoutes: options.controlRoutes,
+    // Injected errors come in the gateway's error envelope with code 9999, as its own 5xx answers do.
+    errorReply: (reply, status, request) =>
+      reply
+        .status(status)
+        .send(errorBody(new GatewayError(status, '9999', STATUS_CODES[status] ?? 'Error'), clock(), request.id)),
+  })
+  const faults = kit.faults.current
   const teams = new Map<string, Team>(
     options.teams.map((team) => [
       team.teamSlug,
@@ -110,6 +118,7 @@ export async function buildPaymentGatewayApp(options: PaymentGatewayOptions) {
     processingDelayMs: options.processingDelayMs ?? [0, 0],
     dailyLimit,
     faults,
+    kit,
     sweepExpiry: () => store.expireDue(),
   }
 
@@ -121,23 +130,6 @@ export async function buildPaymentGatewayApp(options: PaymentGatewayOptions) {
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.decorate('paymentGateway', ctx)
-
-  // The fault switch applies to the gateway's own endpoints only, never to `/__sim`.
-  app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/api/')) return
-    const { faults } = ctx
-    if (faults.latencyMs > 0) await delay(faults.latencyMs)
-    if (faults.outage) {
-      return reply
-        .status(503)
-        .send(errorBody(new GatewayError(503, '9999', 'Service unavailable'), clock(), request.id))
-    }
-    if (faults.errorRate > 0 && random() < faults.errorRate) {
-      return reply
-        .status(500)
-        .send(errorBody(new GatewayError(500, '9999', 'Internal server error'), clock(), request.id))
-    }
-  })
 
   app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
     let gatewayError: GatewayError
@@ -158,9 +150,10 @@ export async function buildPaymentGatewayApp(options: PaymentGatewayOptions) {
     reply.status(gatewayError.status).send(errorBody(gatewayError, clock(), request.id))
   })
 
+  // Before the routes: the kit puts its fault hook and request log on every route registered after it.
+  kit.install(app, { controlRoutes: webhookLogRoutes(ctx) })
   await app.register(apiRoutes, { ctx })
   await app.register(formRoutes, { ctx })
-  await app.register(simRoutes, { ctx })
 
   // Without the sweep an abandoned payment would only expire when someone looked at it, and its webhook with it.
   const stopSweep =

@@ -1,24 +1,25 @@
+import type { Faults as SimFaults, SimKit } from '@kokdala/sim-kit'
 import { requestToken } from '@kokdala/toleubar'
+import { Type } from 'typebox'
 import { GatewayError } from './errors.ts'
 import type { Payment, PaymentStore, Team } from './store.ts'
 import type { WebhookDispatcher } from './webhooks.ts'
 
-/** Fault switch of the simulator, set through `POST /__sim/faults`. */
-export interface Faults {
-  /** Every `/api/*` call answers 503. */
-  outage: boolean
-  /** Added to every `/api/*` call before it is handled. */
-  latencyMs: number
-  /** Share (0..1) of `/api/*` calls that answer 500. */
-  errorRate: number
+/**
+ * The gateway's own switches beside the sim-kit's outage, latency and error rate, set through `POST /__sim/faults`.
+ */
+export const GatewayFaultSwitches = {
   /**
    * Reproduces the deployed PaymentCancel: its controller re-authenticates without the token, so every cancel
    * answers 401 `3001` and nothing changes (research §3.2).
    */
-  cancelBroken: boolean
+  cancelBroken: Type.Boolean({ default: false }),
   /** Every webhook delivery is POSTed this many times, identical copies (1 = normal). */
-  duplicateWebhooks: number
+  duplicateWebhooks: Type.Integer({ minimum: 1, maximum: 100, default: 1 }),
 }
+
+/** The live fault switch: the kit's base faults and the gateway's own, read at every call. */
+export type Faults = SimFaults<typeof GatewayFaultSwitches>
 
 /** Everything the route plugins share; built once by `buildPaymentGatewayApp`. */
 export interface GatewayContext {
@@ -31,7 +32,10 @@ export interface GatewayContext {
   processingDelayMs: readonly [number, number]
   /** Per-team daily limit in minor units in force (0 = none). */
   dailyLimit: number
+  /** The live fault switch (`kit.faults.current`): a test may flip a field and the next call sees it. */
   faults: Faults
+  /** The simulator kit: per-operation faults, scripted answers, the request log. */
+  kit: SimKit<typeof GatewayFaultSwitches>
   /** Expires every payment whose deadline has passed, as the background timer does; returns how many expired. */
   sweepExpiry: () => number
 }

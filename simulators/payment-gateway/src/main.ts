@@ -1,14 +1,4 @@
-import { buildPaymentGatewayApp } from './app.ts'
-import { paymentGatewayFromEnv } from './env.ts'
+import { runStandalone } from '@kokdala/sim-kit'
+import { paymentGatewaySimulator } from './env.ts'
 
-const { port, host, publicUrl, options } = paymentGatewayFromEnv()
-const app = await buildPaymentGatewayApp({ ...options, logger: true })
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    app.close().then(() => process.exit(0))
-  })
-}
-
-await app.listen({ port, host })
-process.stdout.write(`payment gateway simulator (ТөлеуБар) listening on ${publicUrl}\n`)
+await runStandalone(paymentGatewaySimulator(process.env, { logger: true }))

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { simOperation } from '@kokdala/sim-kit'
 import { Type } from 'typebox'
 import { authenticate, type GatewayContext, iso, paymentUrl } from '../context.ts'
 import { GatewayError } from '../errors.ts'
@@ -160,7 +161,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<{ ctx: GatewayContext }> = asy
 
   app.post(
     '/api/v1/PaymentInit/init',
-    { schema: { body: InitBody, response: { 200: InitResponse, ...errors } } },
+    { config: simOperation('init'), schema: { body: InitBody, response: { 200: InitResponse, ...errors } } },
     async (request) => {
       const body = request.body
       // ASP.NET model validation runs before the authentication filter, so a bad amount is 400 even with a bad token.
@@ -202,7 +203,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<{ ctx: GatewayContext }> = asy
 
   app.post(
     '/api/v1/PaymentCheck/check',
-    { schema: { body: CheckBody, response: { 200: CheckResponse, ...errors } } },
+    { config: simOperation('check'), schema: { body: CheckBody, response: { 200: CheckResponse, ...errors } } },
     async (request) => {
       const team = authenticate(ctx, request.body)
       return check(request, { ...request.body, teamSlug: team.teamSlug })
@@ -211,7 +212,10 @@ export const apiRoutes: FastifyPluginAsyncTypebox<{ ctx: GatewayContext }> = asy
 
   app.get(
     '/api/v1/PaymentCheck/status',
-    { schema: { querystring: StatusQuery, response: { 200: CheckResponse, ...errors } } },
+    {
+      config: simOperation('status'),
+      schema: { querystring: StatusQuery, response: { 200: CheckResponse, ...errors } },
+    },
     async (request) => {
       // The real filter hashes query parameters too; `language` is not a token field, so it is ignored.
       const team = authenticate(ctx, request.query)
@@ -221,7 +225,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<{ ctx: GatewayContext }> = asy
 
   app.post(
     '/api/v1/PaymentConfirm/confirm',
-    { schema: { body: ConfirmBody, response: { 200: ConfirmResponse, ...errors } } },
+    { config: simOperation('confirm'), schema: { body: ConfirmBody, response: { 200: ConfirmResponse, ...errors } } },
     async (request) => {
       const body = request.body
       // Faithful to the deployed code: the token filter and the manual check are commented out, so any non-empty
@@ -263,7 +267,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<{ ctx: GatewayContext }> = asy
 
   app.post(
     '/api/v1/PaymentCancel/cancel',
-    { schema: { body: CancelBody, response: { 200: CancelResponse, ...errors } } },
+    { config: simOperation('cancel'), schema: { body: CancelBody, response: { 200: CancelResponse, ...errors } } },
     async (request) => {
       const body = request.body
       // The deployed controller is broken: it re-authenticates with a dictionary lacking the token, so it always
