@@ -1,15 +1,13 @@
-import { fileURLToPath } from 'node:url'
 import {
   type Clock,
-  coreMigrationsDir,
   createApp,
   type Database,
-  openDatabase,
   registerJobMetrics,
   registerOutboundMetrics,
   systemClock,
 } from '@kokdala/core'
 import type { TicketsConfig } from './config.ts'
+import { openTicketsDatabase } from './database.ts'
 import { ticketErrors } from './errors.ts'
 import { analyticsRoutes } from './modules/analytics/routes.ts'
 import { bookingRoutes } from './modules/bookings/routes.ts'
@@ -21,7 +19,7 @@ import { seatRoutes } from './modules/seats/routes.ts'
 import { systemRoutes } from './modules/system/routes.ts'
 import { buildTicketsServices } from './services.ts'
 
-export const ticketsMigrations = [coreMigrationsDir, fileURLToPath(new URL('../migrations', import.meta.url))]
+export { openTicketsDatabase, ticketsMigrations } from './database.ts'
 
 export interface BuildTicketsOptions {
   config: TicketsConfig
@@ -30,16 +28,6 @@ export interface BuildTicketsOptions {
   clock?: Clock
   /** Background loops (expiry sweep, job worker, places load); tests drive them by hand instead. */
   background?: boolean
-}
-
-/** Opens the tickets database described by the config and applies migrations. */
-export function openTicketsDatabase(config: TicketsConfig): Promise<Database> {
-  return openDatabase({
-    url: config.DATABASE_URL,
-    dataDir: config.DATABASE_URL ? undefined : config.TICKETS_DATA_DIR,
-    poolSize: config.DB_POOL_SIZE,
-    migrationsDir: ticketsMigrations,
-  })
 }
 
 /** Builds the Biletter tickets service: assembly only (services.ts builds the modules, every rule lives in them). */
@@ -63,14 +51,10 @@ export async function buildTicketsApp({
     maxConnections: config.MAX_CONNECTIONS,
   })
   const services = buildTicketsServices({ config, db, clock, log: app.log })
-  const { users, bookings, payments, provider, worker, outbound } = services
+  const { users, events, seats, bookings, payments, provider, worker, outbound } = services
 
-  await app.register(eventRoutes, { events: services.events, searchesPerMinute: config.SEARCH_RATE_PER_MINUTE })
-  await app.register(seatRoutes, {
-    seats: services.seats,
-    users,
-    selectsPerMinute: config.SELECT_SEAT_LIMIT_PER_MINUTE,
-  })
+  await app.register(eventRoutes, { events, searchesPerMinute: config.SEARCH_RATE_PER_MINUTE })
+  await app.register(seatRoutes, { seats, users, selectsPerMinute: config.SELECT_SEAT_LIMIT_PER_MINUTE })
   const createsPerMinute = config.CREATE_BOOKING_LIMIT_PER_MINUTE
   await app.register(bookingRoutes, { bookings, users, idempotency: services.idempotency, createsPerMinute })
   await app.register(paymentRoutes, { payments, webhookSecret: config.PAYMENT_WEBHOOK_SECRET || undefined })

@@ -59,6 +59,13 @@ describe('module boundaries', () => {
     assert.deepEqual(sqlOutsideRepositories(files), [])
   })
 
+  test('app.ts only assembles: under 100 lines, no repository, no SQL', () => {
+    const app = files.find((file) => file.path === 'app.ts')!
+    assert.ok(app.text.split('\n').length < 100, `app.ts has ${app.text.split('\n').length} lines`)
+    assert.deepEqual(repositoryImportViolations([app]), [])
+    assert.deepEqual(sqlOutsideRepositories([app]), [])
+  })
+
   test('the SQL check catches a statement in a service', () => {
     const service: SourceFile = {
       path: 'modules/system/service.ts',
