@@ -6,7 +6,6 @@ export interface BookingRow {
   userId: number
   eventId: number
   status: BookingStatus
-  seatCount: number
   /** The event's local start time, ISO without zone. */
   eventStartsAt: string
 }
@@ -29,7 +28,6 @@ function statusList(statuses: BookingStatus[]): string {
 async function findBooking(db: Queryable, id: number): Promise<BookingRow | undefined> {
   const { rows } = await db.query<BookingRow>(
     `SELECT b.id, b.user_id AS "userId", b.event_id AS "eventId", b.status,
-       (SELECT count(*)::int FROM seat_claim c WHERE c.booking_id = b.id) AS "seatCount",
        to_char(e.starts_at, 'YYYY-MM-DD"T"HH24:MI:SS') AS "eventStartsAt"
      FROM booking b JOIN event e ON e.id = b.event_id WHERE b.id = $1`,
     [id],

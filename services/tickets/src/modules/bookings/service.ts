@@ -112,8 +112,8 @@ export function createBookingService(deps: BookingServiceDeps) {
         const booking = await lockOwned(bookings, userId, bookingId)
         if (booking.status === 'PAYMENT_INITIATED') return (await payments.ofBooking(bookingId))!
         const status = next(booking, 'initiatePayment', 'BOOKING_NOT_PAYABLE')
-        if (booking.seatCount === 0) throw new AppError('BOOKING_EMPTY')
-        const amount = await claims.totalPrice(bookingId)
+        const { seats, amount } = await claims.priceOfBooking(bookingId)
+        if (seats === 0) throw new AppError('BOOKING_EMPTY')
         const unpaid = await payments.unpaidOfUser(userId)
         if (unpaid.count + 1 > deps.maxUnpaidPaymentsPerUser || unpaid.amount + amount > deps.maxUnpaidAmountPerUser) {
           throw new AppError('TOO_MANY_UNPAID_PAYMENTS', undefined, {

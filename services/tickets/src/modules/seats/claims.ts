@@ -27,7 +27,7 @@ export function createSeatClaims(db: Queryable) {
   return {
     in: (tx: Queryable) => createSeatClaims(tx),
 
-    totalPrice: repository.totalPrice,
+    priceOfBooking: repository.priceOfBooking,
     placesOfBooking: repository.placesOfBooking,
 
     /** The bookings' seats are FREE again (cancel, expiry, failed payment, saga gave up, refund of a local event). */

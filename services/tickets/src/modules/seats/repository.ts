@@ -186,13 +186,13 @@ export function createSeatRepository(db: Queryable) {
       await db.query('DELETE FROM seat_claim WHERE seat_id = ANY($1::bigint[]) AND booking_id IS NULL', [seatIds])
     },
 
-    /** The sum of the booking's seat prices in tiyn (the prices were copied into the claims when selected). */
-    async totalPrice(bookingId: number): Promise<bigint> {
-      const { rows } = await db.query<{ total: number }>(
-        'SELECT COALESCE(sum(price), 0)::bigint AS total FROM seat_claim WHERE booking_id = $1',
+    /** How many seats the booking holds and the sum of their prices in tiyn (copied into the claims at select). */
+    async priceOfBooking(bookingId: number): Promise<{ seats: number; amount: bigint }> {
+      const { rows } = await db.query<{ seats: number; amount: number }>(
+        'SELECT count(*)::int AS seats, COALESCE(sum(price), 0)::bigint AS amount FROM seat_claim WHERE booking_id = $1',
         [bookingId],
       )
-      return BigInt(rows[0].total)
+      return { seats: rows[0].seats, amount: BigInt(rows[0].amount) }
     },
 
     /** The booking's seats with their provider place ids (null until the places are loaded). */
