@@ -17,6 +17,7 @@ export * from './outbound.ts'
 export * from './runtime.ts'
 export * from './security-schemes.ts'
 export * from './service.ts'
+export * from './state-machine.ts'
 export * from './token-lifecycle.ts'
 
 import { fileURLToPath } from 'node:url'

@@ -59,7 +59,11 @@ export function createBookingService(deps: BookingServiceDeps) {
 
   /** The booking's status after `event`, or the refusal `code` when the booking's table does not allow it. */
   function next(booking: BookingRow, event: BookingEvent, code: TicketsErrorCode) {
-    return bookingStates.transition(booking.status, event, { code, details: { booking_id: booking.id } })
+    return bookingStates.transition(
+      booking.status,
+      event,
+      (status) => new TicketsError(code, undefined, { booking_id: booking.id, status }),
+    )
   }
 
   /** The booking's claims and payment, inside the booking's transaction. */

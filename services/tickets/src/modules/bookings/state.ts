@@ -1,4 +1,4 @@
-import { defineStateMachine } from '../../state-machine.ts'
+import { defineStateMachine } from '@kokdala/core'
 
 /**
  * The booking state machine (drawn in docs/design/tickets.md). Seats follow it: RESERVED while the booking is

@@ -1,4 +1,4 @@
-import { defineStateMachine } from '../../state-machine.ts'
+import { defineStateMachine } from '@kokdala/core'
 
 /** Our record of one booking's payment (drawn in docs/design/tickets.md). */
 export type PaymentStatus = 'INITIATED' | 'AUTHORIZED' | 'PAID' | 'FAILED' | 'CANCELLED' | 'REFUND_PENDING' | 'REFUNDED'

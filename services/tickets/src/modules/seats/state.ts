@@ -1,4 +1,4 @@
-import { defineStateMachine } from '../../state-machine.ts'
+import { defineStateMachine } from '@kokdala/core'
 
 /**
  * A seat's state (drawn in docs/design/tickets.md). FREE is the absence of a `seat_claim`; RESERVED and SOLD are a

@@ -1,5 +1,3 @@
-import { AppError } from '@kokdala/core'
-
 /** A state machine written down as data: for each status, the events allowed from it and the status each leads to. */
 export type TransitionTable<S extends string, E extends string> = Readonly<Record<S, Readonly<Partial<Record<E, S>>>>>
 
@@ -12,8 +10,9 @@ export interface Move<S extends string, E extends string> {
 
 /**
  * A stateful thing's rules in one place (house style 6): every change of its status asks the table first, so an
- * illegal move is refused in code whether it comes from a request, a saga or a set-based sweep. The table is what
- * `test/state-machines.test.ts` compares with the diagram in `docs/design/tickets.md`.
+ * illegal move is refused in code whether it comes from a request, a saga or a set-based sweep. A service keeps the
+ * table beside its module and a test compares it with the diagram of its design document (tickets:
+ * `services/tickets/test/state-machines.test.ts`).
  */
 export function defineStateMachine<S extends string, E extends string>(name: string, table: TransitionTable<S, E>) {
   const moves: Move<S, E>[] = []
@@ -30,10 +29,13 @@ export function defineStateMachine<S extends string, E extends string>(name: str
     table,
     next,
 
-    /** The status after `event`; an illegal move is refused with `refusal` (an AppError with a stable code). */
-    transition(from: S, event: E, refusal: { code: string; details?: Record<string, unknown> }): S {
+    /**
+     * The status after `event`; an illegal move is refused with the error `refuse` makes from the current status
+     * (the service's own error class, so the code is checked against its catalogue).
+     */
+    transition(from: S, event: E, refuse: (from: S) => Error): S {
       const to = next(from, event)
-      if (!to) throw new AppError(refusal.code, undefined, { ...refusal.details, status: from })
+      if (!to) throw refuse(from)
       return to
     },
 
