@@ -44,8 +44,9 @@ const functions = new Map<string, number>()
 let busy = 0
 for (const [id, count] of selfSamples) {
   const { functionName, url, lineNumber } = byId.get(id)!.callFrame
+  // Waiting for I/O, and V8's bookkeeping outside any function: not time a request spent.
+  if (!url && (functionName === '(idle)' || functionName === '(program)')) continue
   const area = areaOf(url, functionName)
-  if (area === '(idle)' || area === '(program)') continue
   busy += count
   areas.set(area, (areas.get(area) ?? 0) + count)
   const name = `${functionName || '(anonymous)'} ${area}:${lineNumber + 1}`

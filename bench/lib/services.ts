@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
-const cli = fileURLToPath(new URL('../../apps/cli/src/main.ts', import.meta.url))
 
 export interface RunningService {
   url: string
@@ -14,15 +14,29 @@ export interface RunningService {
  * Starts `kokdala serve tickets --profile hackload` in a child process and waits until /health answers: the
  * benchmarks replay the HackLoad scenarios, which reset the service through the contract's public reset.
  */
-export async function startTickets(env: Record<string, string>, workers = 1): Promise<RunningService> {
+export async function startTickets(
+  env: Record<string, string>,
+  workers = 1,
+  /** Another checkout's tickets (a before/after comparison); this one by default. */
+  checkout = root,
+): Promise<RunningService> {
   const port = env.TICKETS_PORT ?? '18080'
   // BENCH_NODE_ARGS passes flags such as --cpu-prof to the service's Node (NODE_OPTIONS refuses some of them).
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []
   const child = spawn(
     process.execPath,
-    [...nodeArgs, cli, 'serve', 'tickets', '--workers', String(workers), '--profile', 'hackload'],
+    [
+      ...nodeArgs,
+      join(checkout, 'apps/cli/src/main.ts'),
+      'serve',
+      'tickets',
+      '--workers',
+      String(workers),
+      '--profile',
+      'hackload',
+    ],
     {
-      cwd: root,
+      cwd: checkout,
       env: { ...process.env, LOG_LEVEL: 'warn', TICKETS_PORT: port, ...env },
       stdio: ['ignore', 'ignore', 'inherit'],
     },
