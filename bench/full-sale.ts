@@ -23,7 +23,7 @@ import { paymentGatewayFromEnv } from '@kokdala/payment-gateway'
 import { Pool } from 'undici'
 import { intOption, parseArgs } from '../apps/cli/src/args.ts'
 import { benchDatabase, ensureBenchUsers, ensureSeeded } from './lib/database.ts'
-import { placesLoaded, startScript, startTickets } from './lib/services.ts'
+import { placesLoaded, startSimulator, startTickets } from './lib/services.ts'
 import { round2 } from './lib/stats.ts'
 
 const { options } = parseArgs(process.argv.slice(2))
@@ -87,19 +87,12 @@ function plan(): Array<{ first: number; count: number }> {
 }
 
 async function startSimulators() {
-  const provider = await startScript(
-    'packages/event-provider/src/main.ts',
-    { EVENT_PROVIDER_PORT: '19001' },
-    'http://127.0.0.1:19001',
-    '/__sim/health',
-  )
-  const gateway = await startScript(
-    'packages/payment-gateway/src/main.ts',
+  const provider = await startSimulator('event-provider', 'EVENT_PROVIDER_PORT', '19001')
+  const gateway = await startSimulator('payment-gateway', 'PAYMENT_GATEWAY_PORT', '19002', {
+    PAYMENT_PROCESSING_DELAY_MS: '0,0',
     // The real team limit (5·10¹¹ tiyn a day) is a third of the hall's face value: lifted, or the sale stops there.
-    { PAYMENT_GATEWAY_PORT: '19002', PAYMENT_PROCESSING_DELAY_MS: '0,0', PAYMENT_DAILY_LIMIT: '0' },
-    'http://127.0.0.1:19002',
-    '/__sim/health',
-  )
+    PAYMENT_DAILY_LIMIT: '0',
+  })
   // The simulator process inherits this environment, so it reads the same team from it.
   const [team] = paymentGatewayFromEnv(process.env).options.teams
   return {
@@ -120,7 +113,7 @@ async function startSimulators() {
  */
 async function forgetEarlierProvider(url: string) {
   const db = await openDatabase({ url })
-  await db.exec('TRUNCATE provider_order, provider_selection, job')
+  await db.exec('TRUNCATE provider_order, provider_selection, job, job_attempt')
   await db.close()
 }
 

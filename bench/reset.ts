@@ -15,7 +15,7 @@ import { basicAuthHeader } from '@kokdala/core'
 import { Pool } from 'undici'
 import { intOption, parseArgs } from '../apps/cli/src/args.ts'
 import { benchDatabase, ensureBenchUsers, ensureSeeded } from './lib/database.ts'
-import { placesLoaded, startScript, startTickets } from './lib/services.ts'
+import { placesLoaded, startSimulator, startTickets } from './lib/services.ts'
 import { quantile, round2 } from './lib/stats.ts'
 
 const { options } = parseArgs(process.argv.slice(2))
@@ -27,12 +27,7 @@ async function measure(mode: string, env: Record<string, string>) {
   await ensureSeeded(env, 100, 0)
   const target = { url: env.DATABASE_URL, dataDir: env.TICKETS_DATA_DIR }
   const users = (await ensureBenchUsers(target, 20)).map((u) => basicAuthHeader(u.email, u.password))
-  const provider = await startScript(
-    'packages/event-provider/src/main.ts',
-    { EVENT_PROVIDER_PORT: '19011' },
-    'http://127.0.0.1:19011',
-    '/__sim/health',
-  )
+  const provider = await startSimulator('event-provider', 'EVENT_PROVIDER_PORT', '19011')
   const service = await startTickets({ ...env, EVENT_PROVIDER_URL: provider.url })
   const pool = new Pool(service.url, { connections: 24 })
   const call = async (method: 'GET' | 'POST' | 'PATCH', path: string, auth?: string, body?: unknown) => {

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
+const cliPath = 'apps/cli/src/main.ts'
 
 export interface RunningService {
   url: string
@@ -10,40 +11,57 @@ export interface RunningService {
   stop(): Promise<void>
 }
 
+export interface ServeOptions {
+  /** Processes (`--workers`); more than one needs PostgreSQL. */
+  workers?: number
+  /** A profile of the service's descriptor (`--profile`). */
+  profile?: string
+  /** The path that answers 200 once it is ready. */
+  readyPath?: string
+  /** Another checkout of the platform to run (a before/after comparison); this one by default. */
+  checkout?: string
+}
+
 /**
- * Starts `kokdala serve tickets --profile hackload` in a child process and waits until /health answers: the
- * benchmarks replay the HackLoad scenarios, which reset the service through the contract's public reset.
+ * Starts `kokdala serve <name>` — any service or simulator of the platform's list, by name — in a child process
+ * with `env` on top of this one's, and waits until `readyPath` answers. `portVariable` is the descriptor's.
  */
-export async function startTickets(
-  env: Record<string, string>,
-  workers = 1,
-  /** Another checkout's tickets (a before/after comparison); this one by default. */
-  checkout = root,
+export async function startServed(
+  name: string,
+  portVariable: string,
+  port: string,
+  env: Record<string, string> = {},
+  { workers = 1, profile, readyPath = '/health', checkout = root }: ServeOptions = {},
 ): Promise<RunningService> {
-  const port = env.TICKETS_PORT ?? '18080'
   // BENCH_NODE_ARGS passes flags such as --cpu-prof to the service's Node (NODE_OPTIONS refuses some of them).
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []
-  const child = spawn(
-    process.execPath,
-    [
-      ...nodeArgs,
-      join(checkout, 'apps/cli/src/main.ts'),
-      'serve',
-      'tickets',
-      '--workers',
-      String(workers),
-      '--profile',
-      'hackload',
-    ],
-    {
-      cwd: checkout,
-      env: { ...process.env, LOG_LEVEL: 'warn', TICKETS_PORT: port, ...env },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  )
+  const args = [...nodeArgs, join(checkout, cliPath), 'serve', name, '--workers', String(workers)]
+  if (profile) args.push('--profile', profile)
+  const child = spawn(process.execPath, args, {
+    cwd: checkout,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, [portVariable]: port },
+    // stdout (request logs of simulators) would cost the benchmark more than it tells; errors still show.
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
   const url = `http://127.0.0.1:${port}`
-  await waitForHealth(url, child)
+  await waitForHealth(url, child, readyPath)
   return { url, process: child, stop: () => stopChild(child) }
+}
+
+/**
+ * Tickets as the benchmarks replay the HackLoad scenarios: `--profile hackload`, whose public reset they use.
+ */
+export function startTickets(env: Record<string, string>, workers = 1, checkout?: string): Promise<RunningService> {
+  return startServed('tickets', 'TICKETS_PORT', env.TICKETS_PORT ?? '18080', env, {
+    workers,
+    profile: 'hackload',
+    checkout,
+  })
+}
+
+/** A simulator of the platform by name, on its own port, ready when its `/__sim/health` answers. */
+export function startSimulator(name: string, portVariable: string, port: string, env: Record<string, string> = {}) {
+  return startServed(name, portVariable, port, env, { readyPath: '/__sim/health' })
 }
 
 /** Starts a Node script (e.g. the bare Fastify reference) and waits until `readyPath` answers. */

@@ -3,18 +3,18 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { intOption, parseArgs } from './args.ts'
 import { reconcile } from './commands/reconcile.ts'
-import { seedWithProgress } from './commands/seed.ts'
+import { seed } from './commands/seed.ts'
 import { serve } from './commands/serve.ts'
-import { serviceName, services } from './commands/services.ts'
 import { start } from './commands/start.ts'
 
 const HELP = `kokdala — run, seed and measure the Kokdala platform
 
   kokdala start [--only a,b]               simulators + every service on PGlite (or DATABASE_URL), demo data, URLs
   kokdala serve <service> [--workers N] [--profile hackload]
-                                           one service; N processes over one PostgreSQL (DATABASE_URL);
+                                           one service or simulator; N processes over one PostgreSQL (DATABASE_URL);
                                            a profile's defaults (hackload: the contract's public reset)
-  kokdala seed [--users N] [--archive N]   (re)load the tickets data set; PostgreSQL via COPY when DATABASE_URL is set
+  kokdala seed [service] [--users N] [--archive N]
+                                           (re)load a service's data set (tickets); PostgreSQL via COPY with DATABASE_URL
   kokdala reconcile                        compare event 1's seats and orders with the Event Provider; exit 1 on any difference
   kokdala bench <name> [args…]             run bench/<name>.ts (see bench/RESULTS.md)
 `
@@ -27,21 +27,15 @@ async function main(argv: string[]) {
       return start(typeof options.only === 'string' ? options.only.split(',') : undefined)
     case 'serve':
       return serve(
-        serviceName(rest[0]),
+        rest[0],
         intOption(options, 'workers', 1),
         typeof options.profile === 'string' ? options.profile : undefined,
       )
     case 'seed': {
-      const service = services.tickets
-      const config = service.loadConfig()
-      const db = await service.openDatabase(config)
-      process.stdout.write(`seeding ${config.DATABASE_URL ? 'PostgreSQL' : `PGlite in ${config.TICKETS_DATA_DIR}`}\n`)
-      await seedWithProgress(db, {
-        users: intOption(options, 'users', 1_000_000),
-        archiveEvents: intOption(options, 'archive', 6_000_000),
-      })
-      await db.close()
-      return
+      const sizes: Record<string, number> = {}
+      for (const name of ['users', 'archive'])
+        if (options[name] !== undefined) sizes[name] = intOption(options, name, 0)
+      return seed(rest[0], sizes)
     }
     case 'reconcile':
       await reconcile()

@@ -23,3 +23,13 @@ export function createProgress(label: string, total: number, out: NodeJS.WriteSt
     },
   }
 }
+
+/** A seeding progress callback (label, done, total) that keeps one bar per label. */
+export function progressBars(prefix = '', out: NodeJS.WriteStream = process.stderr) {
+  const bars = new Map<string, ReturnType<typeof createProgress>>()
+  return (label: string, done: number, total: number) => {
+    const bar = bars.get(label) ?? createProgress(`${prefix}${label}`, total, out)
+    bars.set(label, bar)
+    bar.update(done)
+  }
+}

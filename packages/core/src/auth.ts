@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { createHash, timingSafeEqual } from 'node:crypto'
 
 export interface BasicCredentials {
   username: string
@@ -146,19 +146,4 @@ export class TtlCache<K, V> {
       this.#bytes -= entry.bytes
     }
   }
-}
-
-/** Lower-case hex HMAC-SHA256 of the data (text as UTF-8), as signed webhooks carry it. */
-export function hmacSha256Hex(secret: string, data: string | Uint8Array): string {
-  return createHmac('sha256', secret).update(data).digest('hex')
-}
-
-/**
- * Checks a hex HMAC-SHA256 signature in constant time, so an attacker cannot learn the right signature byte by
- * byte from response times. Anything that is not 64 hex digits is simply wrong (hex case does not matter).
- */
-export function verifyHmacSha256Hex(secret: string, data: string | Uint8Array, givenHex: string): boolean {
-  if (typeof givenHex !== 'string' || !/^[0-9a-f]{64}$/i.test(givenHex)) return false
-  const expected = createHmac('sha256', secret).update(data).digest()
-  return timingSafeEqual(expected, Buffer.from(givenHex, 'hex'))
 }

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { AppError, type ErrorCatalogue } from './errors.ts'
+import { CoreError, type ErrorCatalogue } from './errors.ts'
 
 /**
  * Node's HTTP parser errors by their stable code. Node raises them on the socket before any request exists, so
@@ -60,8 +60,8 @@ export function createFrameworkErrorHandler(
 ) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
     if (error.code === 'FST_ERR_BAD_URL')
-      send(new AppError('BAD_REQUEST', 'The request path is not valid percent-encoding'), request, reply)
-    else if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') send(new AppError('URI_TOO_LONG'), request, reply)
+      send(new CoreError('BAD_REQUEST', 'The request path is not valid percent-encoding'), request, reply)
+    else if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') send(new CoreError('URI_TOO_LONG'), request, reply)
     else send(error, request, reply)
   }
 }

@@ -4,6 +4,7 @@ import { PGlite, types as pgliteTypes } from '@electric-sql/pglite'
 import pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import { parse as parsePgArray } from 'postgres-array'
+import { lockUntilCommit, MIGRATION_LOCK } from './locks.ts'
 
 export interface QueryResult<R> {
   rows: R[]
@@ -183,8 +184,7 @@ export async function migrate(db: Database, dirs: string | string[]): Promise<st
     files.push(...names.map((name) => ({ name, path: join(dir, name) })))
   }
   return db.transaction(async (tx) => {
-    // Two-key form, so it can never collide with the single-key locks services take on their own ids.
-    if (db.kind === 'postgres') await tx.query('SELECT pg_advisory_xact_lock(0, 727274)')
+    if (db.kind === 'postgres') await lockUntilCommit(tx, MIGRATION_LOCK)
     await tx.exec(
       'CREATE TABLE IF NOT EXISTS schema_migration (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
     )

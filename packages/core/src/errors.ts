@@ -32,8 +32,20 @@ export const coreErrors = {
     message: 'A request with this Idempotency-Key is still being processed; retry after Retry-After',
   },
   IDEMPOTENCY_KEY_REUSED: { status: 422, message: 'This Idempotency-Key was used with a different request' },
+  /** A job's payload does not match its definition's schema (`defineJob`): refused at enqueue. */
+  JOB_PAYLOAD_INVALID: { status: 422, message: 'The job payload does not match its schema' },
   /** `exclusiveTransaction` could not take its table locks before its deadline. */
   DATABASE_BUSY: { status: 503, message: 'The database is busy; retry in a moment' },
+  /** API tokens (`api-tokens/`): a valid token whose scopes do not cover the route. */
+  INSUFFICIENT_SCOPE: { status: 403, message: 'The API token lacks a scope this request needs' },
+  API_TOKEN_NOT_FOUND: { status: 404, message: 'API token not found' },
+  API_TOKEN_NOT_ACTIVE: { status: 409, message: 'The API token is revoked or expired' },
+  /** A partner gave no usable answer (`connector-error.ts`); retry later. */
+  CONNECTOR_UNAVAILABLE: { status: 503, message: 'A partner system is unavailable; retry later' },
+  /** A partner refused the request for good. */
+  CONNECTOR_REJECTED: { status: 422, message: 'A partner system refused the request' },
+  /** A received Standard Webhook (`webhooks/guard.ts`) whose signature is missing, out of date or wrong. */
+  WEBHOOK_SIGNATURE_INVALID: { status: 401, message: 'The webhook signature is missing, out of date or wrong' },
 } as const satisfies ErrorCatalogue
 
 /**
@@ -56,3 +68,49 @@ export class AppError extends Error {
     this.retryAfterMs = options.retryAfterMs
   }
 }
+
+/** The codes of a catalogue, as the constructor of its error class accepts them. */
+export type ErrorCode<C extends ErrorCatalogue> = keyof C & string
+
+/** An `AppError` whose code is known to be one of a catalogue's. */
+export interface CatalogueError<Code extends string> extends AppError {
+  readonly code: Code
+}
+
+/** The class `errorClass` returns: `new TicketsError('SEAT_NOT_FREE')` compiles, a misspelt code does not. */
+export interface CatalogueErrorClass<C extends ErrorCatalogue> {
+  new (
+    code: ErrorCode<C>,
+    message?: string,
+    details?: unknown,
+    options?: { retryAfterMs?: number },
+  ): CatalogueError<ErrorCode<C>>
+  readonly catalogue: C
+  /** Whether `error` is an `AppError` with this code (a misspelt code fails `tsc` here too). */
+  is(error: unknown, code: ErrorCode<C>): error is CatalogueError<ErrorCode<C>>
+}
+
+/**
+ * An `AppError` subclass bound to one catalogue (core's codes and the service's together): `tsc` rejects a code
+ * that is not in it, so a typo no longer becomes a silent 500. A code computed at run time that is not in the
+ * catalogue throws a TypeError at once, which says more than the 500 it would have become.
+ */
+export function errorClass<const C extends ErrorCatalogue>(catalogue: C, name: string): CatalogueErrorClass<C> {
+  const Bound = class extends AppError {
+    static readonly catalogue = catalogue
+    static is(error: unknown, code: string): boolean {
+      return error instanceof AppError && error.code === code
+    }
+    constructor(code: string, message?: string, details?: unknown, options?: { retryAfterMs?: number }) {
+      if (!Object.hasOwn(catalogue, code))
+        throw new TypeError(`${name}: the error code ${code} is not in the catalogue`)
+      super(code, message, details, options)
+      this.name = name
+    }
+  }
+  Object.defineProperty(Bound, 'name', { value: name })
+  return Bound as unknown as CatalogueErrorClass<C>
+}
+
+/** Core's own errors, for core modules that throw (API tokens, connectors). */
+export const CoreError = errorClass(coreErrors, 'CoreError')

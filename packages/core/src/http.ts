@@ -13,11 +13,12 @@ import Fastify, {
 } from 'fastify'
 import { createClientErrorHandler, createFrameworkErrorHandler } from './client-errors.ts'
 import type { Database } from './db.ts'
-import { AppError, coreErrors, type ErrorCatalogue } from './errors.ts'
+import { AppError, CoreError, coreErrors, type ErrorCatalogue } from './errors.ts'
 import { registerHealthRoute } from './health.ts'
 import { installMetrics } from './metrics.ts'
 import { installLoadShedding, type OverloadOptions } from './overload.ts'
 import { lazyRequestLogger } from './request-logger.ts'
+import type { SecurityScheme } from './security-schemes.ts'
 import { extraFormats, validatorCompilers } from './validation.ts'
 
 /**
@@ -48,6 +49,11 @@ export interface CreateAppOptions {
   maxConnections?: number
   /** When set, /metrics requires `Authorization: Bearer <token>`; without one it answers loopback clients only. */
   metricsToken?: string
+  /**
+   * The ways the service authenticates, by the name routes use in `schema.security` (e.g.
+   * `{ basicAuth: basicAuthScheme }`): listed in the OpenAPI document, and a route naming another fails at start-up.
+   */
+  securitySchemes?: Record<string, SecurityScheme>
   fastify?: FastifyServerOptions & { http?: ServerOptions }
 }
 
@@ -93,6 +99,19 @@ export async function createApp(options: CreateAppOptions) {
     ...options.fastify,
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.server.maxConnections = options.maxConnections ?? 4096
+  const securitySchemes = options.securitySchemes ?? {}
+  // A route documented with a scheme the document does not define would be an OpenAPI document that lies.
+  app.addHook('onRoute', (route) => {
+    for (const requirement of route.schema?.security ?? []) {
+      for (const name of Object.keys(requirement)) {
+        if (!Object.hasOwn(securitySchemes, name)) {
+          throw new Error(
+            `${route.method} ${route.url} names the security scheme ${name}, which createApp was not given`,
+          )
+        }
+      }
+    }
+  })
   // The first onRequest hook: a refused request costs nothing past it.
   const shedding = installLoadShedding(app, {
     db: options.db,
@@ -133,7 +152,7 @@ export async function createApp(options: CreateAppOptions) {
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>
-      new AppError('RATE_LIMITED', `Too many requests; retry in ${context.after}`, { retry_after_ms: context.ttl }),
+      new CoreError('RATE_LIMITED', `Too many requests; retry in ${context.after}`, { retry_after_ms: context.ttl }),
   })
 
   // Modules register their own metrics (outbound calls, queues) on the registry /metrics already serves.
@@ -143,7 +162,7 @@ export async function createApp(options: CreateAppOptions) {
     openapi: {
       openapi: '3.1.0',
       info: { title: options.service, version: options.version, description: options.description },
-      components: { securitySchemes: { basicAuth: { type: 'http', scheme: 'basic' } } },
+      components: { securitySchemes },
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
@@ -177,7 +196,7 @@ function hasNul(text: string): boolean {
 }
 
 function nulError(): AppError {
-  return new AppError('VALIDATION_FAILED', 'NUL characters are not allowed')
+  return new CoreError('VALIDATION_FAILED', 'NUL characters are not allowed')
 }
 
 declare module 'fastify' {

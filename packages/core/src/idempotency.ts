@@ -4,7 +4,7 @@ import { Type } from 'typebox'
 import { sha256Hex } from './auth.ts'
 import { type Clock, systemClock } from './clock.ts'
 import type { Database, Queryable } from './db.ts'
-import { AppError } from './errors.ts'
+import { CoreError } from './errors.ts'
 
 /**
  * `Idempotency-Key` for mutating routes, shared by every service (draft-ietf-httpapi-idempotency-key-header, in the
@@ -323,11 +323,11 @@ const idempotency: FastifyPluginAsync<IdempotencyPluginOptions> = async (app, op
       const key = request.headers['idempotency-key']
       if (key === undefined) {
         if (routeOptions.required)
-          throw new AppError('IDEMPOTENCY_KEY_INVALID', 'The Idempotency-Key header is required')
+          throw new CoreError('IDEMPOTENCY_KEY_INVALID', 'The Idempotency-Key header is required')
         return
       }
       if (!isValidIdempotencyKey(key)) {
-        throw new AppError('IDEMPOTENCY_KEY_INVALID', undefined, { max_length: MAX_KEY_LENGTH })
+        throw new CoreError('IDEMPOTENCY_KEY_INVALID', undefined, { max_length: MAX_KEY_LENGTH })
       }
       const target: IdempotencyTarget = {
         scope: options.scope(request),
@@ -336,9 +336,9 @@ const idempotency: FastifyPluginAsync<IdempotencyPluginOptions> = async (app, op
         fingerprint: requestFingerprint(routeName, request.params, request.query, request.body),
       }
       const outcome = await store.begin(target)
-      if (outcome.kind === 'reused') throw new AppError('IDEMPOTENCY_KEY_REUSED')
+      if (outcome.kind === 'reused') throw new CoreError('IDEMPOTENCY_KEY_REUSED')
       if (outcome.kind === 'in-progress') {
-        throw new AppError('IDEMPOTENCY_IN_PROGRESS', undefined, { retry_after_ms: retryAfterMs }, { retryAfterMs })
+        throw new CoreError('IDEMPOTENCY_IN_PROGRESS', undefined, { retry_after_ms: retryAfterMs }, { retryAfterMs })
       }
       if (outcome.kind === 'replay') {
         const { answer } = outcome
@@ -370,7 +370,7 @@ const idempotency: FastifyPluginAsync<IdempotencyPluginOptions> = async (app, op
             body: text,
           }
           if (!(await store.complete(target, token, answer, tx))) {
-            throw new AppError(
+            throw new CoreError(
               'IDEMPOTENCY_IN_PROGRESS',
               'Another request with this Idempotency-Key holds it now',
               { retry_after_ms: retryAfterMs },

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify'
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client'
 import type { PoolStats } from './db.ts'
-import { AppError } from './errors.ts'
+import { CoreError } from './errors.ts'
 import { RequestMetrics } from './request-metrics.ts'
 
 export interface MetricsOptions {
@@ -100,11 +100,11 @@ function metricsAccess(token: string | undefined) {
       // Digests have one length, so the comparison takes the same time whatever was sent.
       if (match && timingSafeEqual(digest(match[1]), expected)) return
       reply.header('www-authenticate', 'Bearer realm="metrics"')
-      throw new AppError('UNAUTHORIZED', 'A bearer token is required for /metrics')
+      throw new CoreError('UNAUTHORIZED', 'A bearer token is required for /metrics')
     }
     const { headers } = request
     const forwarded = headers.forwarded ?? headers['x-forwarded-for'] ?? headers['x-real-ip']
-    if (!isLoopback(request.socket.remoteAddress) || forwarded !== undefined) throw new AppError('METRICS_FORBIDDEN')
+    if (!isLoopback(request.socket.remoteAddress) || forwarded !== undefined) throw new CoreError('METRICS_FORBIDDEN')
   }
 }
 

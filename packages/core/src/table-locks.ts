@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Database, Queryable } from './db.ts'
-import { AppError } from './errors.ts'
+import { CoreError } from './errors.ts'
 
 export interface ExclusiveTransactionOptions {
   /**
@@ -67,7 +67,7 @@ export async function exclusiveTransaction<T>(
       const code = (error as { code?: unknown } | null)?.code
       if (locked || typeof code !== 'string' || !LOCK_WAIT_FAILED.has(code)) throw error
       if (Date.now() >= deadline) {
-        throw new AppError('DATABASE_BUSY', undefined, { tables: sorted, attempts: attempt }, { retryAfterMs: 1_000 })
+        throw new CoreError('DATABASE_BUSY', undefined, { tables: sorted, attempts: attempt }, { retryAfterMs: 1_000 })
       }
       // Random pauses, growing a little, so retries do not line up with the writers they yielded to.
       await sleep(Math.random() * 20 * Math.min(attempt, 5))

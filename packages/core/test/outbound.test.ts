@@ -3,10 +3,10 @@ import { createHmac } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type TestContext, test } from 'node:test'
-import { hmacSha256Hex, verifyHmacSha256Hex } from '../src/auth.ts'
 import { CircuitOpenError, createCircuitBreaker } from '../src/circuit-breaker.ts'
 import { createApp, keepRawJsonBody } from '../src/http.ts'
 import { createHttpTarget, type HttpTargetOptions, OutboundError, registerOutboundMetrics } from '../src/outbound.ts'
+import { hmacSha256Hex, verifyHmacSha256Hex } from '../src/webhooks/hmac.ts'
 
 interface Hit {
   method: string

@@ -1,8 +1,10 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { hmacSha256Hex, verifyHmacSha256Hex } from '@kokdala/core/hmac'
+
+const PREFIX = 'sha256='
 
 /** `sha256=<hex HMAC-SHA256(secret, raw body)>`, the value of the gateway's `X-Webhook-Signature` header. */
 export function signWebhook(secret: string, rawBody: string | Uint8Array): string {
-  return `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`
+  return `${PREFIX}${hmacSha256Hex(secret, rawBody)}`
 }
 
 /**
@@ -15,7 +17,6 @@ export function verifyWebhookSignature(
   header: string | string[] | undefined,
 ): boolean {
   if (typeof header !== 'string') return false
-  const expected = Buffer.from(signWebhook(secret, rawBody))
-  const given = Buffer.from(header.trim())
-  return given.length === expected.length && timingSafeEqual(given, expected)
+  const value = header.trim()
+  return value.startsWith(PREFIX) && verifyHmacSha256Hex(secret, rawBody, value.slice(PREFIX.length))
 }

@@ -1,4 +1,4 @@
-import type { ErrorCatalogue } from '@kokdala/core'
+import { coreErrors, type ErrorCatalogue, type ErrorCode, errorClass } from '@kokdala/core'
 
 /**
  * Stable error codes of the tickets service. 419 is the contract's "seat conflict" status; ownership
@@ -37,3 +37,11 @@ export const ticketErrors = {
     message: 'The payment gateway’s daily limit is reached: payments are taken again after 00:00 UTC',
   },
 } as const satisfies ErrorCatalogue
+
+/**
+ * The error tickets code throws: `new TicketsError('SEAT_NOT_FREE')`. Its constructor takes only codes of core's
+ * and this catalogue, so a misspelt code fails `tsc` instead of becoming a 500.
+ */
+export const TicketsError = errorClass({ ...coreErrors, ...ticketErrors }, 'TicketsError')
+export type TicketsError = InstanceType<typeof TicketsError>
+export type TicketsErrorCode = ErrorCode<typeof TicketsError.catalogue>

@@ -2,3 +2,4 @@ export { buildTicketsApp, openTicketsDatabase, type TicketsApp, ticketsMigration
 export { loadTicketsConfig, type TicketsConfig, ticketsProfiles } from './config.ts'
 export { createProviderClient } from './modules/provider/client.ts'
 export { type ReconciliationReport, reconcileWithProvider } from './modules/provider/reconcile.ts'
+export { DEMO_DATA, ticketsService } from './service.ts'

@@ -47,7 +47,7 @@ describe('a booking saga whose gateway leg fails', () => {
       10_000,
       'the provider order to be submitted',
     )
-    const payment = (await platform.tickets.services.bookings.paymentOfBooking(booking))!
+    const payment = (await platform.tickets.services.paymentRecords.ofBooking(booking))!
     return {
       booking,
       seats,

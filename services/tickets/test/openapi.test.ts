@@ -3,9 +3,9 @@ import { existsSync, readFileSync } from 'node:fs'
 import { before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { coreErrors } from '@kokdala/core'
+import { findIncompatibilities, type OpenApiDocument } from '@kokdala/core/testing'
 import { formatOpenApi, generateTicketsOpenApi, openApiPath } from '../scripts/write-openapi.ts'
 import { ticketErrors } from '../src/errors.ts'
-import { findIncompatibilities, type OpenApiDocument } from './openapi-compat.ts'
 
 const contractPath = fileURLToPath(new URL('../contract/biletter-api.json', import.meta.url))
 // Only present in the hackathon workspace; a plain clone of the repository has just the copy above.

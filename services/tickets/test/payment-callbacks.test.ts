@@ -41,7 +41,7 @@ describe('payment return URLs and notifications', () => {
     const initiated = await api.patch('/api/bookings/initiatePayment', { booking_id: booking }, user)
     assert.equal(initiated.status, 302)
     const paymentUrl = initiated.headers.location as string
-    const payment = (await platform.tickets.services.bookings.paymentOfBooking(booking))!
+    const payment = (await platform.tickets.services.paymentRecords.ofBooking(booking))!
     return { booking, paymentUrl, paymentId: paymentUrl.split('/').pop()!, orderId: payment.id }
   }
 

@@ -148,7 +148,7 @@ describe('the Event Provider goes down for 30 s in the middle of a 1 000-sale ru
     assert.equal((await api.select(buyer, booking, 95_001)).status, 200)
     const initiated = await api.patch('/api/bookings/initiatePayment', { booking_id: booking }, buyer)
     await payAtGateway(initiated.headers.location as string, '4111111111111111')
-    const payment = await platform.tickets.services.bookings.paymentOfBooking(booking)
+    const payment = await platform.tickets.services.paymentRecords.ofBooking(booking)
     await platform.tickets.services.bookings.recordGatewayStatus(payment!.id, 'AUTHORIZED')
     // Exhaust the saga's retries by hand: mark its job as on its last attempt and let the worker fail it once more.
     await platform.tickets.db.query(`UPDATE job SET attempts = 100, run_at = '-infinity' WHERE dedupe_key = $1`, [

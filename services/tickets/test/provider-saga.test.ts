@@ -5,6 +5,7 @@ import { createHttpTarget, OutboundError, RetryLater, systemClock } from '@kokda
 import { createProviderClient, type ProviderClient, type ProviderPlace } from '../src/modules/provider/client.ts'
 import { createProviderRepository } from '../src/modules/provider/repository.ts'
 import { type BookingPlaces, createProviderSaga } from '../src/modules/provider/saga.ts'
+import { createSeatClaims } from '../src/modules/seats/claims.ts'
 import { client as apiClient, buyers } from './harness.ts'
 import { eventually, type Platform, startPlatform } from './simulators.ts'
 
@@ -53,6 +54,7 @@ describe('the provider saga when an answer is lost (a select that timed out may 
       db: platform.tickets.db,
       client: sagaClient,
       clock: systemClock,
+      claims: createSeatClaims(platform.tickets.db),
       projectionPollMs: 25,
       projectionWaitLimitMs: WAIT_LIMIT_MS,
     })

@@ -38,7 +38,7 @@ describe('refunds through the ТөлеуБар gateway', () => {
       10_000,
       'the sale to complete',
     )
-    const payment = (await platform.tickets.services.bookings.paymentOfBooking(booking))!
+    const payment = (await platform.tickets.services.paymentRecords.ofBooking(booking))!
     return { booking, gatewayPayment: platform.gateway.paymentGateway.store.get(payment.gatewayPaymentId!)! }
   }
 
@@ -66,7 +66,7 @@ describe('refunds through the ТөлеуБар gateway', () => {
     assert.equal((await api.patch('/api/bookings/cancel', { booking_id: booking }, buyer)).status, 200)
     await eventually(async () => gatewayPayment.status === 'REFUNDED', 10_000, 'the refund at the gateway')
     await eventually(
-      async () => (await platform.tickets.services.bookings.paymentOfBooking(booking))?.status === 'REFUNDED',
+      async () => (await platform.tickets.services.paymentRecords.ofBooking(booking))?.status === 'REFUNDED',
       5_000,
       'the payment to be recorded REFUNDED',
     )

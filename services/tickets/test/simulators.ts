@@ -1,21 +1,14 @@
-import { type AddressInfo, createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import { freePort } from '@kokdala/core/testing'
 import { buildEventProviderApp, type EventProviderOptions } from '@kokdala/event-provider'
 import { buildPaymentGatewayApp, type PaymentGatewayOptions } from '@kokdala/payment-gateway'
 import { startTickets } from './harness.ts'
 
+// Shared with the tests that import them from here.
+export { eventually, freePort } from '@kokdala/core/testing'
+
 export const TEAM = { teamSlug: 'kokdala-test', password: 'test-password' }
 export const WEBHOOK_SECRET = 'test-webhook-secret'
-
-/** A port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => resolve(port))
-    })
-    server.on('error', reject)
-  })
-}
 
 export interface PlatformOptions {
   /** Tickets configuration on top of the wiring to the simulators. */
@@ -99,21 +92,6 @@ export async function startPlatform({
 }
 
 export type Platform = Awaited<ReturnType<typeof startPlatform>>
-
-/** Polls `check` until it returns something truthy, or fails after `timeoutMs`. */
-export async function eventually<T>(
-  check: () => Promise<T | false | undefined>,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await check()
-    if (value) return value
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
 
 /**
  * Pays on the hosted form the way a browser would, without following the redirect: renders the form (the gateway

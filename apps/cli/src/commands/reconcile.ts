@@ -1,6 +1,11 @@
 import { createHttpTarget } from '@kokdala/core'
-import { createProviderClient, type ReconciliationReport, reconcileWithProvider } from '@kokdala/tickets'
-import { services } from './services.ts'
+import {
+  createProviderClient,
+  loadTicketsConfig,
+  openTicketsDatabase,
+  type ReconciliationReport,
+  reconcileWithProvider,
+} from '@kokdala/tickets'
 
 /** How many differences of each kind are printed one by one; the totals count them all. */
 const SHOWN = 20
@@ -12,10 +17,9 @@ const SHOWN = 20
  * is stopped) and the provider at EVENT_PROVIDER_URL.
  */
 export async function reconcile(out = process.stdout): Promise<ReconciliationReport> {
-  const service = services.tickets
-  const config = service.loadConfig()
+  const config = loadTicketsConfig()
   const providerUrl = config.EVENT_PROVIDER_URL ?? 'http://127.0.0.1:9001'
-  const db = await service.openDatabase(config)
+  const db = await openTicketsDatabase(config)
   const http = createHttpTarget({ name: 'event-provider', baseUrl: providerUrl, timeoutMs: 10_000 })
   try {
     out.write(`reconciling ${config.DATABASE_URL ? 'PostgreSQL' : config.TICKETS_DATA_DIR} with ${providerUrl}\n`)

@@ -1,26 +1,19 @@
-import type { Database } from '@kokdala/core'
-import { seedTickets } from '@kokdala/tickets/seed'
-import { createProgress } from '../progress.ts'
+import { descriptorNamed } from '../platform.ts'
+import { progressBars } from '../progress.ts'
 
-export interface SeedCommandOptions {
-  users: number
-  archiveEvents: number
-}
-
-/** Seeds the tickets database with progress bars and prints what it loaded. */
-export async function seedWithProgress(db: Database, options: SeedCommandOptions, out = process.stderr) {
-  const bars = {
-    app_user: createProgress('users ', options.users),
-    event: createProgress('events', 10_000 + options.archiveEvents),
+/**
+ * `kokdala seed [service] [--users N] [--archive N]`: (re)loads a service's full data set (tickets by default),
+ * with progress, into PGlite or the PostgreSQL of DATABASE_URL, and prints what it loaded.
+ */
+export async function seed(name: string | undefined, sizes: Record<string, number>, out = process.stdout) {
+  const descriptor = descriptorNamed(name ?? 'tickets')
+  if (!descriptor.seed || !descriptor.openDatabase) throw new Error(`${descriptor.name} has no data to seed`)
+  const config = descriptor.loadConfig(process.env)
+  const db = await descriptor.openDatabase(config)
+  try {
+    out.write(`seeding ${descriptor.name} on ${db.kind === 'pglite' ? 'PGlite' : 'PostgreSQL'}\n`)
+    out.write(`${await descriptor.seed.full(db, sizes, progressBars())}\n`)
+  } finally {
+    await db.close()
   }
-  const summary = await seedTickets(db, {
-    users: options.users,
-    archiveEvents: options.archiveEvents,
-    onProgress: (p) => bars[p.table].update(p.done),
-  })
-  out.write(
-    `seeded ${summary.users.toLocaleString('en')} users, ${summary.activeEvents.toLocaleString('en')} active and ` +
-      `${summary.archiveEvents.toLocaleString('en')} archive events in ${(summary.ms / 1000).toFixed(1)} s\n`,
-  )
-  return summary
 }

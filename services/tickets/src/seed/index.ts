@@ -4,6 +4,7 @@ import type { Database } from '@kokdala/core'
 import { type CopyChunk, reportProgress } from './copy.ts'
 import { activeEventChunks, archiveChunk, archiveChunkCount, EVENT_COLUMNS } from './events.ts'
 import { loadNames } from './names.ts'
+import { createSeedRepository } from './repository.ts'
 import { USER_COLUMNS, userChunks, userRowCount } from './users.ts'
 import { ACTIVE_EVENT_COUNT } from './vocabulary.ts'
 
@@ -40,15 +41,6 @@ export const DEFAULT_SEED = 20_250_925
 /** Above this many archive rows on PostgreSQL, building the indexes once after the COPY beats maintaining them. */
 const BULK_ARCHIVE_ROWS = 200_000
 
-// Same definitions as migrations/001_tickets.sql; IF NOT EXISTS so a failed load can be retried.
-const DROP_INDEXES = 'DROP INDEX IF EXISTS event_search; DROP INDEX IF EXISTS event_starts_at'
-const CREATE_INDEXES =
-  // One exec is one pooled session, so the SET applies to the index builds (GIN builds gain a lot from memory).
-  "SET maintenance_work_mem = '1GB';" +
-  'CREATE INDEX IF NOT EXISTS event_search ON event USING gin (search);' +
-  'CREATE INDEX IF NOT EXISTS event_starts_at ON event (starts_at);' +
-  'RESET maintenance_work_mem'
-
 /** Replaces all users and events (and, by cascade, everything that references them) with generated data. */
 export async function seedTickets(db: Database, options: SeedOptions): Promise<SeedSummary> {
   const started = performance.now()
@@ -72,16 +64,15 @@ export async function seedTickets(db: Database, options: SeedOptions): Promise<S
     report({ table: 'event', done: eventsDone, total: eventTotal })
   }
 
-  // CASCADE: hall, seat, booking, seat_claim and payment reference these tables; a reseed invalidates them all,
-  // so whatever materialises event 1's hall must run after this.
-  await db.exec('TRUNCATE app_user, event CASCADE')
+  const repository = createSeedRepository(db)
+  await repository.emptyDataSet()
   const bulk = db.kind === 'postgres' && archiveEvents > BULK_ARCHIVE_ROWS
-  if (bulk) await db.exec(DROP_INDEXES)
+  if (bulk) await repository.dropSearchIndexes()
   try {
     const loadUsers = () =>
-      db.copyRows('app_user', USER_COLUMNS, reportProgress(userChunks(names, { users, seed, now }), onUsers))
+      repository.copyUsers(USER_COLUMNS, reportProgress(userChunks(names, { users, seed, now }), onUsers))
     const loadEvents = async () => {
-      await db.copyRows('event', EVENT_COLUMNS, reportProgress(activeEventChunks({ seed, now }), onEvents))
+      await repository.copyEvents(EVENT_COLUMNS, reportProgress(activeEventChunks({ seed, now }), onEvents))
       const streams = db.kind === 'postgres' ? Math.max(1, Math.floor(options.parallel ?? 2)) : 1
       await loadArchive(db, { count: archiveEvents, seed }, streams, onEvents)
     }
@@ -94,9 +85,9 @@ export async function seedTickets(db: Database, options: SeedOptions): Promise<S
       await loadEvents()
     }
   } finally {
-    if (bulk) await db.exec(CREATE_INDEXES)
+    if (bulk) await repository.createSearchIndexes()
   }
-  await db.exec('ANALYZE event, app_user')
+  await repository.analyze()
   return {
     users: userTotal,
     activeEvents: ACTIVE_EVENT_COUNT,
@@ -106,9 +97,8 @@ export async function seedTickets(db: Database, options: SeedOptions): Promise<S
 }
 
 /** True when the tickets tables hold seed data (event 1, the concert, exists). */
-export async function isSeeded(db: Database): Promise<boolean> {
-  const { rows } = await db.query<{ seeded: boolean }>('SELECT EXISTS (SELECT 1 FROM event WHERE id = 1) AS seeded')
-  return rows[0]?.seeded === true
+export function isSeeded(db: Database): Promise<boolean> {
+  return createSeedRepository(db).isSeeded()
 }
 
 /** Loads the archive over `streams` COPY connections that share one queue of chunk indexes. */
@@ -127,7 +117,9 @@ async function loadArchive(
   }
   const workers = Math.min(streams, chunkCount)
   await settleAll(
-    Array.from({ length: workers }, () => db.copyRows('event', EVENT_COLUMNS, reportProgress(take(), onEvents))),
+    Array.from({ length: workers }, () =>
+      createSeedRepository(db).copyEvents(EVENT_COLUMNS, reportProgress(take(), onEvents)),
+    ),
   )
 }
 

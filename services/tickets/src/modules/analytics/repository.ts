@@ -4,7 +4,8 @@ export interface EventCounts {
   totalSeats: number
   soldSeats: number
   reservedSeats: number
-  revenue: number
+  /** Tiyn. */
+  revenue: bigint
   bookings: number
 }
 
@@ -12,7 +13,7 @@ export interface EventCounts {
 export function createAnalyticsRepository(db: Queryable) {
   return {
     async countsFor(eventId: number): Promise<EventCounts> {
-      const { rows } = await db.query<EventCounts>(
+      const { rows } = await db.query<Omit<EventCounts, 'revenue'> & { revenue: number }>(
         `SELECT
            (SELECT rows * seats_per_row FROM hall WHERE event_id = $1) AS "totalSeats",
            count(*) FILTER (WHERE status = 'SOLD')::int AS "soldSeats",
@@ -22,7 +23,7 @@ export function createAnalyticsRepository(db: Queryable) {
          FROM seat_claim WHERE event_id = $1`,
         [eventId],
       )
-      return rows[0]
+      return { ...rows[0], revenue: BigInt(rows[0].revenue) }
     },
   }
 }

@@ -1,11 +1,12 @@
 import { AppError, RetryLater } from '@kokdala/core'
 import type { PaymentGateway } from '../payments/gateway.ts'
+import type { PaymentRecords, PaymentRow } from '../payments/records.ts'
 import type { BookingPlaces, ProviderSaga } from '../provider/saga.ts'
-import type { PaymentRow } from './repository.ts'
 import type { BookingService } from './service.ts'
 
 export interface FulfilmentDeps {
   bookings: BookingService
+  payments: PaymentRecords
   gateway: PaymentGateway
   /** Present when an Event Provider is configured. */
   provider?: {
@@ -26,7 +27,7 @@ export interface FulfilmentDeps {
  * Capture comes after the provider confirms, so a sale the provider cannot deliver is voided, never refunded.
  */
 export function createFulfilment(deps: FulfilmentDeps) {
-  const { bookings, gateway, provider } = deps
+  const { bookings, payments, gateway, provider } = deps
 
   return {
     async run(bookingId: number): Promise<void> {
@@ -40,7 +41,7 @@ export function createFulfilment(deps: FulfilmentDeps) {
           () => (viaProvider ? provider.saga.cancel(bookingId) : undefined),
         ])
       }
-      const payment = await bookings.paymentOfBooking(bookingId)
+      const payment = await payments.ofBooking(bookingId)
       switch (booking.status) {
         case 'CREATED':
           return
@@ -49,7 +50,7 @@ export function createFulfilment(deps: FulfilmentDeps) {
           if (payment?.status !== 'AUTHORIZED' || !payment.gatewayPaymentId) return
           if (viaProvider) await provider.saga.confirm(bookingId)
           try {
-            await gateway.capture(payment.gatewayPaymentId, BigInt(payment.amount))
+            await gateway.capture(payment.gatewayPaymentId, payment.amount)
           } catch (error) {
             if (!isRefusal(error)) throw error
             // The hold is gone for good (expired, reversed): no money will come. Seats the provider has
@@ -106,7 +107,7 @@ export function createFulfilment(deps: FulfilmentDeps) {
    */
   async function moneyStillToReturn(bookingId: number): Promise<boolean> {
     if ((await bookings.statusOf(bookingId)) !== 'CANCELLED') return false
-    const payment = await bookings.paymentOfBooking(bookingId)
+    const payment = await payments.ofBooking(bookingId)
     if (payment?.status !== 'CANCELLED' || !payment.gatewayPaymentId) return false
     try {
       const status = await gateway.status(payment.gatewayPaymentId)
@@ -122,14 +123,14 @@ export function createFulfilment(deps: FulfilmentDeps) {
    * booking left to sell), a refund that was owed is made. A captured payment of a sale stays as it was.
    */
   async function settleArchivedPayment(bookingId: number): Promise<void> {
-    const payment = await bookings.archivedPaymentOfBooking(bookingId)
+    const payment = await payments.archivedOfBooking(bookingId)
     if (!payment) return
     if (['INITIATED', 'AUTHORIZED', 'CANCELLED'].includes(payment.status)) {
       await gateway.cancel(payment.gatewayPaymentId)
-      await bookings.setArchivedPaymentStatus(payment.id, 'CANCELLED')
+      await payments.settleArchived(payment, 'cancel')
     } else if (payment.status === 'REFUND_PENDING') {
       await gateway.refund(payment.gatewayPaymentId)
-      await bookings.setArchivedPaymentStatus(payment.id, 'REFUNDED')
+      await payments.settleArchived(payment, 'refunded')
     }
   }
 
@@ -139,7 +140,7 @@ export function createFulfilment(deps: FulfilmentDeps) {
     if (payment.status === 'CANCELLED') await gateway.cancel(payment.gatewayPaymentId)
     if (payment.status === 'REFUND_PENDING') {
       await gateway.refund(payment.gatewayPaymentId)
-      await bookings.setPaymentStatus(payment.id, 'REFUNDED')
+      await payments.move(payment, 'refunded')
     }
   }
 }

@@ -1,14 +1,27 @@
+import { defineStateMachine } from '../../state-machine.ts'
+
 /**
  * The booking state machine (drawn in docs/design/tickets.md). Seats follow it: RESERVED while the booking is
  * CREATED or PAYMENT_INITIATED, SOLD when CONFIRMED, FREE (claim deleted) when CANCELLED.
  */
 export type BookingStatus = 'CREATED' | 'PAYMENT_INITIATED' | 'CONFIRMED' | 'CANCELLED'
 
-export type BookingEvent = 'initiatePayment' | 'paymentSucceeded' | 'paymentFailed' | 'cancel' | 'expire' | 'refund'
+export type BookingEvent =
+  | 'changeSeats'
+  | 'initiatePayment'
+  | 'paymentRefused'
+  | 'paymentSucceeded'
+  | 'paymentFailed'
+  | 'cancel'
+  | 'expire'
+  | 'refund'
 
-const TRANSITIONS: Record<BookingStatus, Partial<Record<BookingEvent, BookingStatus>>> = {
-  CREATED: { initiatePayment: 'PAYMENT_INITIATED', cancel: 'CANCELLED', expire: 'CANCELLED' },
+export const bookingStates = defineStateMachine<BookingStatus, BookingEvent>('booking', {
+  // Seats are selected and released only while CREATED: select_seats and release_seat check it in the database.
+  CREATED: { changeSeats: 'CREATED', initiatePayment: 'PAYMENT_INITIATED', cancel: 'CANCELLED', expire: 'CANCELLED' },
   PAYMENT_INITIATED: {
+    // The gateway refused the init for good: undone, the booking is editable again.
+    paymentRefused: 'CREATED',
     paymentSucceeded: 'CONFIRMED',
     paymentFailed: 'CANCELLED',
     cancel: 'CANCELLED',
@@ -16,9 +29,4 @@ const TRANSITIONS: Record<BookingStatus, Partial<Record<BookingEvent, BookingSta
   },
   CONFIRMED: { refund: 'CANCELLED' },
   CANCELLED: {},
-}
-
-/** The status after `event`, or undefined when the move is illegal from `from`. */
-export function transition(from: BookingStatus, event: BookingEvent): BookingStatus | undefined {
-  return TRANSITIONS[from][event]
-}
+})

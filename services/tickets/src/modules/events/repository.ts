@@ -1,4 +1,5 @@
-import { AppError, type Database } from '@kokdala/core'
+import type { Database } from '@kokdala/core'
+import { TicketsError } from '../../errors.ts'
 
 /** PostgreSQL's SQLSTATE for a statement stopped by statement_timeout. */
 const QUERY_CANCELED = '57014'
@@ -64,7 +65,7 @@ export function createEventRepository(db: Database, { searchTimeoutMs = 2_000 } 
       return await run()
     } catch (error) {
       if ((error as { code?: string }).code === QUERY_CANCELED) {
-        throw new AppError('SEARCH_TIMEOUT', undefined, { timeout_ms: searchTimeoutMs })
+        throw new TicketsError('SEARCH_TIMEOUT', undefined, { timeout_ms: searchTimeoutMs })
       }
       throw error
     }

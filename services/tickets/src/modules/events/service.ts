@@ -1,5 +1,6 @@
-import { AppError, TtlCache } from '@kokdala/core'
+import { TtlCache } from '@kokdala/core'
 import pLimit from 'p-limit'
+import { TicketsError } from '../../errors.ts'
 import type { EventForSale, EventRepository, EventSummary } from './repository.ts'
 
 export interface ListEventsInput {
@@ -52,7 +53,7 @@ export function createEventService({
     let result: EventSummary[]
     if (query || input.date) {
       if (searches.pendingCount >= searchQueue)
-        throw new AppError('SEARCH_BUSY', undefined, undefined, { retryAfterMs: 1_000 })
+        throw new TicketsError('SEARCH_BUSY', undefined, undefined, { retryAfterMs: 1_000 })
       result = await searches(() => events.search({ query, date: input.date, limit, offset }))
     } else result = await events.listActive(limit, offset)
     return Buffer.from(JSON.stringify(result.map(({ id, title }) => ({ id, title }))))
@@ -71,7 +72,7 @@ export function createEventService({
     async listJson(input: ListEventsInput): Promise<Buffer> {
       const { query, key } = keyOf(input)
       if ((query || input.date) && input.page * input.pageSize > searchMaxResults) {
-        throw new AppError('SEARCH_TOO_DEEP', `Search results are shown up to ${searchMaxResults} deep`, {
+        throw new TicketsError('SEARCH_TOO_DEEP', `Search results are shown up to ${searchMaxResults} deep`, {
           max_results: searchMaxResults,
         })
       }
@@ -115,8 +116,8 @@ export function createEventService({
         event = (await events.findForSale(eventId)) ?? null
         forSale.set(eventId, event)
       }
-      if (!event) throw new AppError('EVENT_NOT_FOUND', `Event ${eventId} does not exist`)
-      if (event.archived) throw new AppError('EVENT_HAS_NO_SEATING', `Event ${eventId} is in the archive`)
+      if (!event) throw new TicketsError('EVENT_NOT_FOUND', `Event ${eventId} does not exist`)
+      if (event.archived) throw new TicketsError('EVENT_HAS_NO_SEATING', `Event ${eventId} is in the archive`)
       return event
     },
   }

@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { AppError } from '@kokdala/core'
-import type { PaymentRow } from '../bookings/repository.ts'
+import { TicketsError } from '../../errors.ts'
 import type { BookingService } from '../bookings/service.ts'
 import type { BookingStatus } from '../bookings/state.ts'
 import type { GatewayPaymentStatus, PaymentGateway } from './gateway.ts'
+import type { PaymentRecords, PaymentRow } from './records.ts'
 import { createStatusChecks } from './status-checks.ts'
 
 /**
@@ -44,6 +45,7 @@ export interface NotificationStats {
 
 export interface PaymentServiceDeps {
   bookings: BookingService
+  records: PaymentRecords
   gateway: PaymentGateway
   /** Runs the booking's saga now if it is due; true when it ran (see Worker.runKey). */
   fulfilNow: (bookingId: number) => Promise<boolean>
@@ -65,7 +67,7 @@ const SETTLED: ReadonlySet<PaymentRow['status']> = new Set(['PAID', 'FAILED', 'R
  * coalesced per payment, and unsigned notifications are bounded, so no flood of either multiplies gateway calls.
  */
 export function createPaymentService(deps: PaymentServiceDeps) {
-  const { bookings, gateway, fulfilNow, settleTimeoutMs } = deps
+  const { bookings, records, gateway, fulfilNow, settleTimeoutMs } = deps
   const now = deps.now ?? Date.now
   const checks = createStatusChecks({ check: askGateway, intervalMs: deps.statusIntervalMs, now })
   const stats: NotificationStats = { checked: 0, unknown: 0, dropped: 0 }
@@ -79,7 +81,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
       return await gateway.status(gatewayPaymentId)
     } catch (error) {
       if (error instanceof AppError) throw error
-      throw new AppError('GATEWAY_UNAVAILABLE', undefined, { reason: (error as Error).message })
+      throw new TicketsError('GATEWAY_UNAVAILABLE', undefined, { reason: (error as Error).message })
     }
   }
 
@@ -112,7 +114,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
     for (;;) {
       await fulfilNow(bookingId)
       const status = (await bookings.statusOf(bookingId)) ?? 'CANCELLED'
-      const payment = await bookings.paymentOfBooking(bookingId)
+      const payment = await records.ofBooking(bookingId)
       // A duplicate callback may get here while another request still runs the saga: the gateway's word decides.
       const finishing = status === 'PAYMENT_INITIATED' && (moneyHeld || payment?.status === 'AUTHORIZED')
       if (!finishing || Date.now() >= deadline) return status
@@ -143,12 +145,12 @@ export function createPaymentService(deps: PaymentServiceDeps) {
   return {
     /** The buyer's browser came back from the gateway (success or fail URL). */
     async onReturn(orderId: number): Promise<PaymentOutcome> {
-      const payment = await bookings.findPayment(orderId)
-      if (!payment) throw new AppError('PAYMENT_NOT_FOUND', `No payment with orderId ${orderId}`)
+      const payment = await records.find(orderId)
+      if (!payment) throw new TicketsError('PAYMENT_NOT_FOUND', `No payment with orderId ${orderId}`)
       const gatewayStatus = await sync(payment)
       const moneyHeld = gatewayStatus === 'AUTHORIZED' || gatewayStatus === 'PAID'
       const bookingStatus = await settle(payment.bookingId, moneyHeld)
-      const latest = (await bookings.findPayment(orderId)) ?? payment
+      const latest = (await records.find(orderId)) ?? payment
       return outcome(latest, bookingStatus, gatewayStatus)
     },
 
@@ -161,7 +163,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
       gatewayPaymentId: string | undefined,
       trust: NotificationTrust,
     ): Promise<{ handled: keyof NotificationStats; booking_status?: BookingStatus }> {
-      const payment = gatewayPaymentId ? await bookings.findPaymentByGatewayId(gatewayPaymentId) : undefined
+      const payment = gatewayPaymentId ? await records.findByGatewayId(gatewayPaymentId) : undefined
       if (!payment) {
         stats.unknown++
         return { handled: 'unknown' }

@@ -1,4 +1,4 @@
-import type { HttpResult, HttpTarget } from '@kokdala/core'
+import { ConnectorError, connectorErrorKindOfStatus, type HttpResult, type HttpTarget } from '@kokdala/core'
 
 export type ProviderOrderStatus = 'STARTED' | 'SUBMITTED' | 'CONFIRMED' | 'CANCELLED'
 
@@ -16,12 +16,16 @@ export interface ProviderPlace {
 }
 
 /** The provider answered something we did not expect: the saga retries it like an outage. */
-export class ProviderError extends Error {
-  readonly status: number
+export class ProviderError extends ConnectorError {
+  declare readonly status: number
   constructor(operation: string, result: HttpResult) {
-    super(`event provider ${operation} answered ${result.status}`)
+    const kind = connectorErrorKindOfStatus(result.status)
+    super(
+      // Retryable whatever the status, because the saga retries every unexpected answer like an outage.
+      { connector: 'event-provider', operation, kind, status: result.status, retryable: true },
+      `event provider ${operation} answered ${result.status}`,
+    )
     this.name = 'ProviderError'
-    this.status = result.status
   }
 }
 

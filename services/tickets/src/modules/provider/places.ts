@@ -1,8 +1,9 @@
 import type { Database } from '@kokdala/core'
 import { Gauge, type Registry } from 'prom-client'
+import type { PlacePage, SeatClaims } from '../seats/claims.ts'
 import { seatIdAt, stadiumLayout } from '../seats/halls.ts'
 import type { ProviderClient, ProviderPlace } from './client.ts'
-import { createProviderRepository, type PlacePage } from './repository.ts'
+import { createProviderRepository } from './repository.ts'
 
 /** The event whose seats live at the Event Provider: the 100 000-seat stadium concert. */
 export const PROVIDER_EVENT_ID = 1
@@ -72,6 +73,8 @@ function mapPage(places: ProviderPlace[]): { mapped: PlacePage; unmappable: Unma
 export function createPlaceLoader(deps: {
   db: Database
   client: ProviderClient
+  /** The seats module's inventory: the places are applied through it. */
+  claims: SeatClaims
   /** Materialises the event's hall (seats with prices by row) if it is not there yet. */
   ensureHall: () => Promise<void>
 }) {
@@ -94,7 +97,10 @@ export function createPlaceLoader(deps: {
       await client.eachPlacePage(async (places, page) => {
         const { mapped, unmappable } = mapPage(places)
         if (mapped.seatIds.length > 0) {
-          const applied = await repository.applyPlaces(mapped)
+          // Places of our own orders the provider is still moving are ours, whatever the listing says.
+          const taken = mapped.placeIds.filter((_, index) => !mapped.free[index])
+          const inFlight = taken.length > 0 ? await repository.placesInFlight(taken) : []
+          const applied = await deps.claims.applyProviderPlaces(mapped, inFlight)
           report.takenOutside += applied.taken
           report.freedOutside += applied.freed
           report.newlyMapped += applied.mapped

@@ -1,6 +1,7 @@
 import type { Queryable } from '@kokdala/core'
 import type { ProviderClient, ProviderPlace } from './client.ts'
 import { PROVIDER_EVENT_ID, seatIdOfPlace } from './places.ts'
+import { createProviderRepository, type LocalPlace } from './repository.ts'
 
 export interface PlaceDifference {
   seatId: number
@@ -36,15 +37,6 @@ export interface ReconciliationReport {
   orderDifferences: OrderDifference[]
 }
 
-interface LocalPlace {
-  seatId: number
-  placeId: string
-  claimStatus: 'RESERVED' | 'SOLD' | null
-  bookingStatus: string | null
-  outside: boolean
-  openOrder: boolean
-}
-
 /**
  * Compares what Biletter and the Event Provider believe about every stadium place and every provider order we
  * created. Agreement means: a place is free at the provider exactly when it is FREE here or only reserved by a
@@ -53,15 +45,8 @@ interface LocalPlace {
  * seat for are listed apart: they are not a disagreement about a seat but a place we cannot sell.
  */
 export async function reconcileWithProvider(db: Queryable, client: ProviderClient): Promise<ReconciliationReport> {
-  const { rows } = await db.query<LocalPlace>(
-    `SELECT s.id AS "seatId", s.external_id AS "placeId", c.status AS "claimStatus", b.status AS "bookingStatus",
-       (c.seat_id IS NOT NULL AND c.booking_id IS NULL) AS outside,
-       EXISTS (SELECT 1 FROM provider_selection ps JOIN provider_order o USING (booking_id)
-               WHERE ps.place_id = s.external_id AND o.status IN ('STARTED', 'SUBMITTED')) AS "openOrder"
-     FROM seat s LEFT JOIN seat_claim c ON c.seat_id = s.id LEFT JOIN booking b ON b.id = c.booking_id
-     WHERE s.event_id = $1 AND s.external_id IS NOT NULL`,
-    [PROVIDER_EVENT_ID],
-  )
+  const repository = createProviderRepository(db)
+  const rows = await repository.localPlaces(PROVIDER_EVENT_ID)
   const local = new Map(rows.map((row) => [row.placeId, row]))
   const report: ReconciliationReport = {
     places: 0,
@@ -75,10 +60,8 @@ export async function reconcileWithProvider(db: Queryable, client: ProviderClien
     for (const place of places) comparePlace(report, place, local.get(place.id))
   })
 
-  const orders = await db.query<{ bookingId: number; orderId: string; status: string }>(
-    `SELECT booking_id AS "bookingId", order_id AS "orderId", status FROM provider_order ORDER BY booking_id`,
-  )
-  for (const order of orders.rows) {
+  const orders = await repository.orders()
+  for (const order of orders) {
     report.orders++
     const remote = await client.getOrder(order.orderId)
     if (remote?.status !== order.status) {

@@ -24,14 +24,17 @@ export interface SentPlace {
   placeId: string
 }
 
-/** A page of the provider's places, mapped to local seat ids. */
-export interface PlacePage {
-  seatIds: number[]
-  placeIds: string[]
-  free: boolean[]
+/** Our side of one provider place (see `localPlaces`). */
+export interface LocalPlace {
+  seatId: number
+  placeId: string
+  claimStatus: 'RESERVED' | 'SOLD' | null
+  bookingStatus: string | null
+  outside: boolean
+  openOrder: boolean
 }
 
-/** The only place with SQL over provider orders, selections and the seat ↔ place mapping. */
+/** The only place with SQL over `provider_order` and `provider_selection`: the provider module's tables. */
 export function createProviderRepository(db: Queryable) {
   return {
     async order(bookingId: number): Promise<LocalProviderOrder | undefined> {
@@ -113,29 +116,13 @@ export function createProviderRepository(db: Queryable) {
       ])
     },
 
-    /**
-     * The places of a booking whose provider order turned out CONFIRMED after the booking was cancelled: the
-     * provider will never free them, so they become "taken outside Biletter" here.
-     */
-    async holdOutside(bookingId: number): Promise<void> {
-      await db.query(
-        `INSERT INTO seat_claim (seat_id, event_id, booking_id, status, price)
-         SELECT s.id, s.event_id, NULL, 'SOLD', s.price FROM provider_selection p JOIN seat s ON s.id = p.seat_id
-         WHERE p.booking_id = $1 ON CONFLICT (seat_id) DO NOTHING`,
+    /** The seats of every select sent into the booking's order (whatever became of it). */
+    async selectedSeats(bookingId: number): Promise<number[]> {
+      const { rows } = await db.query<{ seatId: number }>(
+        'SELECT seat_id AS "seatId" FROM provider_selection WHERE booking_id = $1 ORDER BY seat_id',
         [bookingId],
       )
-    },
-
-    /**
-     * Frees the booking's seats that were kept out of sale while its order might have been confirmed: the provider
-     * has cancelled the order, so its places come back. Only claims outside any booking are touched.
-     */
-    async freeHeldOutside(bookingId: number): Promise<void> {
-      await db.query(
-        `DELETE FROM seat_claim c USING provider_selection p
-         WHERE p.booking_id = $1 AND c.seat_id = p.seat_id AND c.booking_id IS NULL`,
-        [bookingId],
-      )
+      return rows.map((row) => row.seatId)
     },
 
     /** Bookings whose provider order is, or may be, CONFIRMED: the provider never gives their places back. */
@@ -156,43 +143,41 @@ export function createProviderRepository(db: Queryable) {
     },
 
     /**
-     * Applies one page of the provider's places to the event's materialised hall: records each seat's place id, and makes the local "taken outside
-     * Biletter" claims (claims without a booking) match the provider: a place that is not free there and not held
-     * here is taken; one that is free there is free here. Places in our own open orders are left alone (they are
-     * ours), and so are those of an order cancelled within the last minute (the provider frees them asynchronously).
+     * Of these places, those in our own open orders (they are ours, whatever the provider lists), and those of an
+     * order cancelled within the last minute (the provider frees the places asynchronously, soon).
      */
-    async applyPlaces(page: PlacePage) {
-      const { rows } = await db.query<{ taken: number; freed: number; mapped: number }>(
-        `WITH page AS (
-           SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::boolean[]) AS p(seat_id, place_id, is_free)),
-         seats AS (
-           UPDATE seat SET external_id = p.place_id FROM page p
-           WHERE seat.id = p.seat_id AND seat.external_id IS DISTINCT FROM p.place_id RETURNING seat.id),
-         freed AS (
-           DELETE FROM seat_claim c USING page p
-           WHERE c.seat_id = p.seat_id AND c.booking_id IS NULL AND p.is_free RETURNING c.seat_id),
-         taken AS (
-           INSERT INTO seat_claim (seat_id, event_id, booking_id, status, price)
-           SELECT p.seat_id, s.event_id, NULL, 'SOLD', s.price FROM page p JOIN seat s ON s.id = p.seat_id
-           WHERE NOT p.is_free AND NOT EXISTS (
-             SELECT 1 FROM provider_selection s JOIN provider_order o USING (booking_id)
-             WHERE s.place_id = p.place_id AND (o.status IN ('STARTED', 'SUBMITTED')
-               -- Cancelled a moment ago: the provider frees the places asynchronously, soon.
-               OR (o.status = 'CANCELLED' AND o.updated_at > now() - interval '1 minute')))
-           ON CONFLICT (seat_id) DO NOTHING RETURNING seat_id)
-         SELECT (SELECT count(*)::int FROM taken) AS taken, (SELECT count(*)::int FROM freed) AS freed,
-           (SELECT count(*)::int FROM seats) AS mapped`,
-        [page.seatIds, page.placeIds, page.free],
+    async placesInFlight(placeIds: string[]): Promise<string[]> {
+      const { rows } = await db.query<{ placeId: string }>(
+        `SELECT DISTINCT s.place_id AS "placeId" FROM provider_selection s JOIN provider_order o USING (booking_id)
+         WHERE s.place_id = ANY($1::uuid[]) AND (o.status IN ('STARTED', 'SUBMITTED')
+           OR (o.status = 'CANCELLED' AND o.updated_at > now() - interval '1 minute'))`,
+        [placeIds],
       )
-      return rows[0]
+      return rows.map((row) => row.placeId)
     },
 
-    /** The booking's seats with their provider place ids (null until the places are loaded). */
-    async bookingPlaces(bookingId: number): Promise<Array<{ seatId: number; placeId: string | null }>> {
-      const { rows } = await db.query<{ seatId: number; placeId: string | null }>(
-        `SELECT c.seat_id AS "seatId", s.external_id AS "placeId" FROM seat_claim c JOIN seat s ON s.id = c.seat_id
-         WHERE c.booking_id = $1 ORDER BY c.seat_id`,
-        [bookingId],
+    /**
+     * What Biletter believes about each of the event's provider places, for reconciliation: the seat's claim and its
+     * booking's status, whether it is taken outside Biletter, and whether one of our open orders holds it. A
+     * read-only report across the seats and bookings modules' tables (docs/adr/0005-one-owner-per-table.md).
+     */
+    async localPlaces(eventId: number): Promise<LocalPlace[]> {
+      const { rows } = await db.query<LocalPlace>(
+        `SELECT s.id AS "seatId", s.external_id AS "placeId", c.status AS "claimStatus", b.status AS "bookingStatus",
+           (c.seat_id IS NOT NULL AND c.booking_id IS NULL) AS outside,
+           EXISTS (SELECT 1 FROM provider_selection ps JOIN provider_order o USING (booking_id)
+                   WHERE ps.place_id = s.external_id AND o.status IN ('STARTED', 'SUBMITTED')) AS "openOrder"
+         FROM seat s LEFT JOIN seat_claim c ON c.seat_id = s.id LEFT JOIN booking b ON b.id = c.booking_id
+         WHERE s.event_id = $1 AND s.external_id IS NOT NULL`,
+        [eventId],
+      )
+      return rows
+    },
+
+    /** Every provider order we created, by booking. */
+    async orders(): Promise<LocalProviderOrder[]> {
+      const { rows } = await db.query<LocalProviderOrder>(
+        `SELECT booking_id AS "bookingId", order_id AS "orderId", status FROM provider_order ORDER BY booking_id`,
       )
       return rows
     },

@@ -1,4 +1,5 @@
 import { type Clock, type Database, RetryLater } from '@kokdala/core'
+import type { SeatClaims } from '../seats/claims.ts'
 import type { ProviderClient } from './client.ts'
 import { createProviderRepository, type Selection, type SentPlace } from './repository.ts'
 
@@ -6,6 +7,8 @@ export interface ProviderSagaDeps {
   db: Database
   client: ProviderClient
   clock: Clock
+  /** The seats module's inventory: places the provider keeps, or gives back, move through it. */
+  claims: SeatClaims
   /** How often to look again while the provider's projection catches up with our selects. */
   projectionPollMs?: number
   /**
@@ -27,7 +30,7 @@ export type BookingPlaces = Array<{ seatId: number; placeId: string | null }>
  * we sent, or those we never heard back about have had the wait limit to join.
  */
 export function createProviderSaga(deps: ProviderSagaDeps) {
-  const { client, clock } = deps
+  const { client, clock, claims } = deps
   const repository = createProviderRepository(deps.db)
   const pollMs = deps.projectionPollMs ?? 100
   const waitLimitMs = deps.projectionWaitLimitMs ?? 30_000
@@ -161,7 +164,7 @@ export function createProviderSaga(deps: ProviderSagaDeps) {
       const order = await repository.order(bookingId)
       if (!order || order.status === 'CANCELLED') return 'done'
       if (order.status === 'CONFIRMED') {
-        await repository.holdOutside(bookingId)
+        await claims.takeOutside(await repository.selectedSeats(bookingId))
         return 'confirmed'
       }
       await settledCount(bookingId, order.orderId)
@@ -169,13 +172,13 @@ export function createProviderSaga(deps: ProviderSagaDeps) {
         const remote = await client.getOrder(order.orderId)
         if (remote?.status === 'CONFIRMED') {
           await repository.setOrderStatus(bookingId, 'CONFIRMED')
-          await repository.holdOutside(bookingId)
+          await claims.takeOutside(await repository.selectedSeats(bookingId))
           return 'confirmed'
         }
         if (remote?.status !== 'CANCELLED') throw new Error(`provider refused to cancel order ${order.orderId}`)
       }
       // Seats kept out of sale in case a confirm we never heard back about had gone through: they come back.
-      await repository.freeHeldOutside(bookingId)
+      await claims.freeOutside(await repository.selectedSeats(bookingId))
       await repository.setOrderStatus(bookingId, 'CANCELLED')
       return 'done'
     },

@@ -1,5 +1,6 @@
 import type { Queryable } from '@kokdala/core'
 import { type HallLayout, lastSeatId } from './halls.ts'
+import type { SeatState } from './state.ts'
 
 export type SeatStatus = 'FREE' | 'RESERVED' | 'SOLD'
 
@@ -8,7 +9,14 @@ export interface SeatRow {
   row: number
   number: number
   status: SeatStatus
-  price: number
+  /** Tiyn. */
+  price: bigint
+}
+
+/** int8 columns arrive as numbers (core's parser); money leaves the repository as bigint tiyn. */
+function withTiyn(rows: Array<Omit<SeatRow, 'price'> & { price: number | bigint }>): SeatRow[] {
+  for (const row of rows) row.price = BigInt(row.price)
+  return rows as SeatRow[]
 }
 
 export interface SeatFilter {
@@ -40,7 +48,25 @@ export interface SeatSelectRequest {
 
 const COLUMNS = 's.id, s.row, s.number, s.price'
 
-/** The only place with SQL over seats and seat claims. */
+/** The status a claim is in: a claim with a booking is RESERVED or SOLD; OUTSIDE is SOLD with no booking. */
+export type ClaimStatus = 'RESERVED' | 'SOLD'
+
+/** A page of the provider's places, mapped to local seat ids. */
+export interface PlacePage {
+  seatIds: number[]
+  placeIds: string[]
+  free: boolean[]
+}
+
+/** How each move of a booking's claims is written: FREE deletes them, SOLD marks them, OUTSIDE detaches them. */
+const MOVE_CLAIMS: Record<Exclude<SeatState, 'RESERVED'>, string> = {
+  FREE: 'DELETE FROM seat_claim WHERE booking_id = ANY($1::bigint[]) AND status = ANY($2::text[])',
+  SOLD: `UPDATE seat_claim SET status = 'SOLD' WHERE booking_id = ANY($1::bigint[]) AND status = ANY($2::text[])`,
+  OUTSIDE: `UPDATE seat_claim SET booking_id = NULL, status = 'SOLD'
+    WHERE booking_id = ANY($1::bigint[]) AND status = ANY($2::text[])`,
+}
+
+/** The only place with SQL over halls, seats and seat claims: the seats module's tables. */
 export function createSeatRepository(db: Queryable) {
   return {
     /** Creates the hall and its seats unless they exist; safe to race from several processes. */
@@ -68,37 +94,37 @@ export function createSeatRepository(db: Queryable) {
 
     /** All seats in row/number order with their current status. */
     async list({ eventId, row, limit, offset }: SeatFilter): Promise<SeatRow[]> {
-      const { rows } = await db.query<SeatRow>(
+      const { rows } = await db.query<Omit<SeatRow, 'price'> & { price: number }>(
         `SELECT ${COLUMNS}, COALESCE(c.status, 'FREE') AS status
          FROM seat s LEFT JOIN seat_claim c ON c.seat_id = s.id
          WHERE s.event_id = $1 AND ($4::int IS NULL OR s.row = $4)
          ORDER BY s.id LIMIT $2 OFFSET $3`,
         [eventId, limit, offset, row ?? null],
       )
-      return rows
+      return withTiyn(rows)
     },
 
     /** FREE seats in order, starting at seat id `fromId` (pass 0 for the beginning). */
     async listFree({ eventId, row, limit, offset }: SeatFilter, fromId = 0, beforeId?: number): Promise<SeatRow[]> {
-      const { rows } = await db.query<SeatRow>(
+      const { rows } = await db.query<Omit<SeatRow, 'price'> & { price: number }>(
         `SELECT ${COLUMNS}, 'FREE' AS status FROM seat s
          WHERE s.event_id = $1 AND ($4::int IS NULL OR s.row = $4) AND s.id >= $5 AND ($6::bigint IS NULL OR s.id < $6)
            AND NOT EXISTS (SELECT 1 FROM seat_claim c WHERE c.seat_id = s.id)
          ORDER BY s.id LIMIT $2 OFFSET $3`,
         [eventId, limit, offset, row ?? null, fromId, beforeId ?? null],
       )
-      return rows
+      return withTiyn(rows)
     },
 
     /** RESERVED or SOLD seats in order. */
     async listClaimed({ eventId, row, limit, offset }: SeatFilter, status: 'RESERVED' | 'SOLD'): Promise<SeatRow[]> {
-      const { rows } = await db.query<SeatRow>(
+      const { rows } = await db.query<Omit<SeatRow, 'price'> & { price: number }>(
         `SELECT ${COLUMNS}, c.status FROM seat_claim c JOIN seat s ON s.id = c.seat_id
          WHERE c.event_id = $1 AND c.status = $5 AND ($4::int IS NULL OR s.row = $4)
          ORDER BY c.seat_id LIMIT $2 OFFSET $3`,
         [eventId, limit, offset, row ?? null, status],
       )
-      return rows
+      return withTiyn(rows)
     },
 
     /**
@@ -124,19 +150,87 @@ export function createSeatRepository(db: Queryable) {
     },
 
     /**
-     * Reset: every seat held by a booking becomes FREE, except those of the given bookings, whose seats an outside
-     * system (the Event Provider) keeps for good: they stay SOLD, outside any booking. Seats already taken outside
-     * stay taken. Without such claims this is a TRUNCATE, which takes milliseconds even after a sold-out stadium.
+     * Reset: every seat held by a booking becomes FREE; seats taken outside stay taken. Without such claims this is a
+     * TRUNCATE, which takes milliseconds even after a sold-out stadium.
      */
-    async clearBookingClaims(keptOutsideBookings: number[]): Promise<void> {
-      if (keptOutsideBookings.length > 0) {
-        await db.query(
-          `UPDATE seat_claim SET booking_id = NULL, status = 'SOLD' WHERE booking_id = ANY($1::bigint[])`,
-          [keptOutsideBookings],
-        )
-      }
+    async freeAllOfBookings(): Promise<void> {
       const { rows } = await db.query('SELECT 1 FROM seat_claim WHERE booking_id IS NULL LIMIT 1')
       await db.exec(rows.length === 0 ? 'TRUNCATE seat_claim' : 'DELETE FROM seat_claim WHERE booking_id IS NOT NULL')
+    },
+
+    /** Moves every claim of these bookings that is in one of `from` to `to`; returns how many moved. */
+    async moveClaimsOfBookings(
+      bookingIds: number[],
+      from: ClaimStatus[],
+      to: Exclude<SeatState, 'RESERVED'>,
+    ): Promise<number> {
+      if (bookingIds.length === 0 || from.length === 0) return 0
+      const { rowCount } = await db.query(MOVE_CLAIMS[to], [bookingIds, from])
+      return rowCount
+    },
+
+    /** FREE seats become taken outside Biletter (SOLD, no booking); seats claimed already stay as they are. */
+    async takeOutside(seatIds: number[]): Promise<void> {
+      if (seatIds.length === 0) return
+      await db.query(
+        `INSERT INTO seat_claim (seat_id, event_id, booking_id, status, price)
+         SELECT s.id, s.event_id, NULL, 'SOLD', s.price FROM seat s WHERE s.id = ANY($1::bigint[])
+         ON CONFLICT (seat_id) DO NOTHING`,
+        [seatIds],
+      )
+    },
+
+    /** Seats taken outside Biletter are FREE again; claims of bookings are not touched. */
+    async freeOutside(seatIds: number[]): Promise<void> {
+      if (seatIds.length === 0) return
+      await db.query('DELETE FROM seat_claim WHERE seat_id = ANY($1::bigint[]) AND booking_id IS NULL', [seatIds])
+    },
+
+    /** How many seats the booking holds and the sum of their prices in tiyn (copied into the claims at select). */
+    async priceOfBooking(bookingId: number): Promise<{ seats: number; amount: bigint }> {
+      const { rows } = await db.query<{ seats: number; amount: number }>(
+        'SELECT count(*)::int AS seats, COALESCE(sum(price), 0)::bigint AS amount FROM seat_claim WHERE booking_id = $1',
+        [bookingId],
+      )
+      return { seats: rows[0].seats, amount: BigInt(rows[0].amount) }
+    },
+
+    /** The booking's seats with their provider place ids (null until the places are loaded). */
+    async placesOfBooking(bookingId: number): Promise<Array<{ seatId: number; placeId: string | null }>> {
+      const { rows } = await db.query<{ seatId: number; placeId: string | null }>(
+        `SELECT c.seat_id AS "seatId", s.external_id AS "placeId" FROM seat_claim c JOIN seat s ON s.id = c.seat_id
+         WHERE c.booking_id = $1 ORDER BY c.seat_id`,
+        [bookingId],
+      )
+      return rows
+    },
+
+    /**
+     * Applies one page of the provider's places to the event's materialised hall: records each seat's place id, and
+     * makes the local "taken outside Biletter" claims (claims without a booking) match the provider: a place that is
+     * not free there and not held here is taken; one that is free there is free here. Places in `inFlight` (those of
+     * our own orders the provider is still moving) are not taken.
+     */
+    async applyPlaces(page: PlacePage, inFlight: string[]) {
+      const { rows } = await db.query<{ taken: number; freed: number; mapped: number }>(
+        `WITH page AS (
+           SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::boolean[]) AS p(seat_id, place_id, is_free)),
+         seats AS (
+           UPDATE seat SET external_id = p.place_id FROM page p
+           WHERE seat.id = p.seat_id AND seat.external_id IS DISTINCT FROM p.place_id RETURNING seat.id),
+         freed AS (
+           DELETE FROM seat_claim c USING page p
+           WHERE c.seat_id = p.seat_id AND c.booking_id IS NULL AND p.is_free RETURNING c.seat_id),
+         taken AS (
+           INSERT INTO seat_claim (seat_id, event_id, booking_id, status, price)
+           SELECT p.seat_id, s.event_id, NULL, 'SOLD', s.price FROM page p JOIN seat s ON s.id = p.seat_id
+           WHERE NOT p.is_free AND p.place_id <> ALL($4::uuid[])
+           ON CONFLICT (seat_id) DO NOTHING RETURNING seat_id)
+         SELECT (SELECT count(*)::int FROM taken) AS taken, (SELECT count(*)::int FROM freed) AS freed,
+           (SELECT count(*)::int FROM seats) AS mapped`,
+        [page.seatIds, page.placeIds, page.free, inFlight],
+      )
+      return rows[0]
     },
 
     async release(seatId: number, userId: number): Promise<SeatChangeResult> {

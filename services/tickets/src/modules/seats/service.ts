@@ -1,4 +1,5 @@
-import { AppError, createBatcher, formatTenge } from '@kokdala/core'
+import { createBatcher, formatTenge } from '@kokdala/core'
+import { TicketsError } from '../../errors.ts'
 import type { EventService } from '../events/service.ts'
 import { lastSeatId, layoutFor } from './halls.ts'
 import {
@@ -111,13 +112,13 @@ export function createSeatService({
     /** Adds a seat to the user's booking; 419 when it is not free, 403 when the booking is not theirs. */
     async select(userId: number, bookingId: number, seatId: number): Promise<void> {
       const result = await selects.submit({ bookingId, seatId, userId })
-      if (result !== 'OK') throw new AppError(result, undefined, { booking_id: bookingId, seat_id: seatId })
+      if (result !== 'OK') throw new TicketsError(result, undefined, { booking_id: bookingId, seat_id: seatId })
     },
 
     /** Frees a seat of the user's editable booking at once. */
     async release(userId: number, seatId: number): Promise<void> {
       const result = await seats.release(seatId, userId)
-      if (result !== 'OK') throw new AppError(result, undefined, { seat_id: seatId })
+      if (result !== 'OK') throw new TicketsError(result, undefined, { seat_id: seatId })
     },
   }
 }

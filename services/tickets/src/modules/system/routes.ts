@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { AppError, constantTimeEqual, errorResponses } from '@kokdala/core'
+import { constantTimeEqual, errorResponses } from '@kokdala/core'
 import { Type } from 'typebox'
+import { TicketsError } from '../../errors.ts'
 import type { ResetService } from './service.ts'
 
 export interface SystemRoutesOptions {
@@ -32,9 +33,9 @@ export const systemRoutes: FastifyPluginAsyncTypebox<SystemRoutesOptions> = asyn
         },
       },
       onRequest: async (request) => {
-        if (!enabled) throw new AppError('RESET_DISABLED')
+        if (!enabled) throw new TicketsError('RESET_DISABLED')
         if (token && !constantTimeEqual(request.headers.authorization ?? '', `Bearer ${token}`)) {
-          throw new AppError('UNAUTHORIZED', 'Reset needs the reset token (Authorization: Bearer …)')
+          throw new TicketsError('UNAUTHORIZED', 'Reset needs the reset token (Authorization: Bearer …)')
         }
       },
     },

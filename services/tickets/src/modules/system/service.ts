@@ -1,16 +1,10 @@
-import {
-  type Clock,
-  clearFinishedJobs,
-  clearIdempotencyKeys,
-  type Database,
-  exclusiveTransaction,
-  rearmPending,
-} from '@kokdala/core'
+import { clearIdempotencyKeys, clearJobs, type Database, exclusiveTransaction, rearmPending } from '@kokdala/core'
 import { FULFIL_JOB, requestFulfilment } from '../bookings/jobs.ts'
-import { createBookingRepository } from '../bookings/repository.ts'
+import type { BookingService } from '../bookings/service.ts'
+import type { PaymentRecords } from '../payments/records.ts'
+import type { ProviderOrders } from '../provider/orders.ts'
 import type { PlaceLoadReport, PlaceSync } from '../provider/places.ts'
-import { createProviderRepository } from '../provider/repository.ts'
-import { createSeatRepository } from '../seats/repository.ts'
+import type { SeatClaims } from '../seats/claims.ts'
 
 export interface ResetResult {
   /** Payments the gateway knew of, copied to payment_archive before the tables were emptied. */
@@ -27,7 +21,7 @@ const RESET_TABLES = ['booking', 'idempotency_key', 'job', 'payment', 'seat_clai
 
 /**
  * Restores the initial sale state: no bookings or payments, every seat FREE. Because a seat is FREE exactly when it
- * has no claim, this is mostly a TRUNCATE and takes milliseconds even for the stadium. Sequences are not restarted,
+ * has no claim, this is mostly a TRUNCATE, which takes milliseconds even for the stadium. Sequences are not restarted,
  * so booking and payment ids are never reused, and every payment the gateway knew of is archived, never dropped; the
  * test-mode gateway's own records stay, as a real gateway's would.
  *
@@ -36,24 +30,37 @@ const RESET_TABLES = ['booking', 'idempotency_key', 'job', 'payment', 'seat_clai
  * provider's 100 pages would find too, so the reset answers at once and the reload runs after it, in the
  * background, only to catch what changed at the provider without us.
  */
-export function createResetService(deps: { db: Database; clock: Clock; places?: PlaceSync }) {
-  const { db, clock, places } = deps
+export interface ResetDeps {
+  db: Database
+  bookings: BookingService
+  claims: SeatClaims
+  payments: PaymentRecords
+  orders: ProviderOrders
+  places?: PlaceSync
+}
+
+export function createResetService(deps: ResetDeps) {
+  const { db, places } = deps
   return {
     async reset(): Promise<ResetResult> {
       // Every table the reset empties is locked before anything is read: see exclusiveTransaction.
       const archivedPayments = await exclusiveTransaction(db, RESET_TABLES, async (tx) => {
-        const provider = createProviderRepository(tx)
-        const { archived, unsettled } = await createBookingRepository(tx).archivePayments(clock.now())
-        await createSeatRepository(tx).clearBookingClaims(places ? await provider.mayBeConfirmedBookings() : [])
-        await createBookingRepository(tx).removeAll()
+        // Each module empties its own tables (docs/adr/0005-one-owner-per-table.md), in this order: payments are
+        // archived while their bookings and seats still exist.
+        const payments = deps.payments.in(tx)
+        const orders = deps.orders.in(tx)
+        const { archived, unsettled } = await payments.archiveAll()
+        await deps.claims.in(tx).resetClaims(places ? await orders.mayBeConfirmedBookings() : [])
+        await payments.removeAll()
+        await deps.bookings.removeAll(tx)
         // Stored answers name bookings that are gone now: a key used again starts afresh.
         await clearIdempotencyKeys(tx)
         // Pending jobs are sagas on their way, some running right now: dropping one would orphan what it is doing
         // at the provider (an order being created) and let a second run start beside it. They stay, and each runs
         // once more after its current run, finding its booking gone: an order it left open is cancelled.
-        await clearFinishedJobs(tx)
+        await clearJobs(tx, { kinds: [FULFIL_JOB] })
         await rearmPending(tx, FULFIL_JOB)
-        for (const bookingId of await provider.openOrderBookings()) await requestFulfilment(tx, bookingId)
+        for (const bookingId of await orders.openOrderBookings()) await requestFulfilment(tx, bookingId)
         // Money the gateway may still hold or owe for an archived payment is settled by the booking's saga.
         for (const bookingId of unsettled) await requestFulfilment(tx, bookingId)
         return archived

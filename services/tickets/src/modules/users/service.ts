@@ -1,5 +1,4 @@
 import {
-  AppError,
   basicAuthToken,
   type Clock,
   constantTimeEqual,
@@ -10,6 +9,7 @@ import {
   systemClock,
   TtlCache,
 } from '@kokdala/core'
+import { TicketsError } from '../../errors.ts'
 import type { createUserRepository } from './repository.ts'
 
 const UNKNOWN_USER_HASH = sha256Hex('no such user')
@@ -68,7 +68,7 @@ export function createUserService({
   function refuseWhileThrottled(username: string, ip: string, now: number): void {
     const retryAfterMs = throttle.retryAfterMs(username, ip, now)
     if (retryAfterMs > 0) {
-      throw new AppError(
+      throw new TicketsError(
         'RATE_LIMITED',
         'Too many failed logins; try again later',
         { retry_after_ms: retryAfterMs },
@@ -94,7 +94,10 @@ export function createUserService({
       }
       const credentials = parseBasicAuth(header)
       if (!credentials) {
-        throw new AppError('UNAUTHORIZED', header ? 'Malformed Basic credentials' : 'Basic authentication is required')
+        throw new TicketsError(
+          'UNAUTHORIZED',
+          header ? 'Malformed Basic credentials' : 'Basic authentication is required',
+        )
       }
       const { username, password } = credentials
       refuseWhileThrottled(username, ip, now)
@@ -106,7 +109,7 @@ export function createUserService({
         const joined = await pending
         if (joined) return joined.userId
         throttle.fail(username, ip, now)
-        throw new AppError('UNAUTHORIZED', 'Invalid email or password')
+        throw new TicketsError('UNAUTHORIZED', 'Invalid email or password')
       }
       // Counted against this address and account before the database answers, so concurrent guesses cannot all
       // slip under the limit; settled below when the answer is known.
@@ -121,7 +124,7 @@ export function createUserService({
         throw error
       }
       throttle.settle(username, ip, now, !user)
-      if (!user) throw new AppError('UNAUTHORIZED', 'Invalid email or password')
+      if (!user) throw new TicketsError('UNAUTHORIZED', 'Invalid email or password')
       verified.set(key, user, now)
       return user.userId
     },

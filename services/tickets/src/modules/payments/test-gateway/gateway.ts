@@ -1,4 +1,4 @@
-import { AppError } from '@kokdala/core'
+import { TicketsError } from '../../../errors.ts'
 import type { PaymentGateway } from '../gateway.ts'
 import type { TestGatewayRepository } from './repository.ts'
 
@@ -9,7 +9,7 @@ import type { TestGatewayRepository } from './repository.ts'
 export function createTestGateway(repository: TestGatewayRepository, publicUrl: string): PaymentGateway {
   async function require(paymentId: string) {
     const payment = await repository.find(paymentId)
-    if (!payment) throw new AppError('PAYMENT_NOT_FOUND', `Test gateway has no payment ${paymentId}`)
+    if (!payment) throw new TicketsError('PAYMENT_NOT_FOUND', `Test gateway has no payment ${paymentId}`)
     return payment
   }
   return {
@@ -30,7 +30,7 @@ export function createTestGateway(repository: TestGatewayRepository, publicUrl: 
     /** The test gateway settles at once (PAID, never AUTHORIZED): there is nothing left to capture. */
     async capture(paymentId) {
       const payment = await require(paymentId)
-      if (payment.status !== 'PAID') throw new AppError('CONFLICT', `Payment ${paymentId} is ${payment.status}`)
+      if (payment.status !== 'PAID') throw new TicketsError('CONFLICT', `Payment ${paymentId} is ${payment.status}`)
     },
     async cancel(paymentId) {
       await require(paymentId)
@@ -38,7 +38,7 @@ export function createTestGateway(repository: TestGatewayRepository, publicUrl: 
     },
     async refund(paymentId) {
       const payment = await repository.move(paymentId, ['PAID'], 'REFUNDED')
-      if (payment?.status !== 'REFUNDED') throw new AppError('CONFLICT', `Payment ${paymentId} is not paid`)
+      if (payment?.status !== 'REFUNDED') throw new TicketsError('CONFLICT', `Payment ${paymentId} is not paid`)
     },
   }
 }

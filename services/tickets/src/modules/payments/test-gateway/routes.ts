@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { AppError } from '@kokdala/core'
+import { openPage, requestLanguage, sendPage, webPages } from '@kokdala/web-kit'
 import { Type } from 'typebox'
-import { renderPaymentPage } from './page.ts'
+import { TicketsError } from '../../../errors.ts'
+import { PaymentPage, paymentPageText } from './page.ts'
 import type { TestGatewayRepository } from './repository.ts'
 
 /** The test-mode gateway's hosted page: "pay" and "decline" record the decision and send the buyer back. */
@@ -9,10 +10,8 @@ export const testGatewayRoutes: FastifyPluginAsyncTypebox<{ repository: TestGate
   app,
   { repository },
 ) => {
-  // Browsers post the buttons' forms as urlencoded; the forms carry no fields we need.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) =>
-    done(null, Object.fromEntries(new URLSearchParams(body as string))),
-  )
+  // Security headers, and the buttons' urlencoded posts (their forms carry no fields we need).
+  await app.register(webPages)
   const Params = Type.Object({ id: Type.String({ maxLength: 64 }) })
 
   app.get(
@@ -27,8 +26,10 @@ export const testGatewayRoutes: FastifyPluginAsyncTypebox<{ repository: TestGate
     },
     async (request, reply) => {
       const payment = await repository.find(request.params.id)
-      if (!payment) throw new AppError('PAYMENT_NOT_FOUND')
-      return reply.type('text/html; charset=utf-8').send(renderPaymentPage(payment, request.query.lang ?? 'ru'))
+      if (!payment) throw new TicketsError('PAYMENT_NOT_FOUND')
+      // Russian unless the buyer switched: a gateway's page follows the merchant's language, not the browser's.
+      const lang = requestLanguage(request, reply, { sources: ['query', 'cookie'] })
+      return sendPage(reply, PaymentPage({ page: openPage(reply, paymentPageText, lang), payment }))
     },
   )
 
@@ -47,7 +48,7 @@ export const testGatewayRoutes: FastifyPluginAsyncTypebox<{ repository: TestGate
     async (request, reply) => {
       const { id, decision } = request.params
       const payment = await repository.move(id, ['PENDING'], decision === 'pay' ? 'PAID' : 'FAILED')
-      if (!payment) throw new AppError('PAYMENT_NOT_FOUND')
+      if (!payment) throw new TicketsError('PAYMENT_NOT_FOUND')
       // A repeated click lands where the first one did: the recorded status decides.
       return reply.redirect(payment.status === 'PAID' ? payment.successUrl : payment.failUrl, 303)
     },

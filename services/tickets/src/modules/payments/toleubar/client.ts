@@ -1,5 +1,15 @@
-import { AppError, type HttpResult, type HttpTarget, OutboundError } from '@kokdala/core'
+import {
+  type AppError,
+  ConnectorError,
+  connectorErrorFromOutbound,
+  connectorErrorFromStatus,
+  connectorErrorToAppError,
+  type HttpResult,
+  type HttpTarget,
+  OutboundError,
+} from '@kokdala/core'
 import { requestToken } from '@kokdala/toleubar'
+import { TicketsError } from '../../../errors.ts'
 
 /** An answer the gateway gave on purpose: a 2xx or a 4xx with a JSON body. */
 export interface GatewayReply {
@@ -13,9 +23,20 @@ export interface ToleubarClientOptions {
   password: string
 }
 
-/** Outages, timeouts, an open breaker and 5xx all mean "try again later", never "the payment failed". */
-function unavailable(reason: string): AppError {
-  return new AppError('GATEWAY_UNAVAILABLE', undefined, { reason })
+const CONNECTOR = 'ТөлеуБар'
+
+/**
+ * Outages, timeouts, an open breaker, 5xx and answers we cannot read all mean "try again later", never "the payment
+ * failed". (Refusals are read from the gateway's own codes below, not from the connector error's kind.)
+ */
+function unavailable(error: ConnectorError): AppError {
+  return connectorErrorToAppError(error, TicketsError, {
+    timeout: 'GATEWAY_UNAVAILABLE',
+    unavailable: 'GATEWAY_UNAVAILABLE',
+    protocol: 'GATEWAY_UNAVAILABLE',
+    auth: 'GATEWAY_UNAVAILABLE',
+    rejected: 'GATEWAY_UNAVAILABLE',
+  })
 }
 
 function jsonObject(result: HttpResult): Record<string, unknown> | undefined {
@@ -59,7 +80,7 @@ export function rejected(reply: GatewayReply): AppError {
   const details = field(reply.body, 'details')
   const problems = Array.isArray(details) ? details.filter((item) => typeof item === 'string') : []
   const text = typeof message === 'string' && message !== '' ? message : `ТөлеуБар answered HTTP ${reply.status}`
-  return new AppError('PAYMENT_REJECTED', problems.length > 0 ? `${text}: ${problems.join('; ')}` : text, {
+  return new TicketsError('PAYMENT_REJECTED', problems.length > 0 ? `${text}: ${problems.join('; ')}` : text, {
     gatewayCode: gatewayCode(reply),
   })
 }
@@ -78,7 +99,7 @@ export function dailyLimitReached(reply: GatewayReply): boolean {
 
 function dailyLimit(reply: GatewayReply): AppError {
   const message = field(reply.body, 'message')
-  return new AppError('GATEWAY_DAILY_LIMIT', undefined, {
+  return new TicketsError('GATEWAY_DAILY_LIMIT', undefined, {
     gatewayCode: gatewayCode(reply),
     reason: typeof message === 'string' ? message : `HTTP ${reply.status}`,
   })
@@ -103,18 +124,23 @@ export function createToleubarClient({ http, teamSlug, password }: ToleubarClien
           idempotent,
         })
       } catch (error) {
-        if (error instanceof OutboundError) throw unavailable(error.message)
+        if (error instanceof OutboundError) throw unavailable(connectorErrorFromOutbound(error))
         throw error
       }
-      if (result.status >= 500) throw unavailable(`ТөлеуБар ${operation}: HTTP ${result.status}`)
+      if (result.status >= 500) throw unavailable(connectorErrorFromStatus(CONNECTOR, operation, result))
       const body = jsonObject(result)
       const reply = body && ({ status: result.status, body } satisfies GatewayReply)
       // The team's daily limit: nothing to retry before 00:00 UTC, so it is not an outage but its own refusal.
       if (reply && dailyLimitReached(reply)) throw dailyLimit(reply)
       // 429 is otherwise the gateway's rate limit (1429): a refusal for now, not for good.
-      if (result.status === 429) throw unavailable(`ТөлеуБар ${operation}: HTTP ${result.status}`)
+      if (result.status === 429) throw unavailable(connectorErrorFromStatus(CONNECTOR, operation, result))
       // A body that is not the gateway's JSON (a proxy's HTML page, a wrong base URL) is not a decision about money.
-      if (!reply) throw unavailable(`ТөлеуБар ${operation}: HTTP ${result.status} without a JSON body`)
+      if (!reply) {
+        const message = `${CONNECTOR} ${operation}: HTTP ${result.status} without a JSON body`
+        throw unavailable(
+          new ConnectorError({ connector: CONNECTOR, operation, kind: 'protocol', status: result.status }, message),
+        )
+      }
       return reply
     },
   }

@@ -1,4 +1,5 @@
-import { AppError, type HttpTarget } from '@kokdala/core'
+import type { AppError, HttpTarget } from '@kokdala/core'
+import { TicketsError } from '../../../errors.ts'
 import type { GatewayPaymentStatus, PaymentGateway } from '../gateway.ts'
 import { createToleubarClient, gatewayCode, rejected, succeeded } from './client.ts'
 import { toGatewayStatus } from './statuses.ts'
@@ -48,7 +49,7 @@ export function createToleubarGateway(options: ToleubarGatewayOptions): PaymentG
   const formBase = options.paymentFormBaseUrl.replace(/\/+$/, '')
 
   function notFound(paymentId: string): AppError {
-    return new AppError('PAYMENT_NOT_FOUND', `ТөлеуБар has no payment ${paymentId}`)
+    return new TicketsError('PAYMENT_NOT_FOUND', `ТөлеуБар has no payment ${paymentId}`)
   }
 
   /** PaymentCheck by paymentId or orderId; undefined when the gateway has no such payment (404). */
@@ -57,7 +58,7 @@ export function createToleubarGateway(options: ToleubarGatewayOptions): PaymentG
     if (reply.status === 404) return undefined
     if (!succeeded(reply)) throw rejected(reply)
     const [payment] = Array.isArray(reply.body.payments) ? (reply.body.payments as CheckedPayment[]) : []
-    if (!payment) throw new AppError('GATEWAY_UNAVAILABLE', undefined, { reason: 'ТөлеуБар check: no payment' })
+    if (!payment) throw new TicketsError('GATEWAY_UNAVAILABLE', undefined, { reason: 'ТөлеуБар check: no payment' })
     return payment
   }
 
@@ -71,10 +72,10 @@ export function createToleubarGateway(options: ToleubarGatewayOptions): PaymentG
   async function existingPayment(orderId: string, amount: number) {
     const payment = await check({ orderId })
     // The 1002 said the order exists; not finding it is the gateway being inconsistent, not a refusal.
-    if (!payment) throw new AppError('GATEWAY_UNAVAILABLE', undefined, { reason: `ТөлеуБар lost order ${orderId}` })
+    if (!payment) throw new TicketsError('GATEWAY_UNAVAILABLE', undefined, { reason: `ТөлеуБар lost order ${orderId}` })
     if (Number(payment.amount) !== amount) {
       // Never send the buyer to pay an amount other than the booking's.
-      throw new AppError('CONFLICT', `ТөлеуБар already has order ${orderId} for another amount`, {
+      throw new TicketsError('CONFLICT', `ТөлеуБар already has order ${orderId} for another amount`, {
         gatewayAmount: payment.amount,
       })
     }
@@ -94,7 +95,7 @@ export function createToleubarGateway(options: ToleubarGatewayOptions): PaymentG
   }
 
   function capturedConflict(paymentId: string): AppError {
-    return new AppError('CONFLICT', `ТөлеуБар payment ${paymentId} is captured: refund it instead of voiding`)
+    return new TicketsError('CONFLICT', `ТөлеуБар payment ${paymentId} is captured: refund it instead of voiding`)
   }
 
   return {
@@ -122,7 +123,9 @@ export function createToleubarGateway(options: ToleubarGatewayOptions): PaymentG
       if (!succeeded(reply)) throw rejected(reply)
       const { paymentId, paymentURL } = reply.body
       if (typeof paymentId !== 'string' || typeof paymentURL !== 'string') {
-        throw new AppError('GATEWAY_UNAVAILABLE', undefined, { reason: 'ТөлеуБар init: no paymentId or paymentURL' })
+        throw new TicketsError('GATEWAY_UNAVAILABLE', undefined, {
+          reason: 'ТөлеуБар init: no paymentId or paymentURL',
+        })
       }
       return { paymentId, paymentUrl: paymentURL }
     },
@@ -137,7 +140,7 @@ export function createToleubarGateway(options: ToleubarGatewayOptions): PaymentG
       if (reply.status === 409) {
         const now = await status(paymentId)
         if (now === 'PAID') return
-        throw new AppError('PAYMENT_REJECTED', `ТөлеуБар cannot capture a ${now} payment`, {
+        throw new TicketsError('PAYMENT_REJECTED', `ТөлеуБар cannot capture a ${now} payment`, {
           gatewayCode: gatewayCode(reply),
           status: now,
         })
@@ -154,16 +157,17 @@ export function createToleubarGateway(options: ToleubarGatewayOptions): PaymentG
       const after = await callCancel(paymentId)
       if (after === undefined || VOID_DONE.includes(after)) return
       if (after === 'PAID') throw capturedConflict(paymentId)
-      throw new AppError('PAYMENT_REJECTED', `ТөлеуБар cannot void a ${after} payment`, { status: after })
+      throw new TicketsError('PAYMENT_REJECTED', `ТөлеуБар cannot void a ${after} payment`, { status: after })
     },
 
     async refund(paymentId) {
       const before = await status(paymentId)
       if (before === 'REFUNDED') return
-      if (before !== 'PAID') throw new AppError('CONFLICT', `ТөлеуБар payment ${paymentId} is ${before}, not captured`)
+      if (before !== 'PAID')
+        throw new TicketsError('CONFLICT', `ТөлеуБар payment ${paymentId} is ${before}, not captured`)
       const after = await callCancel(paymentId)
       if (after === undefined || after === 'REFUNDED') return
-      throw new AppError('CONFLICT', `ТөлеуБар payment ${paymentId} is ${after}, not refunded`)
+      throw new TicketsError('CONFLICT', `ТөлеуБар payment ${paymentId} is ${after}, not refunded`)
     },
   }
 }

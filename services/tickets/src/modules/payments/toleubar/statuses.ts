@@ -1,4 +1,4 @@
-import { AppError } from '@kokdala/core'
+import { TicketsError } from '../../../errors.ts'
 import type { GatewayPaymentStatus } from '../gateway.ts'
 
 /**
@@ -22,6 +22,6 @@ const STATUSES = new Map<string, GatewayPaymentStatus>([
  */
 export function toGatewayStatus(status: unknown): GatewayPaymentStatus {
   const mapped = typeof status === 'string' ? STATUSES.get(status.toUpperCase()) : undefined
-  if (!mapped) throw new AppError('GATEWAY_UNAVAILABLE', undefined, { reason: `unknown ТөлеуБар status ${status}` })
+  if (!mapped) throw new TicketsError('GATEWAY_UNAVAILABLE', undefined, { reason: `unknown ТөлеуБар status ${status}` })
   return mapped
 }

@@ -1,0 +1,147 @@
+/**
+ * Delivery of webhook messages as a job kind: one signed POST per attempt, every attempt logged, retries on the
+ * schedule below, a dead letter after the last one, and an endpoint that answers 410 Gone disabled.
+ */
+import { performance } from 'node:perf_hooks'
+import type { Clock } from '../clock.ts'
+import type { Database } from '../db.ts'
+import type { Job, JobKind } from '../jobs.ts'
+import type { WebhookDeliveryPayload } from './outbox.ts'
+import * as repository from './repository.ts'
+import { standardWebhookHeaders } from './signature.ts'
+
+/**
+ * Delays before each retry, as data: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h (the Standard Webhooks recommendation).
+ * Seven attempts over about 17.5 hours; a receiver down for a night still gets every message.
+ */
+export const WEBHOOK_RETRY_SCHEDULE_MS: readonly number[] = [
+  5_000,
+  5 * 60_000,
+  30 * 60_000,
+  2 * 3_600_000,
+  5 * 3_600_000,
+  10 * 3_600_000,
+]
+
+/** How much of an answer the attempt log keeps. */
+export const MAX_LOGGED_RESPONSE_BYTES = 1024
+
+export interface WebhookDeliveryOptions {
+  db: Database
+  clock: Clock
+  retrySchedule?: readonly number[]
+  /** Per attempt, until the answer's status and first bytes arrived. */
+  timeoutMs?: number
+  userAgent?: string
+}
+
+/** Reads at most `limit` bytes of the answer and drops the rest unread. */
+async function responsePrefix(response: Response, limit: number): Promise<string> {
+  if (!response.body) return ''
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read()
+      if (done) break
+      chunks.push(value)
+      size += value.length
+    }
+  } finally {
+    await reader.cancel().catch(() => {})
+  }
+  // Streaming mode leaves out a character cut in half at the limit instead of turning it into U+FFFD.
+  let text = new TextDecoder().decode(Buffer.concat(chunks).subarray(0, limit), { stream: true })
+  // Invalid bytes do become U+FFFD, three bytes each: trim back to the limit. PostgreSQL text cannot hold NUL,
+  // and a receiver's binary error page must not break the log.
+  while (Buffer.byteLength(text) > limit) text = text.slice(0, -1)
+  return text.replaceAll('\0', '')
+}
+
+/** A short reason for a failed request: fetch hides the useful part (ECONNREFUSED, a timeout) in its cause. */
+function failureReason(error: unknown): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'timeout'
+  const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined
+  return cause?.code ?? (error instanceof Error ? error.message : String(error))
+}
+
+/** One signed POST. Never rejects: no answer (a refused connection, a timeout) is an outcome too. */
+async function post(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+): Promise<Pick<repository.WebhookAttempt, 'responseStatus' | 'error' | 'responseBody'>> {
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    })
+    const responseBody = await responsePrefix(response, MAX_LOGGED_RESPONSE_BYTES).catch(() => null)
+    return { responseStatus: response.status, error: null, responseBody }
+  } catch (error) {
+    return { responseStatus: null, error: failureReason(error), responseBody: null }
+  }
+}
+
+/** A failed attempt: the job retries on its schedule. */
+class DeliveryFailed extends Error {
+  constructor(publicId: string, reason: string) {
+    super(`webhook ${publicId}: ${reason}`)
+    this.name = 'DeliveryFailed'
+  }
+}
+
+/**
+ * The `webhook.deliver` job kind: register it as `handlers: { [WEBHOOK_DELIVERY_JOB]: createWebhookDeliveryJob(…) }`.
+ * Redirects are not followed (a 3xx is a failed attempt): the receiver registered the URL it wants.
+ */
+export function createWebhookDeliveryJob(options: WebhookDeliveryOptions): JobKind {
+  const { db, clock } = options
+  const timeoutMs = options.timeoutMs ?? 15_000
+  const userAgent = options.userAgent ?? 'Kokdala-Webhooks/1'
+
+  async function deliver(job: Job): Promise<void> {
+    const { messageId } = job.payload as WebhookDeliveryPayload
+    const message = await repository.findMessage(db, messageId)
+    // Delivered, dead or purged since the job was written (a resend writes a new job).
+    if (message?.status !== 'pending') return
+    const endpoint = await repository.findEndpoint(db, message.endpointId)
+    const now = clock.now()
+    if (!endpoint || endpoint.disabledReason !== null) {
+      const reason = `endpoint disabled: ${endpoint?.disabledReason ?? 'deleted'}`
+      await repository.finishMessage(db, messageId, { status: 'dead', error: reason, at: now })
+      return
+    }
+    const headers = standardWebhookHeaders(endpoint.secrets, message.publicId, message.body, now)
+    const started = performance.now()
+    const outcome = await post(endpoint.url, { ...headers, 'user-agent': userAgent }, message.body, timeoutMs)
+    const attempt = { ...outcome, attemptedAt: now, latencyMs: Math.round(performance.now() - started) }
+    const status = attempt.responseStatus
+    const delivered = status !== null && status >= 200 && status < 300
+    await db.transaction(async (tx) => {
+      await repository.insertAttempt(tx, messageId, attempt)
+      if (delivered) await repository.finishMessage(tx, messageId, { status: 'delivered', error: null, at: now })
+      if (status === 410) {
+        // The receiver says the endpoint is gone for good: stop sending to it instead of retrying for a day.
+        await repository.setEndpointDisabled(tx, endpoint.id, { reason: 'answered 410 Gone', at: now })
+        await repository.finishMessage(tx, messageId, { status: 'dead', error: 'HTTP 410', at: now })
+      }
+    })
+    if (!delivered && status !== 410) throw new DeliveryFailed(message.publicId, attempt.error ?? `HTTP ${status}`)
+  }
+
+  return {
+    run: deliver,
+    retrySchedule: [...(options.retrySchedule ?? WEBHOOK_RETRY_SCHEDULE_MS)],
+    async onDead(job, error) {
+      const { messageId } = job.payload as WebhookDeliveryPayload
+      const reason = error instanceof Error ? error.message : String(error)
+      await repository.finishMessage(db, messageId, { status: 'dead', error: reason, at: clock.now() })
+    },
+  }
+}

@@ -1,0 +1,6 @@
+export * from './delivery.ts'
+export * from './endpoints.ts'
+export * from './guard.ts'
+export * from './hmac.ts'
+export * from './outbox.ts'
+export * from './signature.ts'

@@ -1,0 +1,7 @@
+export { paymentInitToken, requestToken, signWebhook, tokenSource, verifyWebhookSignature } from '@kokdala/toleubar'
+export { buildPaymentGatewayApp, type PaymentGatewayApp, type PaymentGatewayOptions, type TeamOptions } from './app.ts'
+export { TEST_CARDS } from './cards.ts'
+export { PaymentGatewayConfig, paymentGatewayFromEnv, paymentGatewaySimulator } from './env.ts'
+export { paymentGatewayService } from './service.ts'
+export type { Payment, PaymentStatus } from './store.ts'
+export { type WebhookPayload, webhookPayload } from './webhooks.ts'
