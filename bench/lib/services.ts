@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
-const cli = fileURLToPath(new URL('../../apps/cli/src/main.ts', import.meta.url))
+const cliPath = 'apps/cli/src/main.ts'
 
 export interface RunningService {
   url: string
@@ -17,6 +18,8 @@ export interface ServeOptions {
   profile?: string
   /** The path that answers 200 once it is ready. */
   readyPath?: string
+  /** Another checkout of the platform to run (a before/after comparison); this one by default. */
+  checkout?: string
 }
 
 /**
@@ -28,14 +31,14 @@ export async function startServed(
   portVariable: string,
   port: string,
   env: Record<string, string> = {},
-  { workers = 1, profile, readyPath = '/health' }: ServeOptions = {},
+  { workers = 1, profile, readyPath = '/health', checkout = root }: ServeOptions = {},
 ): Promise<RunningService> {
   // BENCH_NODE_ARGS passes flags such as --cpu-prof to the service's Node (NODE_OPTIONS refuses some of them).
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []
-  const args = [...nodeArgs, cli, 'serve', name, '--workers', String(workers)]
+  const args = [...nodeArgs, join(checkout, cliPath), 'serve', name, '--workers', String(workers)]
   if (profile) args.push('--profile', profile)
   const child = spawn(process.execPath, args, {
-    cwd: root,
+    cwd: checkout,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, [portVariable]: port },
     // stdout (request logs of simulators) would cost the benchmark more than it tells; errors still show.
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -48,8 +51,12 @@ export async function startServed(
 /**
  * Tickets as the benchmarks replay the HackLoad scenarios: `--profile hackload`, whose public reset they use.
  */
-export function startTickets(env: Record<string, string>, workers = 1): Promise<RunningService> {
-  return startServed('tickets', 'TICKETS_PORT', env.TICKETS_PORT ?? '18080', env, { workers, profile: 'hackload' })
+export function startTickets(env: Record<string, string>, workers = 1, checkout?: string): Promise<RunningService> {
+  return startServed('tickets', 'TICKETS_PORT', env.TICKETS_PORT ?? '18080', env, {
+    workers,
+    profile: 'hackload',
+    checkout,
+  })
 }
 
 /** A simulator of the platform by name, on its own port, ready when its `/__sim/health` answers. */

@@ -1,6 +1,7 @@
-/** The reference for the events benchmark: a bare Fastify hello-world route, no plugins, no logging. */
+/** The first reference for the events benchmark: a bare Fastify hello-world route, no plugins, no logging. */
 import Fastify from 'fastify'
+import { listenUntilSignal } from './listen.ts'
 
 const app = Fastify({ logger: false })
 app.get('/', async () => ({ hello: 'world' }))
-await app.listen({ port: Number(process.env.PORT ?? 18090), host: '127.0.0.1' })
+await listenUntilSignal(app, 18090)

@@ -17,6 +17,7 @@ import { AppError, CoreError, coreErrors, type ErrorCatalogue } from './errors.t
 import { registerHealthRoute } from './health.ts'
 import { installMetrics } from './metrics.ts'
 import { installLoadShedding, type OverloadOptions } from './overload.ts'
+import { lazyRequestLogger } from './request-logger.ts'
 import type { SecurityScheme } from './security-schemes.ts'
 import { extraFormats, validatorCompilers } from './validation.ts'
 
@@ -78,6 +79,8 @@ export async function createApp(options: CreateAppOptions) {
       redact: ['req.headers.authorization', ...(options.redact ?? [])],
     },
     logController: new LogController({ disableRequestLogging: !options.logRequests }),
+    // A request's child logger (with its id) is made only when the request writes a line (request-logger.ts).
+    childLoggerFactory: lazyRequestLogger,
     requestIdHeader: 'x-request-id',
     schemaController: validatorCompilers(),
     serializerOpts: { ajv: { formats: extraFormats } },

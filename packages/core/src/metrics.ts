@@ -1,8 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify'
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client'
 import type { PoolStats } from './db.ts'
 import { CoreError } from './errors.ts'
+import { RequestMetrics } from './request-metrics.ts'
 
 export interface MetricsOptions {
   poolStats?: () => PoolStats
@@ -25,19 +26,7 @@ export function installMetrics(
   const registry = new Registry()
   registry.setDefaultLabels({ service })
   collectDefaultMetrics({ register: registry })
-  const requests = new Counter({
-    name: 'http_requests_total',
-    help: 'HTTP requests by method, route and status',
-    labelNames: ['method', 'route', 'status'],
-    registers: [registry],
-  })
-  const duration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request latency by method and route',
-    labelNames: ['method', 'route'],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
-  })
+  const answers = new RequestMetrics(registry)
   const errors = new Counter({
     name: 'http_errors_total',
     help: 'Error answers by stable error code',
@@ -70,26 +59,11 @@ export function installMetrics(
   }
   app.decorate('countError', (code: string) => errors.inc({ code }))
   // Each route records its own answers: its URL is known when it is registered, so no request reads
-  // `request.routeOptions` (Fastify builds that object anew on every access) and each label set is hashed once.
+  // `request.routeOptions` (Fastify builds that object anew on every access).
   const recorder = (route: string) => {
-    const byStatus = new Map<string, ReturnType<typeof requests.labels>>()
-    const byMethod = new Map<string, ReturnType<typeof duration.labels>>()
+    const record = answers.recorder(route)
     return (request: FastifyRequest, reply: FastifyReply) => {
-      const { method } = request
-      const status = reply.statusCode
-      const key = `${method} ${status}`
-      let counter = byStatus.get(key)
-      if (!counter) {
-        counter = requests.labels({ method, route, status })
-        byStatus.set(key, counter)
-      }
-      let timer = byMethod.get(method)
-      if (!timer) {
-        timer = duration.labels({ method, route })
-        byMethod.set(method, timer)
-      }
-      counter.inc()
-      timer.observe(reply.elapsedTime / 1000)
+      record(request.method, reply.statusCode, reply.elapsedTime / 1000)
     }
   }
   app.addHook('onRoute', (route) => {

@@ -92,3 +92,17 @@ test('searches missing the cache run a few at a time; beyond the queue they are 
   assert.ok(!events.costsASearch({ query: 'слово0', page: 1, pageSize: 20 }), 'a cached answer costs nothing')
   await events.listJson({ query: 'ещё одно', page: 1, pageSize: 20 })
 })
+
+test('a listing is in the cache only once it was loaded, with the very bytes listJson answered', async () => {
+  const repository = {
+    async listActive() {
+      return [{ id: 7, title: 'Концерт' }]
+    },
+  } as unknown as EventRepository
+  const events = createEventService({ events: repository })
+  const input = { page: 1, pageSize: 20 }
+  assert.equal(events.cachedJson(input), undefined)
+  const body = await events.listJson(input)
+  assert.equal(events.cachedJson(input), body)
+  assert.equal(events.cachedJson({ page: 2, pageSize: 20 }), undefined, 'another page is another entry')
+})

@@ -92,6 +92,14 @@ export function createEventService({
     },
 
     /**
+     * The answer already cached for this listing, if any: the route answers a hit at once, without the promises
+     * `listJson` costs (a measurable share of the service's most frequent request, bench/EVENTS-LIST-COST.md).
+     */
+    cachedJson(input: ListEventsInput): Buffer | undefined {
+      return pages.get(keyOf(input).key)
+    },
+
+    /**
      * Whether this listing would cost the database something: a search (query or date) not in the cache. Only those
      * count against a client's search rate.
      */
