@@ -23,7 +23,25 @@ function checkedUrl(url: string): string {
   if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || url.length > MAX_URL_LENGTH) {
     throw new CoreError('VALIDATION_FAILED', `The webhook URL must be http(s) and at most ${MAX_URL_LENGTH} characters`)
   }
+  // fetch refuses a URL with credentials, so every attempt would fail and log its error, password included.
+  // The signature is what proves the sender; a receiver that wants more takes a token in the path or query.
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new CoreError('VALIDATION_FAILED', 'The webhook URL must not carry a user name or password')
+  }
   return url
+}
+
+/**
+ * A `whsec_` secret given by the caller, or a 400: it may come through an API (a receiver's own secret), where a
+ * malformed one is the client's mistake, not a bug to answer with 500.
+ */
+function checkedSecret(secret: string): string {
+  try {
+    webhookSecretKey(secret)
+  } catch (error) {
+    throw new CoreError('VALIDATION_FAILED', (error as Error).message)
+  }
+  return secret
 }
 
 export interface CreateWebhookEndpointOptions {
@@ -40,8 +58,7 @@ export async function createWebhookEndpoint(
   options: CreateWebhookEndpointOptions,
 ): Promise<{ id: number; secret: string }> {
   const now = (options.clock ?? systemClock).now()
-  const secret = options.secret ?? generateWebhookSecret()
-  webhookSecretKey(secret)
+  const secret = checkedSecret(options.secret ?? generateWebhookSecret())
   const id = await repository.insertEndpoint(tx, {
     url: checkedUrl(options.url),
     description: options.description ?? '',
@@ -70,8 +87,7 @@ export async function rotateWebhookSecret(
   options: RotateWebhookSecretOptions = {},
 ): Promise<string> {
   const now = (options.clock ?? systemClock).now()
-  const secret = options.secret ?? generateWebhookSecret()
-  webhookSecretKey(secret)
+  const secret = checkedSecret(options.secret ?? generateWebhookSecret())
   if (!(await repository.lockEndpoint(tx, endpointId))) throw new CoreError('NOT_FOUND', 'No such webhook endpoint')
   await repository.deleteExpiredSecrets(tx, endpointId, now)
   await repository.expireCurrentSecrets(
