@@ -46,18 +46,32 @@ export function withTokenLifecycle(target: HttpTarget, options: TokenLifecycleOp
   const apply = options.apply ?? bearer
   const now = options.now ?? Date.now
   const refreshBeforeMs = options.refreshBeforeMs ?? 30_000
-  let current: IssuedToken | undefined
+  /** A token as issued, with the moment to replace it (undefined: when the partner refuses it). */
+  let current: (IssuedToken & { refreshAt?: number }) | undefined
   let pending: Promise<IssuedToken> | undefined
 
-  const usable = (issued: IssuedToken | undefined): issued is IssuedToken =>
-    issued !== undefined && (issued.expiresAt === undefined || issued.expiresAt - refreshBeforeMs > now())
+  const usable = (issued: typeof current): issued is IssuedToken =>
+    issued !== undefined && (issued.refreshAt === undefined || issued.refreshAt > now())
+
+  /**
+   * When to replace a token issued now. The margin is at most half the token's life, so a short-lived token is
+   * still used; an expiry that is not a number or already past (a partner's clock off, seconds sent for
+   * milliseconds) is ignored, and the token is replaced when refused, rather than obtaining one per call.
+   */
+  function refreshAt(issued: IssuedToken): number | undefined {
+    const { expiresAt } = issued
+    const life = typeof expiresAt === 'number' ? expiresAt - now() : Number.NaN
+    if (!Number.isFinite(life) || life <= 0) return undefined
+    return (expiresAt as number) - Math.min(refreshBeforeMs, life / 2)
+  }
 
   function obtain(): Promise<IssuedToken> {
     // Every caller that arrives while a token is on its way waits for that one.
     pending ??= (async () => {
       try {
-        const issued = await options.obtain()
-        current = typeof issued === 'string' ? { token: issued } : issued
+        const obtained = await options.obtain()
+        const issued = typeof obtained === 'string' ? { token: obtained } : obtained
+        current = { ...issued, refreshAt: refreshAt(issued) }
         return current
       } finally {
         pending = undefined
