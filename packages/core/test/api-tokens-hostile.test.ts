@@ -2,9 +2,16 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, test } from 'node:test'
 import { crc32 } from 'node:zlib'
-import { createApiTokenStore, isWellFormedApiToken } from '../src/api-tokens/index.ts'
+import {
+  apiTokenAdminRoutes,
+  createApiTokenStore,
+  isWellFormedApiToken,
+  requireApiToken,
+} from '../src/api-tokens/index.ts'
 import type { Database } from '../src/db.ts'
+import { createApp } from '../src/http.ts'
 import { coreMigrationsDir } from '../src/index.ts'
+import { apiTokenScheme } from '../src/security-schemes.ts'
 import { openTestDatabase } from '../src/testing/index.ts'
 
 /** The database with every statement counted, so tests can tell a cache hit from a read. */
@@ -73,4 +80,55 @@ test('NUL bytes, huge and non-ASCII tokens are refused without a read', async ()
     assert.equal(await store.verify(bad), undefined)
   }
   assert.equal(counter.queries, 0)
+})
+
+test('hostile input to the admin routes is 4xx with a stable code, never 500', async (t) => {
+  const store = createApiTokenStore({ db })
+  const admin = (await store.create({ name: 'admin', subject: 'operator:a', scopes: ['api-tokens:admin'] })).token
+  const app = await createApp({
+    service: 'demo',
+    version: '0',
+    logLevel: 'silent',
+    securitySchemes: { apiToken: apiTokenScheme },
+  })
+  t.after(() => app.close())
+  await app.register(apiTokenAdminRoutes, { store, authorize: requireApiToken(store, ['api-tokens:admin']) })
+  const authorization = `Bearer ${admin}`
+  const requests = [
+    { method: 'GET' as const, url: '/api-tokens?subject=%00' },
+    { method: 'GET' as const, url: '/api-tokens?subject=a%00b' },
+    { method: 'GET' as const, url: '/api-tokens?after_id=-1' },
+    { method: 'GET' as const, url: '/api-tokens?after_id=99999999999999999999' },
+    { method: 'GET' as const, url: '/api-tokens?limit=0' },
+    { method: 'GET' as const, url: '/api-tokens?limit=1000000' },
+    { method: 'GET' as const, url: '/api-tokens?subject=a&subject=b' },
+    { method: 'POST' as const, url: '/api-tokens/0/revoke' },
+    { method: 'POST' as const, url: '/api-tokens/9007199254740993/revoke' },
+    { method: 'POST' as const, url: '/api-tokens/1e3/revoke' },
+    { method: 'POST' as const, url: '/api-tokens/999999/revoke' },
+    { method: 'POST' as const, url: '/api-tokens', payload: { name: 'a\u0000b', subject: 's', scopes: ['a'] } },
+    { method: 'POST' as const, url: '/api-tokens', payload: { name: 'n', subject: 's\u0000', scopes: ['a'] } },
+    { method: 'POST' as const, url: '/api-tokens', payload: { name: 'n', subject: 's', scopes: ['A b'] } },
+    {
+      method: 'POST' as const,
+      url: '/api-tokens',
+      payload: { name: 'n', subject: 's', scopes: ['a'], expires_at: '2026-12-31T23:59:60Z' },
+    },
+    {
+      method: 'POST' as const,
+      url: '/api-tokens',
+      payload: { name: 'n', subject: 's', scopes: ['a'], expires_at: '+275760-09-13T00:00:00Z' },
+    },
+    {
+      method: 'POST' as const,
+      url: '/api-tokens',
+      payload: { name: 'n', subject: 's', scopes: ['a'], expires_at: '9999-12-31T23:59:59+99:99' },
+    },
+  ]
+  for (const request of requests) {
+    const response = await app.inject({ ...request, headers: { authorization } })
+    const label = `${request.method} ${request.url} ${JSON.stringify(request.payload ?? '')}: ${response.body.slice(0, 200)}`
+    assert.ok(response.statusCode < 500, label)
+    if (response.statusCode >= 400) assert.equal(typeof response.json().error.code, 'string', label)
+  }
 })
