@@ -59,3 +59,10 @@ test('hostile bodies to the /__sim routes are 4xx with a code, never 500', async
   }
   assert.equal((await app.inject({ url: '/__sim/faults' })).json().outage, false, 'nothing was switched on')
 })
+
+test('/__sim/requests?limit=0 lists no calls, not the whole log', async () => {
+  const { app } = await startSimulator()
+  for (let i = 0; i < 3; i++) await app.inject({ method: 'POST', url: '/pay' })
+  assert.equal((await app.inject({ url: '/__sim/requests?limit=1' })).json().requests.length, 1)
+  assert.deepEqual((await app.inject({ url: '/__sim/requests?limit=0' })).json().requests, [])
+})
