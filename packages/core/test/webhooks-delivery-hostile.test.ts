@@ -37,7 +37,9 @@ async function deliverTo(t: TestContext, answer: (response: ServerResponse) => v
     },
   })
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`
-  const { id: endpointId } = await db.transaction((tx) => createWebhookEndpoint(tx, { url, clock }))
+  const { id: endpointId } = await db.transaction((tx) =>
+    createWebhookEndpoint(tx, { url, clock, allowPrivateNetworks: true }),
+  )
   const message = await db.transaction((tx) => enqueueWebhook(tx, { endpointId, eventType: 'e', payload: {} }))
   const started = performance.now()
   assert.equal(await worker.runDue(), 1)
