@@ -3,7 +3,11 @@
  * calls wait for it, reused until it expires, and replaced once when the partner refuses it. Each partner's token
  * call costs time and often counts against a limit, so a burst of callers must never log in once each.
  */
+import { ConnectorError } from './connector-error.ts'
 import type { HttpCall, HttpResult, HttpTarget } from './outbound.ts'
+
+/** Visible ASCII, bounded: what can go into a header, a query or a body as it is. */
+const TOKEN_TEXT = /^[\x21-\x7e]{1,8192}$/
 
 /** A token and, when the partner says, the moment (ms since the epoch) it stops being accepted. */
 export interface IssuedToken {
@@ -71,6 +75,15 @@ export function withTokenLifecycle(target: HttpTarget, options: TokenLifecycleOp
       try {
         const obtained = await options.obtain()
         const issued = typeof obtained === 'string' ? { token: obtained } : obtained
+        // A partner's token with CR/LF, NUL, spaces or of another type would fail every call in the transport as a
+        // "network" error (tripping the breaker, retried as if the partner were down): it is an answer we cannot
+        // use, said once, here.
+        if (typeof issued?.token !== 'string' || !TOKEN_TEXT.test(issued.token)) {
+          throw new ConnectorError(
+            { connector: target.name, operation: 'obtain-token', kind: 'protocol' },
+            `${target.name}: the partner issued a token that is not visible ASCII text`,
+          )
+        }
         current = { ...issued, refreshAt: refreshAt(issued) }
         return current
       } finally {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { ConnectorError } from '../src/connector-error.ts'
 import type { HttpCall, HttpResult, HttpTarget } from '../src/outbound.ts'
 import { withTokenLifecycle } from '../src/token-lifecycle.ts'
 
@@ -50,4 +51,20 @@ test('a token shorter-lived than the refresh margin is used for half its life, n
   now += 10_000
   await wrapped.call('read', { method: 'GET', path: '/x' })
   assert.equal(logins, 2, 'replaced at half its life')
+})
+
+test("a partner's token with CR/LF, NUL, spaces or of another type is a protocol ConnectorError, sent nowhere", async () => {
+  for (const token of ['abc\r\nx-evil: 1', 'a\0b', 'two words', '', 123, undefined, 'x'.repeat(9000)]) {
+    const { target, seen } = acceptingTarget()
+    const wrapped = withTokenLifecycle(target, {
+      obtain: async () => ({ token: token as string }),
+      isAuthError,
+    })
+    await assert.rejects(wrapped.call('read', { method: 'GET', path: '/x' }), (error: unknown) => {
+      assert.ok(error instanceof ConnectorError, String(error))
+      assert.equal(error.kind, 'protocol')
+      return true
+    })
+    assert.equal(seen.length, 0, JSON.stringify(token)?.slice(0, 20))
+  }
 })
