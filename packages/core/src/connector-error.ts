@@ -97,6 +97,13 @@ export function connectorErrorFromStatus(
   )
 }
 
+const MAX_REASON_LENGTH = 200
+const MAX_CODE_LENGTH = 64
+
+function clipped(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text
+}
+
 /** Which code of the service's catalogue each kind becomes; kinds left out use core's defaults. */
 export type ConnectorErrorCodes<Code extends string> = Partial<Record<ConnectorErrorKind, Code>>
 
@@ -129,12 +136,14 @@ export function connectorErrorToAppError<C extends ErrorCatalogue>(
   codes: ConnectorErrorCodes<ErrorCode<C>> = {},
 ): unknown {
   if (!(error instanceof ConnectorError)) return error
+  // A 4xx shows details to our client, and the partner wrote part of them: bounded, so a partner answering with a
+  // megabyte of "code" does not pass it on (the whole error stays on the ConnectorError, for the log).
   const details = {
-    reason: error.message,
+    reason: clipped(error.message, MAX_REASON_LENGTH),
     connector: error.connector,
     operation: error.operation,
     kind: error.kind,
-    ...(error.partnerCode === undefined ? {} : { partner_code: error.partnerCode }),
+    ...(error.partnerCode === undefined ? {} : { partner_code: clipped(String(error.partnerCode), MAX_CODE_LENGTH) }),
   }
   const code = codes[error.kind]
   if (code !== undefined) return new ErrorClass(code, undefined, details)

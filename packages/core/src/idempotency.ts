@@ -101,16 +101,25 @@ export function isValidIdempotencyKey(key: unknown): key is string {
   return typeof key === 'string' && KEY_PATTERN.test(key)
 }
 
+/**
+ * How deep a request may nest before it is refused. No API of ours nests a tenth as deep; a hostile body of
+ * `[[[[…]]]]` (100 000 levels fit in a small body) would otherwise overflow the stack here and answer 500.
+ */
+const MAX_DEPTH = 64
+
 /** Objects with sorted keys, recursively: `{"b":1,"a":2}` and `{"a":2,"b":1}` are one request. */
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical)
+function canonical(value: unknown, depth = 0): unknown {
+  if (depth > MAX_DEPTH) {
+    throw new CoreError('VALIDATION_FAILED', `The request is nested more than ${MAX_DEPTH} levels deep`)
+  }
+  if (Array.isArray(value)) return value.map((item) => canonical(item, depth + 1))
   if (Buffer.isBuffer(value)) return { $bytes: value.toString('base64') }
   if (value !== null && typeof value === 'object') {
     const object = value as Record<string, unknown>
     return Object.fromEntries(
       Object.keys(object)
         .sort()
-        .map((name) => [name, canonical(object[name])]),
+        .map((name) => [name, canonical(object[name], depth + 1)]),
     )
   }
   return value

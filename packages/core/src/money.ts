@@ -4,8 +4,16 @@ export type Tiyn = bigint
 /** The largest amount a `bigint` column holds (2^63 − 1 tiyn); anything beyond is refused, not wrapped. */
 export const MAX_TIYN: Tiyn = 2n ** 63n - 1n
 
-// ASCII digits only (no `+`, spaces, exponent, Unicode digits, or `.5` / `5.`); at most two decimals.
-const DECIMAL = /^(-)?(\d+)(?:\.(\d{1,2}))?$/
+// ASCII digits only (no `+`, spaces, exponent, Unicode digits, or `.5` / `5.`); at most two decimals. At most 20
+// whole digits (MAX_TIYN has 17, leading zeros allowed a few): parsing a megabyte of digits into a BigInt costs
+// ~100 ms of CPU per request, which a hostile body must not be able to buy.
+const DECIMAL = /^(-)?(\d{1,20})(?:\.(\d{1,2}))?$/
+
+/** The text for an error message: an amount that is refused may be hostile and huge, so only its start is kept. */
+function shown(text: unknown): string {
+  const json = JSON.stringify(text) ?? String(text)
+  return json.length > 40 ? `${json.slice(0, 40)}…` : json
+}
 
 /**
  * Parses a tenge decimal such as "40000.00" or "12.5" into tiyn. Strict, because an amount that parses loosely
@@ -14,10 +22,10 @@ const DECIMAL = /^(-)?(\d+)(?:\.(\d{1,2}))?$/
  */
 export function parseTenge(text: string): Tiyn {
   const m = typeof text === 'string' ? DECIMAL.exec(text) : null
-  if (!m) throw new RangeError(`not a tenge amount: ${JSON.stringify(text)}`)
+  if (!m) throw new RangeError(`not a tenge amount: ${shown(text)}`)
   const [, sign, whole, fraction = ''] = m
   const tiyn = BigInt(whole) * 100n + BigInt(fraction.padEnd(2, '0'))
-  if (tiyn > MAX_TIYN) throw new RangeError(`tenge amount out of range: ${text}`)
+  if (tiyn > MAX_TIYN) throw new RangeError(`tenge amount out of range: ${shown(text)}`)
   return sign ? -tiyn : tiyn
 }
 
@@ -41,7 +49,7 @@ export function toTiyn(value: bigint | number | string): Tiyn {
     if (!Number.isSafeInteger(value)) throw new RangeError(`not a whole number of tiyn: ${value}`)
     return BigInt(value)
   }
-  if (typeof value !== 'string' || !/^-?\d{1,19}$/.test(value)) throw new RangeError(`not tiyn: ${String(value)}`)
+  if (typeof value !== 'string' || !/^-?\d{1,19}$/.test(value)) throw new RangeError(`not tiyn: ${shown(value)}`)
   const tiyn = BigInt(value)
   if (tiyn > MAX_TIYN || tiyn < -MAX_TIYN - 1n) throw new RangeError(`tiyn out of the int8 range: ${value}`)
   return tiyn

@@ -3,7 +3,11 @@
  * calls wait for it, reused until it expires, and replaced once when the partner refuses it. Each partner's token
  * call costs time and often counts against a limit, so a burst of callers must never log in once each.
  */
+import { ConnectorError } from './connector-error.ts'
 import type { HttpCall, HttpResult, HttpTarget } from './outbound.ts'
+
+/** Visible ASCII, bounded: what can go into a header, a query or a body as it is. */
+const TOKEN_TEXT = /^[\x21-\x7e]{1,8192}$/
 
 /** A token and, when the partner says, the moment (ms since the epoch) it stops being accepted. */
 export interface IssuedToken {
@@ -46,18 +50,41 @@ export function withTokenLifecycle(target: HttpTarget, options: TokenLifecycleOp
   const apply = options.apply ?? bearer
   const now = options.now ?? Date.now
   const refreshBeforeMs = options.refreshBeforeMs ?? 30_000
-  let current: IssuedToken | undefined
+  /** A token as issued, with the moment to replace it (undefined: when the partner refuses it). */
+  let current: (IssuedToken & { refreshAt?: number }) | undefined
   let pending: Promise<IssuedToken> | undefined
 
-  const usable = (issued: IssuedToken | undefined): issued is IssuedToken =>
-    issued !== undefined && (issued.expiresAt === undefined || issued.expiresAt - refreshBeforeMs > now())
+  const usable = (issued: typeof current): issued is IssuedToken =>
+    issued !== undefined && (issued.refreshAt === undefined || issued.refreshAt > now())
+
+  /**
+   * When to replace a token issued now. The margin is at most half the token's life, so a short-lived token is
+   * still used; an expiry that is not a number or already past (a partner's clock off, seconds sent for
+   * milliseconds) is ignored, and the token is replaced when refused, rather than obtaining one per call.
+   */
+  function refreshAt(issued: IssuedToken): number | undefined {
+    const { expiresAt } = issued
+    const life = typeof expiresAt === 'number' ? expiresAt - now() : Number.NaN
+    if (!Number.isFinite(life) || life <= 0) return undefined
+    return (expiresAt as number) - Math.min(refreshBeforeMs, life / 2)
+  }
 
   function obtain(): Promise<IssuedToken> {
     // Every caller that arrives while a token is on its way waits for that one.
     pending ??= (async () => {
       try {
-        const issued = await options.obtain()
-        current = typeof issued === 'string' ? { token: issued } : issued
+        const obtained = await options.obtain()
+        const issued = typeof obtained === 'string' ? { token: obtained } : obtained
+        // A partner's token with CR/LF, NUL, spaces or of another type would fail every call in the transport as a
+        // "network" error (tripping the breaker, retried as if the partner were down): it is an answer we cannot
+        // use, said once, here.
+        if (typeof issued?.token !== 'string' || !TOKEN_TEXT.test(issued.token)) {
+          throw new ConnectorError(
+            { connector: target.name, operation: 'obtain-token', kind: 'protocol' },
+            `${target.name}: the partner issued a token that is not visible ASCII text`,
+          )
+        }
+        current = { ...issued, refreshAt: refreshAt(issued) }
         return current
       } finally {
         pending = undefined

@@ -107,7 +107,9 @@ function setup(retrySchedule = [1_000, 1_000, 1_000]) {
 }
 
 async function endpointFor(receiver: ReturnType<typeof createReceiver>, clock: { now(): Date }) {
-  const endpoint = await db.transaction((tx) => createWebhookEndpoint(tx, { url: receiver.url, clock }))
+  const endpoint = await db.transaction((tx) =>
+    createWebhookEndpoint(tx, { url: receiver.url, clock, allowPrivateNetworks: true }),
+  )
   receiver.state.secret = endpoint.secret
   return endpoint
 }
@@ -362,7 +364,9 @@ test('a receiver that never answers costs one timeout per attempt, logged as suc
     silent.close()
   })
   const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/hooks`
-  const { id: endpointId } = await db.transaction((tx) => createWebhookEndpoint(tx, { url, clock }))
+  const { id: endpointId } = await db.transaction((tx) =>
+    createWebhookEndpoint(tx, { url, clock, allowPrivateNetworks: true }),
+  )
   const message = await db.transaction((tx) => enqueueWebhook(tx, { endpointId, eventType: 'e', payload: {} }))
   assert.equal(await worker.runDue(), 1)
   const [attempt] = await listWebhookAttempts(db, message.id)

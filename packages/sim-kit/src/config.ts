@@ -29,5 +29,10 @@ export type SimControlConfig = Static<TObject<typeof SimControlSettings>>
  */
 export function controlRoutesEnabled(config: SimControlConfig): boolean {
   if (config.SIM_CONTROL !== undefined) return config.SIM_CONTROL === 'on'
-  return config.NODE_ENV !== 'production'
+  // Closed unless the environment plainly says development or test: 'Production', 'prod' or 'staging' are shared
+  // fixtures too, and a spelling nobody foresaw must not open the switch.
+  return OPEN_ENVIRONMENTS.has((config.NODE_ENV ?? '').trim().toLowerCase())
 }
+
+/** NODE_ENV values (lower-cased) under which the controls are on by default; unset counts as development. */
+const OPEN_ENVIRONMENTS = new Set(['', 'development', 'dev', 'test'])

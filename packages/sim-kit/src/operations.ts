@@ -18,8 +18,11 @@ export const OperationFaultSchema = Type.Object(
 
 export type OperationFault = Static<typeof OperationFaultSchema>
 
+/** How many scripted outcomes may wait for one operation, in one call or over several. */
+const MAX_SCRIPTED = 1000
+
 export const ScriptSchema = Type.Object(
-  { outcomes: Type.Array(OperationFaultSchema, { minItems: 1, maxItems: 1000 }) },
+  { outcomes: Type.Array(OperationFaultSchema, { minItems: 1, maxItems: MAX_SCRIPTED }) },
   { additionalProperties: false },
 )
 
@@ -52,6 +55,10 @@ export function createOperationFaults() {
       const problem = schemaProblem(ScriptSchema, { outcomes })
       if (problem) return problem
       const queue = scripts.get(operation) ?? []
+      // Each call appends: without a bound on the whole queue, repeated calls would grow it without end.
+      if (queue.length + (outcomes as unknown[]).length > MAX_SCRIPTED) {
+        return `outcomes: at most ${MAX_SCRIPTED} may wait per operation; ${queue.length} already do`
+      }
       queue.push(...(outcomes as OperationFault[]).map((outcome) => ({ ...outcome })))
       scripts.set(operation, queue)
       return undefined

@@ -26,6 +26,8 @@ export function createRequestLog(capacity = 1000) {
     /** The logged calls, optionally of one operation only, the newest `limit` of them. */
     list(filter: { operation?: string; limit?: number } = {}): LoggedRequest[] {
       const matching = filter.operation ? entries.filter((entry) => entry.operation === filter.operation) : entries
+      // slice(-0) would be the whole log: a limit of 0 is none.
+      if (filter.limit === 0) return []
       return filter.limit === undefined ? [...matching] : matching.slice(-filter.limit)
     },
     /** How many calls of `operation` (or of every operation) are in the log. */

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify'
 import type { SimKit } from './sim-kit.ts'
 
 /** Where every simulator's own control surface lives; the real systems have nothing there. */
@@ -26,6 +26,14 @@ export const simRoutes: FastifyPluginAsync<SimRoutesOptions> = async (
   app,
   { kit, controlRoutes, health, extraRoutes },
 ) => {
+  // A body Fastify itself refuses (bad JSON, a forbidden `__proto__`, too large) gets the same envelope as the
+  // routes' own refusals; anything else goes on to the simulator's handler.
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    const status = error.statusCode ?? 500
+    if (status < 400 || status >= 500) throw error
+    return problem(reply, status, error.code ?? 'BAD_REQUEST', error.message)
+  })
+
   app.get(`${SIM_PREFIX}/health`, async () => ({ status: 'ok', ...health?.() }))
   if (!controlRoutes) return
 

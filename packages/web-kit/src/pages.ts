@@ -46,6 +46,11 @@ function parseForm(body: string): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(body))
 }
 
+/** A 400 with core's stable code, thrown without depending on core (its error handler maps it by the status). */
+function nulInForm(): Error {
+  return Object.assign(new Error('NUL characters are not allowed'), { statusCode: 400, code: 'VALIDATION_FAILED' })
+}
+
 /**
  * Makes the routes registered beside it into web pages: security headers (helmet: a CSP with a per-response nonce,
  * `X-Frame-Options: DENY`, `nosniff`, no referrer…) and urlencoded form posts. It applies to the plugin that
@@ -61,9 +66,15 @@ export const webPages = fp(
       securityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined))
     })
     if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) {
-      app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) =>
-        done(null, parseForm(body as string)),
-      )
+      app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+        const fields = parseForm(body as string)
+        // The same rule as core's JSON parser: PostgreSQL text cannot hold NUL, so a field with one (`%00`) would
+        // reach a handler only to fail as a 500 at its insert.
+        if (Object.entries(fields).some(([name, value]) => name.includes('\0') || value.includes('\0'))) {
+          return done(nulInForm(), undefined)
+        }
+        done(null, fields)
+      })
     }
   },
   { fastify: '5.x', name: '@kokdala/web-kit:pages' },

@@ -62,6 +62,10 @@ export const apiTokenAdminRoutes: FastifyPluginAsyncTypebox<ApiTokenAdminRoutesO
     async (request, reply) => {
       const now = clock.now()
       const expiresAt = request.body.expires_at ? new Date(request.body.expires_at) : null
+      // The date-time format lets through what Date cannot hold (a leap second, '23:59:60'): refused, not a 500.
+      if (expiresAt && Number.isNaN(expiresAt.getTime())) {
+        throw new CoreError('VALIDATION_FAILED', 'expires_at is not a moment in time')
+      }
       if (expiresAt && expiresAt.getTime() <= now.getTime()) {
         throw new CoreError('VALIDATION_FAILED', 'expires_at must be in the future')
       }

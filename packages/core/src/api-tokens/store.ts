@@ -102,8 +102,13 @@ export function createApiTokenStore(options: ApiTokenStoreOptions) {
   const { db } = options
   const clock = options.clock ?? systemClock
   const environment = options.environment ?? 'live'
-  // Keyed by the token's hash, so the cache never holds a secret; null remembers a well-formed unknown token.
-  const cache = new TtlCache<string, ApiToken | null>(options.cacheMaxEntries ?? 10_000, options.cacheTtlMs ?? 30_000)
+  // Keyed by the token's hash, so the caches never hold a secret. Unknown tokens are remembered apart from known
+  // ones: anyone can make well-formed tokens (the checksum is public), and a flood of them in the one cache would
+  // evict every real client's token and send each of its requests to the database.
+  const maxEntries = options.cacheMaxEntries ?? 10_000
+  const ttlMs = options.cacheTtlMs ?? 30_000
+  const known = new TtlCache<string, ApiToken>(maxEntries, ttlMs)
+  const unknown = new TtlCache<string, null>(maxEntries, ttlMs)
   const reading = new Map<string, Promise<ApiToken | null>>()
   // Bumped by every revocation: a read that was under way meanwhile may hold the token as it was before, so what it
   // found is used once and not cached.
@@ -117,7 +122,10 @@ export function createApiTokenStore(options: ApiTokenStoreOptions) {
       [hash, now],
     )
     const found = rows[0] ? toApiToken(rows[0]) : null
-    if (revocations === before) cache.set(hash, found, now.getTime())
+    if (revocations === before) {
+      if (found) known.set(hash, found, now.getTime())
+      else unknown.set(hash, null, now.getTime())
+    }
     return found
   }
 
@@ -147,7 +155,7 @@ export function createApiTokenStore(options: ApiTokenStoreOptions) {
       if (!isWellFormedApiToken(secret)) return undefined
       const hash = sha256Hex(secret)
       const now = clock.now()
-      let found = cache.get(hash, now.getTime())
+      let found: ApiToken | null | undefined = known.get(hash, now.getTime()) ?? unknown.get(hash, now.getTime())
       if (found === undefined) {
         // Concurrent requests with one token that is not cached yet share one read.
         let read = reading.get(hash)
@@ -187,7 +195,7 @@ export function createApiTokenStore(options: ApiTokenStoreOptions) {
       )
       if (rows[0]) {
         revocations++
-        cache.delete(rows[0].token_hash)
+        known.delete(rows[0].token_hash)
         reading.delete(rows[0].token_hash)
         return toApiToken(rows[0])
       }

@@ -1,4 +1,5 @@
 /** Webhook endpoints: where messages go, the secrets they are signed with, and whether they are enabled. */
+import { BlockList, isIP } from 'node:net'
 import { type Clock, systemClock } from '../clock.ts'
 import type { Queryable } from '../db.ts'
 import { CoreError } from '../errors.ts'
@@ -12,8 +13,62 @@ export const DEFAULT_SECRET_GRACE_MS = 24 * 60 * 60 * 1000
 
 const MAX_URL_LENGTH = 2048
 
+/** Addresses of this machine and of private networks: a merchant's URL must not make us call them (SSRF). */
+const PRIVATE_NETWORKS = new BlockList()
+for (const [network, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+] as const) {
+  PRIVATE_NETWORKS.addSubnet(network, prefix, 'ipv4')
+}
+for (const [network, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+] as const) {
+  PRIVATE_NETWORKS.addSubnet(network, prefix, 'ipv6')
+}
+
+/**
+ * Whether a URL's host is a loopback, private or link-local address written out (the URL parser has already
+ * turned `2130706433` and `0x7f.1` into `127.0.0.1`), or a `localhost` name. A name that resolves to such an
+ * address is not caught here: that needs a check at connect time.
+ */
+function isPrivateHost(hostname: string): boolean {
+  const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname
+  if (host === 'localhost' || host.endsWith('.localhost')) return true
+  const family = isIP(host)
+  if (family === 0) return false
+  // An IPv4 address mapped into IPv6 (::ffff:127.0.0.1, written ::ffff:7f00:1 by the parser) is the IPv4 one.
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(host)
+  if (mapped) {
+    const [high, low] = [Number.parseInt(mapped[1], 16), Number.parseInt(mapped[2], 16)]
+    return PRIVATE_NETWORKS.check(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`, 'ipv4')
+  }
+  return PRIVATE_NETWORKS.check(host, family === 4 ? 'ipv4' : 'ipv6')
+}
+
+function hasSpaceOrControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code <= 0x20 || code === 0x7f) return true
+  }
+  return false
+}
+
 /** An absolute http(s) URL of bounded length, or a 400: endpoints may be registered through an API. */
-function checkedUrl(url: string): string {
+function checkedUrl(url: string, allowPrivateNetworks: boolean): string {
+  // The URL is stored as given, so what the parser would quietly drop or encode (controls, spaces, NUL, which
+  // PostgreSQL text cannot hold) is refused instead.
+  if (typeof url !== 'string' || hasSpaceOrControl(url)) {
+    throw new CoreError('VALIDATION_FAILED', 'The webhook URL must not contain spaces or control characters')
+  }
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -23,7 +78,37 @@ function checkedUrl(url: string): string {
   if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || url.length > MAX_URL_LENGTH) {
     throw new CoreError('VALIDATION_FAILED', `The webhook URL must be http(s) and at most ${MAX_URL_LENGTH} characters`)
   }
+  // fetch refuses a URL with credentials, so every attempt would fail and log its error, password included.
+  // The signature is what proves the sender; a receiver that wants more takes a token in the path or query.
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new CoreError('VALIDATION_FAILED', 'The webhook URL must not carry a user name or password')
+  }
+  if (!allowPrivateNetworks && isPrivateHost(parsed.hostname)) {
+    throw new CoreError('VALIDATION_FAILED', 'The webhook URL must not point at a private or loopback address')
+  }
   return url
+}
+
+const MAX_DESCRIPTION_LENGTH = 500
+
+function checkedDescription(description: string): string {
+  if (typeof description !== 'string' || description.length > MAX_DESCRIPTION_LENGTH || description.includes('\0')) {
+    throw new CoreError('VALIDATION_FAILED', `The description is text of at most ${MAX_DESCRIPTION_LENGTH} characters`)
+  }
+  return description
+}
+
+/**
+ * A `whsec_` secret given by the caller, or a 400: it may come through an API (a receiver's own secret), where a
+ * malformed one is the client's mistake, not a bug to answer with 500.
+ */
+function checkedSecret(secret: string): string {
+  try {
+    webhookSecretKey(secret)
+  } catch (error) {
+    throw new CoreError('VALIDATION_FAILED', (error as Error).message)
+  }
+  return secret
 }
 
 export interface CreateWebhookEndpointOptions {
@@ -31,6 +116,11 @@ export interface CreateWebhookEndpointOptions {
   description?: string
   /** A `whsec_` secret agreed with the receiver; a new random one by default. */
   secret?: string
+  /**
+   * Lets the URL point at loopback, private or link-local addresses: for tests and receivers inside our own
+   * network, never for URLs a merchant gives (it would let them make us call 169.254.169.254 or our own admin).
+   */
+  allowPrivateNetworks?: boolean
   clock?: Clock
 }
 
@@ -40,13 +130,15 @@ export async function createWebhookEndpoint(
   options: CreateWebhookEndpointOptions,
 ): Promise<{ id: number; secret: string }> {
   const now = (options.clock ?? systemClock).now()
-  const secret = options.secret ?? generateWebhookSecret()
-  webhookSecretKey(secret)
+  const secret = checkedSecret(options.secret ?? generateWebhookSecret())
+  const url = checkedUrl(options.url, options.allowPrivateNetworks ?? false)
   const id = await repository.insertEndpoint(tx, {
-    url: checkedUrl(options.url),
-    description: options.description ?? '',
+    url,
+    description: checkedDescription(options.description ?? ''),
     createdAt: now,
   })
+  if (id === undefined)
+    throw new CoreError('CONFLICT', 'A webhook endpoint is registered for this URL already', { url })
   await repository.insertSecret(tx, id, secret, now)
   return { id, secret }
 }
@@ -70,8 +162,7 @@ export async function rotateWebhookSecret(
   options: RotateWebhookSecretOptions = {},
 ): Promise<string> {
   const now = (options.clock ?? systemClock).now()
-  const secret = options.secret ?? generateWebhookSecret()
-  webhookSecretKey(secret)
+  const secret = checkedSecret(options.secret ?? generateWebhookSecret())
   if (!(await repository.lockEndpoint(tx, endpointId))) throw new CoreError('NOT_FOUND', 'No such webhook endpoint')
   await repository.deleteExpiredSecrets(tx, endpointId, now)
   await repository.expireCurrentSecrets(

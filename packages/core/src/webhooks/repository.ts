@@ -53,12 +53,15 @@ function toEndpoint(row: EndpointRow): WebhookEndpoint {
 export async function insertEndpoint(
   q: Queryable,
   endpoint: { url: string; description: string; createdAt: Date },
-): Promise<number> {
+): Promise<number | undefined> {
+  // DO NOTHING rather than a unique violation, which would abort the caller's transaction: undefined when the URL
+  // is registered already.
   const { rows } = await q.query<{ id: number }>(
-    'INSERT INTO webhook_endpoint (url, description, created_at) VALUES ($1, $2, $3) RETURNING id',
+    `INSERT INTO webhook_endpoint (url, description, created_at) VALUES ($1, $2, $3)
+     ON CONFLICT (url) DO NOTHING RETURNING id`,
     [endpoint.url, endpoint.description, endpoint.createdAt],
   )
-  return rows[0].id
+  return rows[0]?.id
 }
 
 export async function insertSecret(q: Queryable, endpointId: number, secret: string, createdAt: Date): Promise<void> {

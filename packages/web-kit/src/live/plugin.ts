@@ -18,20 +18,40 @@ export interface LiveChannelOptions {
   authorize: (request: FastifyRequest, topics: readonly string[]) => boolean | Promise<boolean>
   /** How often dead connections are looked for (ping, then dropped without a pong). */
   heartbeatMs?: number
+  /**
+   * How many connections the channel holds at once; more upgrades are refused with 503 `LIVE_BUSY` and
+   * `Retry-After`, so a flood of sockets cannot take the process's memory and file descriptors. 10 000 by default.
+   */
+  maxConnections?: number
 }
+
+const DEFAULT_MAX_CONNECTIONS = 10_000
+/** Seconds a refused client is asked to wait; the browser client's own back-off spreads the reconnects too. */
+const BUSY_RETRY_AFTER_SECONDS = 5
 
 /**
  * Answers an upgrade request with an error and closes the connection once the answer is out. Going through
  * `reply.send` would race `@fastify/websocket`, which destroys the socket when the response finishes, and the client
  * would often see a reset instead of the status.
  */
-function refuse(request: FastifyRequest, reply: FastifyReply, status: number, code: string, message: string) {
+function refuse(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+  retryAfterSeconds?: number,
+) {
   const answer = { error: { code, message } }
-  if (!request.ws) return reply.status(status).send(answer)
+  if (!request.ws) {
+    if (retryAfterSeconds !== undefined) reply.header('retry-after', retryAfterSeconds)
+    return reply.status(status).send(answer)
+  }
   const body = JSON.stringify(answer)
+  const retryAfter = retryAfterSeconds === undefined ? '' : `Retry-After: ${retryAfterSeconds}\r\n`
   reply.hijack()
   request.raw.socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n${retryAfter}` +
       `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   )
   return reply
@@ -48,12 +68,13 @@ function refuse(request: FastifyRequest, reply: FastifyReply, status: number, co
  */
 export const liveChannel: FastifyPluginAsync<LiveChannelOptions> = async (
   app,
-  { hub, path = '/live', authorize, heartbeatMs = HEARTBEAT_MS },
+  { hub, path = '/live', authorize, heartbeatMs = HEARTBEAT_MS, maxConnections = DEFAULT_MAX_CONNECTIONS },
 ) => {
   if (claimedServers.has(app.server)) throw new Error('one live channel per server: follow more topics on it instead')
   claimedServers.add(app.server)
   // Clients send nothing; a small limit keeps a hostile frame from costing memory.
   await app.register(websocket, { options: { maxPayload: 1024 } })
+  let open = 0
 
   app.get(`${path}/client.js`, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(CLIENT_SCRIPT),
@@ -73,6 +94,10 @@ export const liveChannel: FastifyPluginAsync<LiveChannelOptions> = async (
         },
       },
       preHandler: async (request, reply) => {
+        if (open >= maxConnections) {
+          const message = 'Too many live connections; try again later'
+          return refuse(request, reply, 503, 'LIVE_BUSY', message, BUSY_RETRY_AFTER_SECONDS)
+        }
         if (request.validationError) {
           return refuse(request, reply, 400, 'LIVE_TOPICS_INVALID', 'topics: 1 to 32 names of [A-Za-z0-9:._/-]')
         }
@@ -82,6 +107,9 @@ export const liveChannel: FastifyPluginAsync<LiveChannelOptions> = async (
       },
     },
     (socket, request) => {
+      // Upgrades that passed the check together may overshoot by a few; those are closed at once.
+      if (open >= maxConnections) return socket.close(1013, 'too many connections')
+      open++
       hub.add(socket, [...new Set(request.query.topics.split(','))])
       let alive = true
       socket.on('pong', () => {
@@ -94,6 +122,7 @@ export const liveChannel: FastifyPluginAsync<LiveChannelOptions> = async (
       }, heartbeatMs)
       heartbeat.unref()
       socket.on('close', () => {
+        open--
         clearInterval(heartbeat)
         hub.remove(socket)
       })
