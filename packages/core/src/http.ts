@@ -132,6 +132,7 @@ export async function createApp(options: CreateAppOptions) {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if ((body as string).trim() === '') return done(null, undefined)
     if (hasNul(body as string)) return done(nulError(), undefined)
+    if (nestedTooDeep(body as string)) return done(depthError(), undefined)
     parseJson(request, body as string, done)
   })
   // A NUL byte in a query string can only be an attack or a bug; PostgreSQL text cannot hold one.
@@ -186,6 +187,7 @@ export function keepRawJsonBody(app: FastifyInstance): void {
     const text = raw.toString('utf8')
     if (text.trim() === '') return done(null, undefined)
     if (hasNul(text)) return done(nulError(), undefined)
+    if (nestedTooDeep(text)) return done(depthError(), undefined)
     parseJson(request, text, done)
   })
 }
@@ -197,6 +199,37 @@ function hasNul(text: string): boolean {
 
 function nulError(): AppError {
   return new CoreError('VALIDATION_FAILED', 'NUL characters are not allowed')
+}
+
+/** Deeper than any request of ours needs; a few kilobytes of `[[[…` nested 100 000 deep overflow every recursive walk. */
+export const MAX_JSON_DEPTH = 64
+
+/**
+ * Whether arrays and objects nest deeper than MAX_JSON_DEPTH, by one pass over the text (brackets inside strings
+ * do not count). JSON.parse itself copes, but everything that walks the value afterwards — schema validation,
+ * fingerprints, the serialiser of an answer that echoes it — recurses, and overflowed the stack into a 500.
+ */
+function nestedTooDeep(text: string): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c)
+        i++ // a backslash escapes the next character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) return true
+    } else if (c === 0x5d || c === 0x7d) depth--
+  }
+  return false
+}
+
+function depthError(): AppError {
+  return new CoreError('VALIDATION_FAILED', `JSON nested deeper than ${MAX_JSON_DEPTH} levels is not accepted`, {
+    max_depth: MAX_JSON_DEPTH,
+  })
 }
 
 declare module 'fastify' {
