@@ -195,15 +195,20 @@ export function createWorker(options: WorkerOptions) {
       } finally {
         await releaseLease()
       }
+      // The job and its attempt's row settle in one statement: one commit per finished job, as before the history.
+      const attempt = attemptRows.get(job.id) ?? null
+      attemptRows.delete(job.id)
       await db.query(
-        `UPDATE job SET status = CASE WHEN version = $2 THEN 'done' ELSE 'pending' END,
-           finished_at = CASE WHEN version = $2 THEN $3::timestamptz END,
-           run_at = CASE WHEN version = $2 THEN run_at ELSE '-infinity' END,
-           attempts = CASE WHEN version = $2 THEN attempts ELSE 0 END, last_error = NULL, claimed_by = NULL
-         WHERE id = $1`,
-        [job.id, job.version, clock.now()],
+        `WITH settled AS (
+           UPDATE job SET status = CASE WHEN version = $2 THEN 'done' ELSE 'pending' END,
+             finished_at = CASE WHEN version = $2 THEN $3::timestamptz END,
+             run_at = CASE WHEN version = $2 THEN run_at ELSE '-infinity' END,
+             attempts = CASE WHEN version = $2 THEN attempts ELSE 0 END, last_error = NULL, claimed_by = NULL
+           WHERE id = $1 RETURNING id
+         )
+         UPDATE job_attempt SET finished_at = $3, outcome = 'done' WHERE id = $4::bigint AND EXISTS (SELECT 1 FROM settled)`,
+        [job.id, job.version, clock.now(), attempt],
       )
-      await recordAttempt(job, 'done')
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
       if (error instanceof RetryLater) {
