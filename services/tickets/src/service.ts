@@ -2,19 +2,17 @@ import { type Database, defineService, type SeedProgress } from '@kokdala/core'
 import { buildTicketsApp, openTicketsDatabase, ticketsMigrations } from './app.ts'
 import { loadTicketsConfig, type TicketsConfig, ticketsProfiles } from './config.ts'
 import { isSeeded, seedTickets } from './seed/index.ts'
+import { ticketsPublicUrl } from './settings.ts'
 
 /** Demo data `kokdala start` loads on the first run: every known user and more, all active events, an archive slice. */
 export const DEMO_DATA = { users: 5_000, archiveEvents: 100_000 }
-
-const publicUrl = (config: TicketsConfig) =>
-  config.TICKETS_PUBLIC_URL ?? `http://${config.TICKETS_HOST}:${config.TICKETS_PORT}`
 
 /** The tickets service as the platform's tools see it (`kokdala start|serve|seed tickets`). */
 export const ticketsService = defineService<TicketsConfig>({
   name: 'tickets',
   role: 'service',
   loadConfig: loadTicketsConfig,
-  address: (config) => ({ host: config.TICKETS_HOST, port: config.TICKETS_PORT, url: publicUrl(config) }),
+  address: (config) => ({ host: config.TICKETS_HOST, port: config.TICKETS_PORT, url: ticketsPublicUrl(config) }),
   portVariable: 'TICKETS_PORT',
   migrations: ticketsMigrations,
   openDatabase: openTicketsDatabase,
@@ -36,7 +34,7 @@ export const ticketsService = defineService<TicketsConfig>({
     }
   },
   describe(config) {
-    const url = publicUrl(config)
+    const url = ticketsPublicUrl(config)
     const gateway =
       config.PAYMENT_GATEWAY === 'toleubar' ? `ТөлеуБар at ${config.PAYMENT_GATEWAY_URL}` : 'the test-mode page'
     return [

@@ -2,6 +2,11 @@ import { hostname } from 'node:os'
 import type { Database } from '@kokdala/core'
 import { sagaRetrySchedule, type TicketsConfig } from './config.ts'
 
+/** The base URL buyers and the gateway reach the service at (what `kokdala start` prints, too). */
+export function ticketsPublicUrl(config: TicketsConfig): string {
+  return config.TICKETS_PUBLIC_URL ?? `http://${config.TICKETS_HOST}:${config.TICKETS_PORT}`
+}
+
 /**
  * What the wiring derives from the configuration, in one place: the values the modules take that are not a
  * variable read as it is (units converted, defaults that depend on the database, identities built from several).
@@ -10,7 +15,7 @@ export function ticketsSettings(config: TicketsConfig, db: Database) {
   const authWindowMs = config.AUTH_FAILURE_WINDOW_SECONDS * 1000
   return {
     /** The base URL buyers come back to from the gateway. */
-    publicUrl: config.TICKETS_PUBLIC_URL ?? `http://${config.TICKETS_HOST}:${config.TICKETS_PORT}`,
+    publicUrl: ticketsPublicUrl(config),
     authFailureLimits: {
       perAccountAndIp: { max: config.AUTH_FAILURES_PER_ACCOUNT_IP, windowMs: authWindowMs },
       perIp: { max: config.AUTH_FAILURES_PER_IP, windowMs: authWindowMs },
