@@ -5,6 +5,7 @@ import { sha256Hex } from './auth.ts'
 import { type Clock, systemClock } from './clock.ts'
 import type { Database, Queryable } from './db.ts'
 import { CoreError } from './errors.ts'
+import { MAX_JSON_DEPTH } from './http.ts'
 
 /**
  * `Idempotency-Key` for mutating routes, shared by every service (draft-ietf-httpapi-idempotency-key-header, in the
@@ -102,10 +103,10 @@ export function isValidIdempotencyKey(key: unknown): key is string {
 }
 
 /**
- * How deep a request may nest before it is refused. No API of ours nests a tenth as deep; a hostile body of
- * `[[[[…]]]]` (100 000 levels fit in a small body) would otherwise overflow the stack here and answer 500.
+ * How deep a request may nest before it is refused: the JSON parser's limit, kept here too because a fingerprint
+ * may be taken of a value that came another way; a hostile `[[[[…]]]]` would otherwise overflow the stack.
  */
-const MAX_DEPTH = 64
+const MAX_DEPTH = MAX_JSON_DEPTH
 
 /** Objects with sorted keys, recursively: `{"b":1,"a":2}` and `{"a":2,"b":1}` are one request. */
 function canonical(value: unknown, depth = 0): unknown {
