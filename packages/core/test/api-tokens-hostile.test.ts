@@ -12,20 +12,7 @@ import type { Database } from '../src/db.ts'
 import { createApp } from '../src/http.ts'
 import { coreMigrationsDir } from '../src/index.ts'
 import { apiTokenScheme } from '../src/security-schemes.ts'
-import { openTestDatabase } from '../src/testing/index.ts'
-
-/** The database with every statement counted, so tests can tell a cache hit from a read. */
-function counting(db: Database) {
-  const counter = { queries: 0 }
-  const query = db.query.bind(db)
-  const counted = Object.assign(Object.create(db) as Database, {
-    query: ((sql: string, params?: unknown[]) => {
-      counter.queries++
-      return query(sql, params)
-    }) as Database['query'],
-  })
-  return { db: counted, counter }
-}
+import { countingDatabase as counting, openTestDatabase } from '../src/testing/index.ts'
 
 /** What an attacker can make: the checksum is public, so a well-formed token needs no secret. */
 function forgedToken(): string {

@@ -13,20 +13,7 @@ import type { AppError } from '../src/errors.ts'
 import { createApp } from '../src/http.ts'
 import { coreMigrationsDir } from '../src/index.ts'
 import { apiTokenScheme, basicAuthScheme } from '../src/security-schemes.ts'
-import { openTestDatabase } from '../src/testing/index.ts'
-
-/** The database with every statement counted, so tests can tell a cache hit from a read. */
-function counting(db: Database) {
-  const counter = { queries: 0 }
-  const query = db.query.bind(db)
-  const counted = Object.assign(Object.create(db) as Database, {
-    query: ((sql: string, params?: unknown[]) => {
-      counter.queries++
-      return query(sql, params)
-    }) as Database['query'],
-  })
-  return { db: counted, counter }
-}
+import { countingDatabase as counting, openTestDatabase } from '../src/testing/index.ts'
 
 describe('API tokens', () => {
   let db: Database

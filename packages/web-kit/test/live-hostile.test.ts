@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import { request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, test } from 'node:test'
 import Fastify from 'fastify'
 import { createLiveHub, liveChannel } from '../src/index.ts'
+import { subscriber as open, until, upgrade as upgradeAt } from './live-client.ts'
 
 const hub = createLiveHub()
 const app = Fastify()
@@ -11,51 +11,8 @@ await app.register(liveChannel, { hub, authorize: () => true, maxConnections: 3 
 await app.listen({ port: 0, host: '127.0.0.1' })
 const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
 after(() => app.close())
-
-async function subscriber(topics: string) {
-  const socket = new WebSocket(`${origin.replace('http', 'ws')}/live?topics=${topics}`)
-  await new Promise((resolve, reject) => {
-    socket.onopen = resolve
-    socket.onerror = reject
-  })
-  return socket
-}
-
-function upgrade(path: string): Promise<{ status: number; code?: string; retryAfter?: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(`${origin}${path}`, {
-      headers: {
-        connection: 'Upgrade',
-        upgrade: 'websocket',
-        'sec-websocket-version': '13',
-        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
-      },
-    })
-    req.on('upgrade', (response, socket) => {
-      socket.destroy()
-      resolve({ status: response.statusCode ?? 0 })
-    })
-    req.on('response', async (response) => {
-      let body = ''
-      for await (const chunk of response) body += chunk
-      resolve({
-        status: response.statusCode ?? 0,
-        code: JSON.parse(body).error.code,
-        retryAfter: response.headers['retry-after'],
-      })
-    })
-    req.on('error', reject)
-    req.end()
-  })
-}
-
-async function until(check: () => boolean) {
-  const deadline = Date.now() + 5000
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
+const subscriber = async (topics: string) => (await open(origin, topics)).socket
+const upgrade = (path: string) => upgradeAt(origin, path)
 
 test('a flood of sockets is refused beyond the limit with 503 LIVE_BUSY, and room returns when one closes', async () => {
   const sockets = [await subscriber('a'), await subscriber('b'), await subscriber('c')]

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
-import { request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, test } from 'node:test'
 import Fastify from 'fastify'
 import { createLiveHub, type LiveSocket, liveChannel, SLOW_CONSUMER_BYTES } from '../src/index.ts'
 import { connectLive } from '../src/live/client.js'
+import { subscriber as open, until, upgrade as upgradeAt } from './live-client.ts'
 
 const hub = createLiveHub()
 const app = Fastify()
@@ -16,51 +16,8 @@ await app.register(liveChannel, {
 await app.listen({ port: 0, host: '127.0.0.1' })
 const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
 after(() => app.close())
-
-/** A plain WebSocket (Node 24's global client) on the channel, with its received messages. */
-async function subscriber(topics: string) {
-  const socket = new WebSocket(`${origin.replace('http', 'ws')}/live?topics=${topics}`)
-  const messages: unknown[] = []
-  socket.onmessage = (event) => messages.push(JSON.parse(String(event.data)))
-  await new Promise((resolve, reject) => {
-    socket.onopen = resolve
-    socket.onerror = reject
-  })
-  return { socket, messages }
-}
-
-async function until(check: () => boolean, what: string) {
-  const deadline = Date.now() + 5000
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
-
-/** The status of an upgrade request (101 when the server accepts it) and the error code of a refusal. */
-function upgrade(path: string): Promise<{ status: number; code?: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(`${origin}${path}`, {
-      headers: {
-        connection: 'Upgrade',
-        upgrade: 'websocket',
-        'sec-websocket-version': '13',
-        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
-      },
-    })
-    req.on('upgrade', (response, socket) => {
-      socket.destroy()
-      resolve({ status: response.statusCode ?? 0 })
-    })
-    req.on('response', async (response) => {
-      let body = ''
-      for await (const chunk of response) body += chunk
-      resolve({ status: response.statusCode ?? 0, code: JSON.parse(body).error.code })
-    })
-    req.on('error', reject)
-    req.end()
-  })
-}
+const subscriber = (topics: string) => open(origin, topics)
+const upgrade = (path: string) => upgradeAt(origin, path)
 
 test('a push reaches every subscriber of its topic over a real WebSocket, and only them', async () => {
   const [hall, bar, both] = [

@@ -1,3 +1,4 @@
+export { countingDatabase } from './counting.ts'
 export { openTestDatabase } from './database.ts'
 export { findIncompatibilities, type OpenApiDocument } from './openapi-compat.ts'
 export { startTestPlatform, type TestPlatform } from './platform.ts'
