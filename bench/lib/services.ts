@@ -37,15 +37,13 @@ export async function startServed(
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []
   const args = [...nodeArgs, join(checkout, cliPath), 'serve', name, '--workers', String(workers)]
   if (profile) args.push('--profile', profile)
-  const child = spawn(process.execPath, args, {
-    cwd: checkout,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env, [portVariable]: port },
-    // stdout (request logs of simulators) would cost the benchmark more than it tells; errors still show.
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
-  const url = `http://127.0.0.1:${port}`
-  await waitForHealth(url, child, readyPath)
-  return { url, process: child, stop: () => stopChild(child) }
+  return spawnReady(
+    args,
+    checkout,
+    { LOG_LEVEL: 'warn', ...env, [portVariable]: port },
+    `http://127.0.0.1:${port}`,
+    readyPath,
+  )
 }
 
 /**
@@ -65,11 +63,22 @@ export function startSimulator(name: string, portVariable: string, port: string,
 }
 
 /** Starts a Node script (e.g. the bare Fastify reference) and waits until `readyPath` answers. */
-export async function startScript(script: string, env: Record<string, string>, url: string, readyPath = '/') {
-  // stdout (request logs of simulators) would cost the benchmark more than it tells; errors still show.
-  const child = spawn(process.execPath, [script], {
-    cwd: root,
+export function startScript(script: string, env: Record<string, string>, url: string, readyPath = '/') {
+  return spawnReady([script], root, env, url, readyPath)
+}
+
+/** Runs Node with `args` and this process's environment plus `env`, and waits until `url` + `readyPath` answers. */
+async function spawnReady(
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  url: string,
+  readyPath: string,
+): Promise<RunningService> {
+  const child = spawn(process.execPath, args, {
+    cwd,
     env: { ...process.env, ...env },
+    // stdout (request logs) would cost the benchmark more than it tells; errors still show.
     stdio: ['ignore', 'ignore', 'inherit'],
   })
   await waitForHealth(url, child, readyPath)
