@@ -1,6 +1,7 @@
 import type { ServiceDescriptor } from '@kokdala/core'
 import { eventProviderService } from '@kokdala/event-provider'
 import { paymentGatewayService } from '@kokdala/payment-gateway'
+import { paymentsService } from '@kokdala/payments'
 import { ticketsService } from '@kokdala/tickets'
 
 /**
@@ -12,6 +13,7 @@ export const platform: readonly ServiceDescriptor<never>[] = [
   eventProviderService,
   paymentGatewayService,
   ticketsService,
+  paymentsService,
 ] as ServiceDescriptor<never>[]
 
 /** Finds a descriptor by the name given on the command line. */

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { CoreError, type ErrorCatalogue } from './errors.ts'
+import type { ErrorEnvelope } from './http.ts'
 
 /**
  * Node's HTTP parser errors by their stable code. Node raises them on the socket before any request exists, so
@@ -26,7 +27,7 @@ function parserErrorCode(error: ConnectionError): string {
  * envelope and counts them in `http_errors_total`. The connection is closed afterwards, as Node does, because
  * the parser cannot tell where the next request would start.
  */
-export function createClientErrorHandler(catalogue: ErrorCatalogue) {
+export function createClientErrorHandler(catalogue: ErrorCatalogue, envelope: ErrorEnvelope) {
   return function clientErrorHandler(this: FastifyInstance, error: ConnectionError, socket: Socket): void {
     // A reset connection has nobody left to answer.
     if (error.code === 'ECONNRESET' || socket.destroyed) return
@@ -38,7 +39,7 @@ export function createClientErrorHandler(catalogue: ErrorCatalogue) {
     const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage
     if (socket.writable && !inFlight?.headersSent) {
       const definition = catalogue[code]
-      const body = JSON.stringify({ error: { code, message: definition.message } })
+      const body = JSON.stringify(envelope({ code, message: definition.message }, definition.status))
       socket.write(
         `HTTP/1.1 ${definition.status} ${STATUS_CODES[definition.status]}\r\n` +
           `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +

@@ -54,6 +54,11 @@ export interface CreateAppOptions {
    * `{ basicAuth: basicAuthScheme }`): listed in the OpenAPI document, and a route naming another fails at start-up.
    */
   securitySchemes?: Record<string, SecurityScheme>
+  /**
+   * The body of every error answer, for contracts with their own error shape (the payment center's
+   * `{ success: false, message, error_code }`). Default: `{ error: { code, message, details? } }`.
+   */
+  errorEnvelope?: ErrorEnvelope
   fastify?: FastifyServerOptions & { http?: ServerOptions }
 }
 
@@ -64,6 +69,7 @@ export interface CreateAppOptions {
  */
 export async function createApp(options: CreateAppOptions) {
   const catalogue: ErrorCatalogue = { ...coreErrors, ...options.errors }
+  const envelope = options.errorEnvelope ?? defaultErrorEnvelope
   const sendError = (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const { status, body } = toErrorResponse(error, catalogue)
     if (status >= 500) request.log.error({ err: error }, 'request failed')
@@ -71,7 +77,7 @@ export async function createApp(options: CreateAppOptions) {
     if (error instanceof AppError && error.retryAfterMs !== undefined) {
       reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))))
     }
-    reply.status(status).send(body)
+    reply.status(status).send(envelope(body.error, status))
   }
   const app = Fastify({
     logger: {
@@ -85,7 +91,7 @@ export async function createApp(options: CreateAppOptions) {
     schemaController: validatorCompilers(),
     serializerOpts: { ajv: { formats: extraFormats } },
     // Errors raised before routing answer in the same envelope as every other error.
-    clientErrorHandler: createClientErrorHandler(catalogue),
+    clientErrorHandler: createClientErrorHandler(catalogue, envelope),
     frameworkErrors: createFrameworkErrorHandler(sendError),
     // Load shedding answers requests that arrive while closing, in our envelope (Fastify's has another shape).
     return503OnClosing: false,
@@ -116,7 +122,10 @@ export async function createApp(options: CreateAppOptions) {
   const shedding = installLoadShedding(app, {
     db: options.db,
     limits: options.overload,
-    errorBody: (code) => JSON.stringify(toErrorResponse(new AppError(code), catalogue).body),
+    errorBody: (code) => {
+      const { status, body } = toErrorResponse(new AppError(code), catalogue)
+      return JSON.stringify(envelope(body.error, status))
+    },
   })
   // Before any route is added: each route records its own metrics (see installMetrics).
   const metrics = installMetrics(app, options.service, {
@@ -145,7 +154,7 @@ export async function createApp(options: CreateAppOptions) {
     app.countError('NOT_FOUND')
     reply.status(404)
     metrics.recordUnmatched(request, reply)
-    reply.send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url}` } })
+    reply.send(envelope({ code: 'NOT_FOUND', message: `No route ${request.method} ${request.url}` }, 404))
   })
 
   // Per-route request limits (`config: { rateLimit: { max, timeWindow, keyGenerator } }`); none apply unless a
@@ -239,9 +248,22 @@ declare module 'fastify' {
   }
 }
 
-interface ErrorBody {
-  error: { code: string; message: string; details?: unknown }
+/** What an error answer says, before a contract's envelope shapes it. */
+export interface ErrorContent {
+  code: string
+  message: string
+  details?: unknown
 }
+
+interface ErrorBody {
+  error: ErrorContent
+}
+
+/** Shapes an error answer's body from its content and HTTP status (`CreateAppOptions.errorEnvelope`). */
+export type ErrorEnvelope = (error: ErrorContent, status: number) => unknown
+
+/** Kokdala's own error body: `{ error: { code, message, details? } }`. */
+export const defaultErrorEnvelope: ErrorEnvelope = (error) => ({ error })
 
 /** Maps any thrown error to a status and the JSON error body; 5xx never leak internals. */
 export function toErrorResponse(error: unknown, catalogue: ErrorCatalogue): { status: number; body: ErrorBody } {

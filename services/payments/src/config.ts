@@ -1,0 +1,31 @@
+import { loadConfig } from '@kokdala/core'
+import { type Static, Type } from 'typebox'
+
+export const PaymentsConfigSchema = Type.Object({
+  PAYMENTS_PORT: Type.Integer({ default: 8081, minimum: 0, maximum: 65535 }),
+  PAYMENTS_HOST: Type.String({ default: '127.0.0.1' }),
+  /** Public base URL, used in links handed to customers (`payment_url`). */
+  PAYMENTS_PUBLIC_URL: Type.Optional(Type.String()),
+  /** PostgreSQL URL; PGlite is used when absent. */
+  DATABASE_URL: Type.Optional(Type.String()),
+  PAYMENTS_DATA_DIR: Type.String({ default: 'data/payments' }),
+  DB_POOL_SIZE: Type.Integer({ default: 20, minimum: 1 }),
+  LOG_LEVEL: Type.String({ default: 'info' }),
+  LOG_REQUESTS: Type.Boolean({ default: false }),
+  /** When set, /metrics requires `Authorization: Bearer <token>`; without one it answers loopback clients only. */
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  /** Requests in flight before load shedding answers 503 at once. */
+  MAX_REQUESTS_IN_FLIGHT: Type.Integer({ default: 512, minimum: 1 }),
+})
+
+export type PaymentsConfig = Static<typeof PaymentsConfigSchema>
+
+/** Reads the payments configuration from the environment; throws ConfigError listing every problem. */
+export function loadPaymentsConfig(env: Record<string, string | undefined> = process.env): PaymentsConfig {
+  return loadConfig(PaymentsConfigSchema, env)
+}
+
+/** The base URL customers and partners reach the service at. */
+export function paymentsPublicUrl(config: PaymentsConfig): string {
+  return config.PAYMENTS_PUBLIC_URL ?? `http://${config.PAYMENTS_HOST}:${config.PAYMENTS_PORT}`
+}

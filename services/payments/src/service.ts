@@ -1,0 +1,22 @@
+import { defineService } from '@kokdala/core'
+import { buildPaymentsApp, openPaymentsDatabase, paymentsMigrations } from './app.ts'
+import { loadPaymentsConfig, type PaymentsConfig, paymentsPublicUrl } from './config.ts'
+
+/** The payment center as the platform's tools see it (`kokdala start|serve payments`). */
+export const paymentsService = defineService<PaymentsConfig>({
+  name: 'payments',
+  role: 'service',
+  loadConfig: loadPaymentsConfig,
+  address: (config) => ({ host: config.PAYMENTS_HOST, port: config.PAYMENTS_PORT, url: paymentsPublicUrl(config) }),
+  portVariable: 'PAYMENTS_PORT',
+  migrations: paymentsMigrations,
+  openDatabase: openPaymentsDatabase,
+  async build({ config, db }) {
+    const { app, runtime } = await buildPaymentsApp({ config, db })
+    return { app, runtime }
+  },
+  describe(config) {
+    const url = paymentsPublicUrl(config)
+    return [`${url}/api/payment-methods/active   docs ${url}/docs   metrics ${url}/metrics`]
+  },
+})

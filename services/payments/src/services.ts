@@ -1,0 +1,28 @@
+import type { Clock, Database, Runtime } from '@kokdala/core'
+import type { PaymentsConfig } from './config.ts'
+import { createMethodRepository } from './modules/methods/repository.ts'
+import { createMethodService } from './modules/methods/service.ts'
+
+export interface PaymentsServiceDeps {
+  config: PaymentsConfig
+  db: Database
+  clock: Clock
+  log: {
+    info(object: object, message: string): void
+    warn(object: object, message: string): void
+    error(object: object, message: string): void
+  }
+  /** Where the modules register what runs beside the requests and what closes with the service. */
+  runtime: Runtime
+}
+
+/**
+ * Builds every module's services, in dependency order, with no HTTP in sight: the one place outside a module that
+ * creates repositories. Other modules reach a module only through what it returns here.
+ */
+export function buildPaymentsServices({ db }: PaymentsServiceDeps) {
+  const methods = createMethodService({ methods: createMethodRepository(db) })
+  return { methods }
+}
+
+export type PaymentsServices = ReturnType<typeof buildPaymentsServices>
