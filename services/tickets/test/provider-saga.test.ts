@@ -122,8 +122,10 @@ describe('the provider saga when an answer is lost (a select that timed out may 
     await sleep(PROJECTION_LAG_MS)
     assert.equal(await client.selectPlace(seats[1].placeId!, other), 'ok')
     const saga = sagaWith(losingAnswers([seats[1].placeId!], 'never'))
-    await assert.rejects(saga.submit(bookingId, seats), OutboundError)
+    // The wait limit runs from when the lost select was sent, inside this first submit: the clock starts before it.
+    // (Started after it, the check failed whenever the first submit's own timeout ate into the limit.)
     const started = Date.now()
+    await assert.rejects(saga.submit(bookingId, seats), OutboundError)
     // The resend is refused (409): maybe because our lost select was applied. Only the settled count can tell.
     const outcome = await untilDone(() => saga.submit(bookingId, seats), 0).catch((error: Error) => error)
     assert.ok(outcome instanceof Error && /taken/.test(outcome.message), `refused as taken: ${outcome}`)
