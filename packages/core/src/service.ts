@@ -75,10 +75,12 @@ export interface StartedService<Config = unknown> extends Closeable {
   db?: Database
 }
 
-export interface StartServiceOptions {
+export interface StartServiceOptions<Config = unknown> {
   env?: Env
   /** An already open database (a test's); the caller keeps it and closes it. Otherwise the service opens its own. */
   db?: Database
+  /** The configuration, when the caller has loaded it already; otherwise it is loaded from `env`. */
+  config?: Config
   /** Loads the descriptor's demo data into an empty database first (`kokdala start`). */
   seedDemo?: boolean
   progress?: SeedProgress
@@ -92,9 +94,16 @@ export interface StartServiceOptions {
  */
 export async function startService<Config>(
   descriptor: ServiceDescriptor<Config>,
-  { env = process.env, db: givenDb, seedDemo = false, progress = () => {}, onSeeded }: StartServiceOptions = {},
+  {
+    env = process.env,
+    db: givenDb,
+    config: given,
+    seedDemo = false,
+    progress = () => {},
+    onSeeded,
+  }: StartServiceOptions<Config> = {},
 ): Promise<StartedService<Config>> {
-  const config = descriptor.loadConfig(env)
+  const config = given ?? descriptor.loadConfig(env)
   const ownDb = givenDb ? undefined : await descriptor.openDatabase?.(config)
   const db = givenDb ?? ownDb
   let built: BuiltService | undefined

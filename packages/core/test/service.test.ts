@@ -93,3 +93,16 @@ test('a failed start stops what it started and closes the database it opened', a
     await blocker.close()
   }
 })
+
+test('startService uses a configuration the caller loaded already instead of reading the environment again', async () => {
+  const port = await freePort()
+  const events: string[] = []
+  // The environment names no port: only the given configuration can make it listen where asked.
+  const service = await startService(fakeService(events), { env: {}, config: { PORT: port } })
+  try {
+    assert.equal(service.url, `http://127.0.0.1:${port}`)
+    assert.deepEqual(await (await fetch(`${service.url}/hello`)).json(), { hello: 'world' })
+  } finally {
+    await service.close()
+  }
+})

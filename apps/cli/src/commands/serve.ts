@@ -22,7 +22,7 @@ export async function serve(name: string | undefined, workers: number, profile?:
     process.stdout.write(`${descriptor.name}: ${workers} workers on ${url}\n`)
     return
   }
-  const service = await startService(descriptor)
+  const service = await startService(descriptor, { config })
   if (!cluster.isWorker) process.stdout.write(`${descriptor.name}: listening on ${url}\n`)
   closeOnSignals([service], service.built.app.log)
 }
