@@ -164,7 +164,7 @@ test('a message refuses what it must not carry: reserved or malformed headers, a
   )
   const send = (options: Partial<Parameters<typeof enqueueWebhook>[1]>) =>
     db.transaction((tx) => enqueueWebhook(tx, { endpointId, eventType: 'paid', body: '{}', ...options }))
-  for (const headers of [
+  const refused: Record<string, string>[] = [
     { 'webhook-signature': 'v1,forged' },
     { 'Content-Type': 'text/plain' },
     { Host: 'elsewhere.example' },
@@ -172,7 +172,8 @@ test('a message refuses what it must not carry: reserved or malformed headers, a
     { 'X-Name': 'Имя' },
     { 'Bad Name': 'x' },
     { 'x-a': '1', 'X-A': '2' },
-  ]) {
+  ]
+  for (const headers of refused) {
     await assert.rejects(send({ headers }), { code: 'VALIDATION_FAILED' }, JSON.stringify(headers))
   }
   await assert.rejects(send({ headers: { 'X-Webhook-Timestamp': '1' }, timestampHeader: 'x-webhook-timestamp' }), {
