@@ -4,7 +4,8 @@ import { openPaymentsDatabase } from './database.ts'
 import { seedErrorEnvelope } from './envelope.ts'
 import { paymentErrors } from './errors.ts'
 import { methodRoutes } from './modules/methods/routes.ts'
-import { buildPaymentsServices } from './services.ts'
+import { adminTokenScheme, terminalRoutes } from './modules/terminals/routes.ts'
+import { buildPaymentsServices, type PaymentsServiceDeps } from './services.ts'
 
 export { openPaymentsDatabase, paymentsMigrations } from './database.ts'
 
@@ -15,6 +16,8 @@ export interface BuildPaymentsOptions {
   clock?: Clock
   /** Background loops (job worker, terminal poller); tests drive them by hand instead. */
   background?: boolean
+  /** How terminals are reached, when not through the configured network (tests). */
+  terminals?: PaymentsServiceDeps['terminals']
 }
 
 /** Builds the payment center: assembly only (services.ts builds the modules, every rule lives in them). */
@@ -23,6 +26,7 @@ export async function buildPaymentsApp({
   db: givenDb,
   clock = systemClock,
   background = true,
+  terminals,
 }: BuildPaymentsOptions) {
   const db = givenDb ?? (await openPaymentsDatabase(config))
   const app = await createApp({
@@ -36,13 +40,20 @@ export async function buildPaymentsApp({
     logRequests: config.LOG_REQUESTS,
     metricsToken: config.METRICS_TOKEN,
     overload: { maxInFlight: config.MAX_REQUESTS_IN_FLIGHT },
+    securitySchemes: { adminToken: adminTokenScheme },
   })
   // Owns what runs beside the requests and what closes with the app, last registered first: the database last.
   const runtime = createRuntime(app.log)
   if (!givenDb) runtime.closeWith(db)
-  const services = buildPaymentsServices({ config, db, clock, log: app.log, runtime })
+  const services = buildPaymentsServices({ config, db, clock, log: app.log, runtime, terminals })
 
   await app.register(methodRoutes, { methods: services.methods })
+  await app.register(terminalRoutes, {
+    admin: services.terminals.admin,
+    reconcile: services.terminals.reconcile,
+    adminToken: config.PAYMENTS_ADMIN_TOKEN,
+    now: () => clock.now(),
+  })
 
   bindRuntime(app, runtime, { background })
   return { app, db, services, runtime }

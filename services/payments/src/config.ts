@@ -16,6 +16,20 @@ export const PaymentsConfigSchema = Type.Object({
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   /** Requests in flight before load shedding answers 503 at once. */
   MAX_REQUESTS_IN_FLIGHT: Type.Integer({ default: 512, minimum: 1 }),
+  /** `Authorization: Bearer <token>` of the admin API (terminals); without it the admin API answers 403. */
+  PAYMENTS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  /** The camera service that reads the QR off each terminal's screen (`GET <url>/scan-qr/<cameraId>`). */
+  KASPI_CAMERA_URL: Type.String({ default: 'http://127.0.0.1:9003/camera' }),
+  /** Longest wait for one call to a terminal. */
+  KASPI_TERMINAL_TIMEOUT_MS: Type.Integer({ default: 5_000, minimum: 1 }),
+  /** A terminal's lease: a customer who has not paid by then finds the payment cancelled on the terminal. */
+  KASPI_LEASE_TIMEOUT_MS: Type.Integer({ default: 300_000, minimum: 1_000 }),
+  /** A terminal is asked about one attempt at most this often, whatever the number of pollers. */
+  KASPI_STATUS_INTERVAL_MS: Type.Integer({ default: 1_000, minimum: 100 }),
+  /** How often the background poller looks for attempts nobody polls, expired leases and offline terminals. */
+  KASPI_POLL_INTERVAL_MS: Type.Integer({ default: 2_000, minimum: 100 }),
+  /** An unreachable terminal is skipped for this long, then tried again. */
+  KASPI_OFFLINE_RETRY_MS: Type.Integer({ default: 30_000, minimum: 100 }),
 })
 
 export type PaymentsConfig = Static<typeof PaymentsConfigSchema>

@@ -15,6 +15,15 @@ export const paymentErrors = {
   INTERNAL: { status: 500, message: 'Внутренняя ошибка сервера' },
   OVERLOADED: { status: 503, message: 'Сервис перегружен, попробуйте позже' },
   UNAVAILABLE: { status: 503, message: 'Сервис временно недоступен' },
+  // Kaspi terminals (module `terminals`): the seed's two errors keep its status 400 and its words.
+  TERMINALS_BUSY: { status: 400, message: 'Все терминалы заняты, попробуйте позже' },
+  TERMINAL_UNAVAILABLE: { status: 400, message: 'Терминал недоступен. Проверьте подключение к сети терминалов' },
+  TERMINAL_NOT_FOUND: { status: 404, message: 'Терминал не найден' },
+  TERMINAL_NAME_TAKEN: { status: 409, message: 'Терминал с таким именем уже есть' },
+  TERMINAL_PROCESS_NOT_FOUND: { status: 404, message: 'Оплата на терминале не найдена' },
+  TERMINAL_REFUND_NOT_POSSIBLE: { status: 409, message: 'Возврат невозможен: оплата на терминале не завершена' },
+  TERMINAL_REFUND_REFUSED: { status: 422, message: 'Терминал отклонил возврат' },
+  ADMIN_API_DISABLED: { status: 403, message: 'Административный API выключен: задайте PAYMENTS_ADMIN_TOKEN' },
 } as const satisfies ErrorCatalogue
 
 /** The error payments code throws: `new PaymentsError('NOT_FOUND')`; a misspelt code fails `tsc`. */

@@ -2,6 +2,7 @@ import type { Clock, Database, Runtime } from '@kokdala/core'
 import type { PaymentsConfig } from './config.ts'
 import { createMethodRepository } from './modules/methods/repository.ts'
 import { createMethodService } from './modules/methods/service.ts'
+import { createTerminalsModule, type TerminalsModuleDeps } from './modules/terminals/module.ts'
 
 export interface PaymentsServiceDeps {
   config: PaymentsConfig
@@ -14,15 +15,25 @@ export interface PaymentsServiceDeps {
   }
   /** Where the modules register what runs beside the requests and what closes with the service. */
   runtime: Runtime
+  /** Replaces how terminals are reached (tests: fakes or the simulator with short timeouts). */
+  terminals?: Pick<TerminalsModuleDeps, 'clientFor' | 'qrReader' | 'history' | 'settleAttempt'>
 }
 
 /**
  * Builds every module's services, in dependency order, with no HTTP in sight: the one place outside a module that
  * creates repositories. Other modules reach a module only through what it returns here.
  */
-export function buildPaymentsServices({ db }: PaymentsServiceDeps) {
+export function buildPaymentsServices({
+  config,
+  db,
+  clock,
+  log,
+  runtime,
+  terminals: terminalsDeps,
+}: PaymentsServiceDeps) {
   const methods = createMethodService({ methods: createMethodRepository(db) })
-  return { methods }
+  const terminals = createTerminalsModule({ config, db, clock, log, runtime, ...terminalsDeps })
+  return { methods, terminals }
 }
 
 export type PaymentsServices = ReturnType<typeof buildPaymentsServices>

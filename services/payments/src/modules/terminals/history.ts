@@ -1,0 +1,50 @@
+import type { TerminalTransaction, TransactionHistory } from './reconcile.ts'
+import type { TerminalAddress } from './repository.ts'
+
+/** A simulated terminal's address: `http://host:9003/terminals/<id>`; its history is on the simulator's control API. */
+const SIMULATED = /^(https?:\/\/[^/]+)\/terminals\/([^/?#]+)\/?$/
+
+interface SimTransaction {
+  transactionId?: unknown
+  processId?: unknown
+  amount?: unknown
+  productType?: unknown
+  at?: unknown
+  status?: unknown
+}
+
+/**
+ * The Kaspi simulator's transaction history (`GET /__sim/terminals/<id>/transactions`). A real terminal has no such
+ * call; its daily report (Kaspi Business) is another `TransactionHistory`.
+ */
+export function createSimulatorHistory({ timeoutMs }: { timeoutMs: number }): TransactionHistory {
+  return {
+    async transactions(terminal: TerminalAddress, { from, to }: { from: Date; to: Date }) {
+      const match = SIMULATED.exec(terminal.baseUrl)
+      if (!match) throw new Error(`terminal ${terminal.id} is not simulated: its history needs a Kaspi report`)
+      const [, origin, id] = match
+      const response = await fetch(`${origin}/__sim/terminals/${id}/transactions`, {
+        signal: AbortSignal.timeout(timeoutMs),
+      })
+      if (!response.ok) throw new Error(`simulator history of terminal ${terminal.id}: HTTP ${response.status}`)
+      const body = (await response.json()) as { transactions?: SimTransaction[] } | SimTransaction[]
+      const list = Array.isArray(body) ? body : (body.transactions ?? [])
+      const result: TerminalTransaction[] = []
+      for (const t of list) {
+        if (t.status !== undefined && t.status !== 'success') continue
+        const at = new Date(String(t.at))
+        if (!(at >= from && at < to) || typeof t.transactionId !== 'string') continue
+        const tenge = Number(t.amount)
+        if (!Number.isFinite(tenge)) continue
+        result.push({
+          transactionId: t.transactionId,
+          processId: typeof t.processId === 'string' ? t.processId : undefined,
+          amountTiyn: BigInt(Math.round(tenge * 100)),
+          productType: typeof t.productType === 'string' ? t.productType : undefined,
+          at,
+        })
+      }
+      return result
+    },
+  }
+}
