@@ -206,3 +206,13 @@ test('latency per terminal slows only that terminal; the kit names every operati
     }
   })
 })
+
+test('20 payments at once on one terminal: exactly one starts, the others are told it is busy', async () => {
+  await withSim({ terminals: [{ id: '1' }] }, async (url) => {
+    const answers = await Promise.all(Array.from({ length: 20 }, () => get(url, '/terminals/1/v2/payment?amount=100')))
+    const codes = answers.map((answer) => answer.json.statusCode)
+    assert.equal(codes.filter((code) => code === 0).length, 1)
+    assert.equal(codes.filter((code) => code === 2).length, 19)
+    assert.equal((await fetchJson(url, 'GET', '/__sim/terminals/1')).json.processes, 1)
+  })
+})
