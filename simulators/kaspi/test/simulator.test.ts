@@ -145,7 +145,7 @@ test('auto-pay: the customer pays the asked amount with Gold after the delay, an
   await withSim({ terminals: [{ id: '1' }], autoPayMs: 50 }, async (url) => {
     const processId = await startPayment(url, '1', 4200)
     assert.equal((await status(url, '1', processId)).status, 'wait')
-    await delay(150)
+    await delay(400)
     const paid = await status(url, '1', processId)
     assert.equal(paid.status, 'success')
     assert.equal(paid.amount, 4200)
@@ -155,12 +155,12 @@ test('auto-pay: the customer pays the asked amount with Gold after the delay, an
       `/terminals/1/v2/refund?method=qr&amount=4200&transactionId=${paid.transactionId}`,
       token('1'),
     )
-    await delay(150)
+    await delay(400)
     assert.equal((await status(url, '1', refund.json.data.processId)).status, 'success')
     // A customer told to walk away does not pay, auto-pay or not.
     const left = await startPayment(url, '1', 10)
     await control(url, '/__sim/terminals/1/walk-away')
-    await delay(150)
+    await delay(400)
     assert.equal((await status(url, '1', left)).status, 'wait')
   })
 })
@@ -168,7 +168,7 @@ test('auto-pay: the customer pays the asked amount with Gold after the delay, an
 test('a payment nobody pays times out to fail when the simulator is told to', async () => {
   await withSim({ terminals: [{ id: '1' }], paymentTimeoutMs: 50 }, async (url) => {
     const processId = await startPayment(url, '1', 10)
-    await delay(150)
+    await delay(400)
     const data = await status(url, '1', processId)
     assert.deepEqual([data.status, data.subStatus], ['fail', 'Timeout'])
     await startPayment(url, '1', 10)
