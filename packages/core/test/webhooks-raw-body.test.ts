@@ -313,3 +313,13 @@ test('webhook-timestamp is the message time while the message is fresh, then the
   // A worker whose clock is behind the writer's signs its own time, never one from its future.
   assert.equal(attemptTimestamp(written, later(-5_000)), seconds(later(-5_000)))
 })
+
+test('concurrent ensureWebhookEndpoint calls for one key register one endpoint', async () => {
+  const url = 'https://concurrent.example/hook'
+  const results = await Promise.all(
+    [1, 2, 3, 4, 5].map(() => db.transaction((tx) => ensureWebhookEndpoint(tx, { key: 'concurrent', url }))),
+  )
+  assert.equal(new Set(results.map((r) => r.id)).size, 1)
+  assert.equal(results.filter((r) => r.created).length, 1)
+  assert.equal(results.filter((r) => r.secret !== undefined).length, 1, 'the secret is handed out once')
+})
