@@ -15,6 +15,25 @@ export const paymentErrors = {
   INTERNAL: { status: 500, message: 'Внутренняя ошибка сервера' },
   OVERLOADED: { status: 503, message: 'Сервис перегружен, попробуйте позже' },
   UNAVAILABLE: { status: 503, message: 'Сервис временно недоступен' },
+  // The payments module (payments, attempts, refunds), in the seed's words where it has them.
+  AMOUNT_INVALID: { status: 400, message: 'Сумма должна быть числом с не более чем двумя знаками после запятой' },
+  AMOUNT_NOT_POSITIVE: { status: 400, message: 'Сумма должна быть больше 0' },
+  AMOUNT_TOO_LARGE: { status: 400, message: 'Сумма превышает допустимый максимум' },
+  CURRENCY_NOT_SUPPORTED: { status: 400, message: 'Валюта не поддерживается' },
+  PAYMENT_NOT_FOUND: { status: 404, message: 'Транзакция не найдена' },
+  PAYMENT_METHOD_UNKNOWN: { status: 400, message: 'Неизвестный способ оплаты' },
+  PAYMENT_NOT_PAYABLE: { status: 409, message: 'Платеж нельзя оплатить в текущем статусе' },
+  PAYMENT_IN_PROGRESS: { status: 409, message: 'Платеж уже обрабатывается на терминале, попробуйте позже' },
+  PAYMENT_NOT_CANCELLABLE: { status: 409, message: 'Платеж нельзя отменить в текущем статусе' },
+  REFUND_NOT_ALLOWED: { status: 409, message: 'Возврат невозможен: по платежу нет полученных средств' },
+  REFUND_AMOUNT_TOO_LARGE: { status: 400, message: 'Сумма возврата больше суммы, доступной к возврату' },
+  // Thrown by the terminal pool (terminals module), answered as the seed does (400).
+  TERMINALS_BUSY: { status: 400, message: 'Все терминалы заняты, попробуйте позже' },
+  TERMINAL_UNAVAILABLE: { status: 400, message: 'Терминал недоступен. Проверьте подключение к сети терминалов' },
+  // The sources module (API tokens) and its admin endpoints.
+  SOURCE_NAME_INVALID: { status: 400, message: 'Имя источника: латиница, цифры, «_», «.», «-», до 64 символов' },
+  SOURCE_NOT_FOUND: { status: 404, message: 'Источник не найден' },
+  ADMIN_UNAUTHORIZED: { status: 401, message: 'Неверный токен администратора' },
 } as const satisfies ErrorCatalogue
 
 /** The error payments code throws: `new PaymentsError('NOT_FOUND')`; a misspelt code fails `tsc`. */
