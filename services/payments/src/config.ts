@@ -16,8 +16,6 @@ export const PaymentsConfigSchema = Type.Object({
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   /** Requests in flight before load shedding answers 503 at once. */
   MAX_REQUESTS_IN_FLIGHT: Type.Integer({ default: 512, minimum: 1 }),
-  /** `Authorization: Bearer <token>` of the admin API (terminals); without it the admin API answers 403. */
-  PAYMENTS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   /** The camera service that reads the QR off each terminal's screen (`GET <url>/scan-qr/<cameraId>`). */
   KASPI_CAMERA_URL: Type.String({ default: 'http://127.0.0.1:9003/camera' }),
   /** Longest wait for one call to a terminal. */
@@ -30,6 +28,19 @@ export const PaymentsConfigSchema = Type.Object({
   KASPI_POLL_INTERVAL_MS: Type.Integer({ default: 2_000, minimum: 100 }),
   /** An unreachable terminal is skipped for this long, then tried again. */
   KASPI_OFFLINE_RETRY_MS: Type.Integer({ default: 30_000, minimum: 100 }),
+  // The payments module.
+  /** The largest amount a payment may ask for, in whole tenge. */
+  PAYMENTS_MAX_AMOUNT: Type.Integer({ default: 100_000_000, minimum: 1, maximum: 10_000_000_000_000 }),
+  /** How long a new payment can be paid (the seed's expires_at is an hour after creation). */
+  PAYMENTS_LIFETIME_MINUTES: Type.Integer({ default: 60, minimum: 1, maximum: 60 * 24 * 30 }),
+  /** How often payments past expires_at are expired. */
+  PAYMENTS_EXPIRY_SWEEP_MS: Type.Integer({ default: 5_000, minimum: 50 }),
+  /** Requests per client address per minute on each public endpoint (GET payment, status, /kaspi); 0: no limit. */
+  PAYMENTS_PUBLIC_RATE_PER_MINUTE: Type.Integer({ default: 600, minimum: 0 }),
+  IDEMPOTENCY_KEY_TTL_HOURS: Type.Integer({ default: 24, minimum: 1 }),
+  // The sources module.
+  /** `Authorization: Bearer …` of the admin endpoints (/api/admin/*); without it they refuse every request. */
+  PAYMENTS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 32, maxLength: 200, pattern: '^[A-Za-z0-9._~+/-]+$' })),
 })
 
 export type PaymentsConfig = Static<typeof PaymentsConfigSchema>
