@@ -156,3 +156,11 @@ export function allocate(amount: Tiyn, weights: readonly bigint[]): Tiyn[] {
   }
   return negative ? parts.map((part) => -part) : parts
 }
+
+/**
+ * Tiyn rounded to whole tenge by the named rule, for amounts a device takes in whole tenge only (Kaspi terminals):
+ * 12 280.66 ₸ 'up' is 12 281 ₸, 'down' is 12 280 ₸.
+ */
+export function roundToWholeTenge(tiyn: Tiyn, rounding: Rounding): Tiyn {
+  return divideRounded(tiyn, 100n, rounding) * 100n
+}

@@ -10,6 +10,7 @@ import {
   parseTengeNumber,
   percentOf,
   type Rounding,
+  roundToWholeTenge,
   tenge,
   toTiyn,
 } from '../src/money.ts'
@@ -145,4 +146,15 @@ test('allocation splits an amount by weights into parts that add up to it exactl
   assert.throws(() => allocate(1n, []), RangeError)
   assert.throws(() => allocate(1n, [0n, 0n]), RangeError)
   assert.throws(() => allocate(1n, [2n, -1n]), RangeError)
+})
+
+test('whole-tenge rounding follows the named rule: what a Kaspi terminal can be asked for', () => {
+  // 14 % of 87 719 ₸ is 12 280.66 ₸: a terminal takes 12 281 (up) or 12 280 (down), never the tiyn.
+  assert.equal(roundToWholeTenge(1_228_066n, 'up'), 1_228_100n)
+  assert.equal(roundToWholeTenge(1_228_066n, 'down'), 1_228_000n)
+  assert.equal(roundToWholeTenge(1_228_050n, 'half-even'), 1_228_000n)
+  assert.equal(roundToWholeTenge(1_228_150n, 'half-even'), 1_228_200n)
+  assert.equal(roundToWholeTenge(11_400_000n, 'up'), 11_400_000n, 'a whole amount stays as it is')
+  assert.equal(roundToWholeTenge(-150n, 'up'), -100n)
+  assert.equal(roundToWholeTenge(-150n, 'down'), -200n)
 })
