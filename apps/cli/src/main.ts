@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { intOption, parseArgs } from './args.ts'
+import { reconcilePayments, TERMINALS_HELP, terminals } from './commands/payments-terminals.ts'
 import { reconcile } from './commands/reconcile.ts'
 import { seed } from './commands/seed.ts'
 import { serve } from './commands/serve.ts'
@@ -17,7 +18,7 @@ const HELP = `kokdala — run, seed and measure the Kokdala platform
                                            (re)load a service's data set (tickets); PostgreSQL via COPY with DATABASE_URL
   kokdala reconcile                        compare event 1's seats and orders with the Event Provider; exit 1 on any difference
   kokdala bench <name> [args…]             run bench/<name>.ts (see bench/RESULTS.md)
-`
+${TERMINALS_HELP}`
 
 async function main(argv: string[]) {
   const { positional, options } = parseArgs(argv)
@@ -40,6 +41,16 @@ async function main(argv: string[]) {
     case 'reconcile':
       await reconcile()
       return
+    case 'payments':
+      switch (rest[0]) {
+        case 'terminals':
+          return terminals(rest.slice(1), options)
+        case 'reconcile':
+          await reconcilePayments(options)
+          return
+        default:
+          throw new Error(`usage:\n${TERMINALS_HELP}`)
+      }
     case 'bench': {
       const script = fileURLToPath(new URL(`../../../bench/${rest[0]}.ts`, import.meta.url))
       if (!rest[0] || !existsSync(script)) throw new Error(`no benchmark ${JSON.stringify(rest[0])} in bench/`)

@@ -16,8 +16,10 @@ export const PaymentsConfigSchema = Type.Object({
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   /** Requests in flight before load shedding answers 503 at once. */
   MAX_REQUESTS_IN_FLIGHT: Type.Integer({ default: 512, minimum: 1 }),
+  /** The Kaspi simulator (set by `kokdala start`): its camera is the default, its history feeds reconciliation. */
+  KASPI_SIMULATOR_URL: Type.Optional(Type.String()),
   /** The camera service that reads the QR off each terminal's screen (`GET <url>/scan-qr/<cameraId>`). */
-  KASPI_CAMERA_URL: Type.String({ default: 'http://127.0.0.1:9003/camera' }),
+  KASPI_CAMERA_URL: Type.Optional(Type.String()),
   /** Longest wait for one call to a terminal. */
   KASPI_TERMINAL_TIMEOUT_MS: Type.Integer({ default: 5_000, minimum: 1 }),
   /** A terminal's lease: a customer who has not paid by then finds the payment cancelled on the terminal. */
@@ -53,4 +55,9 @@ export function loadPaymentsConfig(env: Record<string, string | undefined> = pro
 /** The base URL customers and partners reach the service at. */
 export function paymentsPublicUrl(config: PaymentsConfig): string {
   return config.PAYMENTS_PUBLIC_URL ?? `http://${config.PAYMENTS_HOST}:${config.PAYMENTS_PORT}`
+}
+
+/** The camera service: configured, or the simulator's. */
+export function kaspiCameraUrl(config: PaymentsConfig): string {
+  return config.KASPI_CAMERA_URL ?? `${config.KASPI_SIMULATOR_URL ?? 'http://127.0.0.1:9003'}/camera`
 }

@@ -10,7 +10,7 @@ interface SimTransaction {
   amount?: unknown
   productType?: unknown
   at?: unknown
-  status?: unknown
+  type?: unknown
 }
 
 /**
@@ -23,15 +23,16 @@ export function createSimulatorHistory({ timeoutMs }: { timeoutMs: number }): Tr
       const match = SIMULATED.exec(terminal.baseUrl)
       if (!match) throw new Error(`terminal ${terminal.id} is not simulated: its history needs a Kaspi report`)
       const [, origin, id] = match
-      const response = await fetch(`${origin}/__sim/terminals/${id}/transactions`, {
+      const response = await fetch(`${origin}/__sim/terminals/${encodeURIComponent(id)}/transactions`, {
         signal: AbortSignal.timeout(timeoutMs),
       })
       if (!response.ok) throw new Error(`simulator history of terminal ${terminal.id}: HTTP ${response.status}`)
-      const body = (await response.json()) as { transactions?: SimTransaction[] } | SimTransaction[]
-      const list = Array.isArray(body) ? body : (body.transactions ?? [])
+      const body = (await response.json()) as { transactions?: SimTransaction[] }
+      const list = Array.isArray(body.transactions) ? body.transactions : []
       const result: TerminalTransaction[] = []
       for (const t of list) {
-        if (t.status !== undefined && t.status !== 'success') continue
+        // Purchases are reconciled against captures; refunds against refunds is left for later.
+        if (t.type !== 'purchase') continue
         const at = new Date(String(t.at))
         if (!(at >= from && at < to) || typeof t.transactionId !== 'string') continue
         const tenge = Number(t.amount)

@@ -1,5 +1,6 @@
-import { type Clock, ConnectorError, type Database, type Runtime } from '@kokdala/core'
-import type { PaymentsConfig } from '../../config.ts'
+import type { Clock, Database, Runtime } from '@kokdala/core'
+import { createCameraQrReader, createKaspiTerminalClient } from '@kokdala/kaspi'
+import { kaspiCameraUrl, type PaymentsConfig } from '../../config.ts'
 import type { QrReader, TerminalClientFactory } from './client.ts'
 import { createSimulatorHistory } from './history.ts'
 import { createTerminalPoller, type SettleAttempt } from './poller.ts'
@@ -25,26 +26,6 @@ export interface TerminalsModuleDeps {
   capturedAttempts?: CapturedAttempts
 }
 
-function notConnected(operation: string): Promise<never> {
-  return Promise.reject(
-    new ConnectorError(
-      { connector: 'kaspi-terminal', operation, kind: 'unavailable' },
-      'kaspi-terminal: no terminal connector is wired',
-    ),
-  )
-}
-
-// Until @kokdala/kaspi is wired here, a terminal is simply unreachable.
-const unwiredClient: TerminalClientFactory = () => ({
-  startPayment: () => notConnected('payment'),
-  status: () => notConnected('status'),
-  actualize: () => notConnected('actualize'),
-  cancel: () => notConnected('cancel'),
-  refund: () => notConnected('refund'),
-  deviceInfo: () => notConnected('deviceinfo'),
-  close: async () => {},
-})
-
 /**
  * The terminals module: the pool the payments module drives, the operators' management, the reconciliation and the
  * background poller (registered on the service's runtime), over the module's own tables.
@@ -52,10 +33,25 @@ const unwiredClient: TerminalClientFactory = () => ({
 export function createTerminalsModule(deps: TerminalsModuleDeps) {
   const { config, clock, log, runtime } = deps
   const terminals = createTerminalRepository(deps.db)
+  const clientFor: TerminalClientFactory =
+    deps.clientFor ??
+    (({ id, baseUrl, accessToken }) =>
+      createKaspiTerminalClient({
+        baseUrl,
+        accessToken,
+        timeoutMs: config.KASPI_TERMINAL_TIMEOUT_MS,
+        name: `kaspi-terminal-${id}`,
+      }))
+  let qrReader = deps.qrReader
+  if (!qrReader) {
+    const camera = createCameraQrReader({ baseUrl: kaspiCameraUrl(config) })
+    runtime.closeWith(camera)
+    qrReader = camera
+  }
   const poolDeps = {
     terminals,
-    clientFor: deps.clientFor ?? unwiredClient,
-    qrReader: deps.qrReader ?? { readQr: () => notConnected('scan-qr') },
+    clientFor,
+    qrReader,
     clock,
     log,
     leaseTimeoutMs: config.KASPI_LEASE_TIMEOUT_MS,
