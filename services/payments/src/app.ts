@@ -4,6 +4,7 @@ import { openPaymentsDatabase } from './database.ts'
 import { seedErrorEnvelope } from './envelope.ts'
 import { paymentErrors } from './errors.ts'
 import { methodRoutes } from './modules/methods/routes.ts'
+import { paymentPageRoutes } from './modules/page/routes.ts'
 import { buildPaymentsServices } from './services.ts'
 
 export { openPaymentsDatabase, paymentsMigrations } from './database.ts'
@@ -43,6 +44,7 @@ export async function buildPaymentsApp({
   const services = buildPaymentsServices({ config, db, clock, log: app.log, runtime })
 
   await app.register(methodRoutes, { methods: services.methods })
+  await app.register(paymentPageRoutes)
 
   bindRuntime(app, runtime, { background })
   return { app, db, services, runtime }
