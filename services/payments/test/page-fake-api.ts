@@ -114,7 +114,10 @@ export async function startFakePayments() {
       const due = Number(payment.remaining_amount)
       const charge = Math.ceil((due * (100 + percent)) / 100)
       const attempt = kaspiCalls.length
+      // As the seed shows it: what is owed is now stated in the chosen method's gross.
       Object.assign(payment, {
+        amount: Number(payment.paid_amount) + charge,
+        remaining_amount: charge,
         status: 'processing',
         payment_method: chosen.code,
         qr_code: `https://qr.kaspi.kz/${payment.transaction_id}-${attempt}`,

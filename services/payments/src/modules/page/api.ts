@@ -27,7 +27,6 @@ export interface MethodOption {
   code: string
   name: string
   type: string
-  iconEmoji: string
   /** The commission the customer pays on top, in basis points (1400 = 14 %); 0 when the merchant absorbs it. */
   commissionBp: number
   installmentMonths: string | null
@@ -110,7 +109,6 @@ export function readMethod(data: Json): MethodOption | undefined {
     code,
     name: text(data, 'name') ?? code,
     type,
-    iconEmoji: text(data, 'icon_emoji') ?? '',
     // `add_commission_to_amount: false` means the merchant bears it: nothing extra for the customer to pay.
     commissionBp: data.add_commission_to_amount === false ? 0 : percentToBp(percent),
     installmentMonths: text(data, 'installment_months') ?? null,

@@ -13,13 +13,14 @@ const LIVE = new Set(['pending', 'processing', 'partially_paid', 'failed'])
 
 const CSS = `
 main{max-width:30rem}
-.amount{font-size:1.6rem;font-weight:700;margin:.25rem 0 1rem}
+.amount-label{color:#666;font-size:.85rem;margin:0}
+.amount{font-size:1.6rem;font-weight:700;margin:0 0 1rem}
 .desc{overflow-wrap:anywhere;white-space:pre-line}
 fieldset{border:0;padding:0;margin:1rem 0}
 legend{font-weight:600;margin-bottom:.4rem}
 .method{display:grid;grid-template-columns:auto 1fr auto;gap:.1rem .6rem;align-items:center;border:1px solid #ccd;border-radius:10px;padding:.7rem .8rem;margin:.5rem 0;cursor:pointer}
 .method:has(input:checked){border-color:#1a7f37;box-shadow:0 0 0 1px #1a7f37;background:#f3faf5}
-.method input{width:auto;margin:0;grid-row:span 2}
+.method input{width:1.2rem;height:1.2rem;margin:0;grid-row:span 2;accent-color:#1a7f37}
 .method .name{font-weight:600}
 .method .sum{font-weight:700;text-align:right;white-space:nowrap}
 .method .fee{grid-column:2 / span 2;color:#666;font-size:.85rem}
@@ -32,7 +33,7 @@ button[disabled]{opacity:.6;cursor:wait}
 .status.wait{color:#174ea6;background:#e8f0fe}
 .qr{text-align:center}
 .qr img{width:min(70vw,260px);height:auto;image-rendering:pixelated}
-.phone{display:block;text-align:center;margin:.5rem 0;font-weight:600}
+.phone{display:block;text-align:center;margin:.75rem 0;padding:.7rem;border:2px solid #1a7f37;border-radius:8px;color:#1a7f37;text-decoration:none;font-weight:600}
 [hidden]{display:none}
 `
 
@@ -66,7 +67,7 @@ function MethodChoice({
   const months = method.installmentMonths ? ` · ${t.months(method.installmentMonths.split(',').join(', '))}` : ''
   return html`<label class="method" data-method=${method.code}>
     <input type="radio" name="payment_method" value=${method.code} checked=${checked} required />
-    <span class="name">${method.iconEmoji ? `${method.iconEmoji} ` : ''}${methodName(method, page)}</span>
+    <span class="name">${methodName(method, page)}</span>
     <span class="sum">${showTenge(total, lang)}</span>
     <span class="fee">${fee}${months}</span>
   </label>`
@@ -204,12 +205,13 @@ export function PaymentPage({
   qr?: string
 }): Markup {
   const { t, lang } = page
-  const headline =
+  // The one number the customer came for: what to pay now, what was paid, or what the order was.
+  const [headlineLabel, headline] =
     payment.status === 'paid'
-      ? payment.paidAmount
+      ? [t.paid, payment.paidAmount]
       : PAYABLE.has(payment.status) || payment.status === 'processing'
-        ? payment.remainingAmount
-        : payment.originalAmount
+        ? [t.toPay, payment.remainingAmount]
+        : [t.orderAmount, payment.originalAmount]
   return html`<${Layout} page=${page} title=${`${t.title} ${payment.transactionId}`} css=${CSS}>
     <section
       id="payment"
@@ -225,6 +227,7 @@ export function PaymentPage({
       data-text-offline=${t.offline}
     >
       <h1>${t.heading}</h1>
+      <p class="amount-label">${headlineLabel}</p>
       <p class="amount" id="amount">${showTenge(headline, lang)}</p>
       <${Amounts} payment=${payment} page=${page} />
       <${StatusPart} payment=${payment} methods=${methods} qr=${qr} page=${page} />
