@@ -177,6 +177,24 @@ describe('GET /pay/{id} against the seed-shaped API', () => {
     assert.match(html, /value="kaspi_gold" checked/)
   })
 
+  it('partially paid in credit money: each method priced on the net that is left (the seed’s scenario 4)', async () => {
+    // Credit chosen on 100 000 (114 000), 100 000 paid by Gold: 14 000 left in credit money, 12 280,70 net.
+    fake.add({
+      ...pendingPayment('PARTIAL00002', 100_000, 'Тур'),
+      status: 'partially_paid',
+      payment_method: 'kaspi_kredit',
+      amount: 114_000,
+      paid_amount: 100_000,
+      remaining_amount: 14_000,
+    })
+    const html = (await get('/pay/PARTIAL00002')).body
+    const gold = /data-method="kaspi_gold"[\s\S]*?<\/label>/.exec(html)?.[0] ?? ''
+    const credit = /data-method="kaspi_kredit"[\s\S]*?<\/label>/.exec(html)?.[0] ?? ''
+    assert.match(textOf(gold), new RegExp(`12${NBSP}281${NBSP}₸\\s+без комиссии`))
+    assert.match(textOf(credit), new RegExp(`14${NBSP}000${NBSP}₸\\s+\\+1${NBSP}719${NBSP}₸ комиссия 14`))
+    assert.match(html, /value="kaspi_kredit" checked/)
+  })
+
   it('says clearly when a payment is paid, failed, cancelled or expired', async () => {
     const cases: Array<[string, Record<string, unknown>, RegExp, boolean]> = [
       ['PAID00000001', { status: 'paid', paid_amount: 50_000, remaining_amount: 0 }, /Оплачено\. Спасибо!/, false],

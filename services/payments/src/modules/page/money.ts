@@ -10,12 +10,14 @@ export function showTenge(amount: Tiyn, lang: Language): string {
 }
 
 /**
- * What the terminal will ask for `due` with a method of `bp` basis points: the commission on top, then up to whole
- * tenge (terminals take whole tenge) — the payments module's rule, so the page's estimate is the charge. The API's
- * answer to `/kaspi` stays the authority; the page shows this before the choice is made.
+ * What the terminal will ask to settle `remaining` — stated, as the API states it, in the money of the method chosen
+ * last (rate `fromBp`; 0 before any choice) — with a method of rate `bp`: the net restated in that method's money,
+ * rounded up to whole tenge (terminals take whole tenge). This is the payments module's rule ("markup on net",
+ * charges rounded up), so the estimate is the charge; the API's answer to `/kaspi` stays the authority.
  */
-export function chargeFor(due: Tiyn, bp: number): Tiyn {
-  const gross = due * BigInt(10_000 + bp)
-  const perTenge = 100n * 10_000n
-  return ((gross + perTenge - 1n) / perTenge) * 100n
+export function chargeFor(remaining: Tiyn, fromBp: number, bp: number): Tiyn {
+  if (remaining <= 0n) return 0n
+  const numerator = remaining * BigInt(10_000 + bp)
+  const perWholeTenge = BigInt(10_000 + fromBp) * 100n
+  return ((numerator + perWholeTenge - 1n) / perWholeTenge) * 100n
 }

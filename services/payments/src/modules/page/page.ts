@@ -6,6 +6,12 @@ import { englishMethodNames, type pageText } from './text.ts'
 
 export type PaymentPageView = Page<MessagesOf<typeof pageText>>
 
+/** What is left to pay, in the money of the method chosen last (its rate `fromBp`), as the API states it. */
+interface Due {
+  remaining: bigint
+  fromBp: number
+}
+
 /** Statuses in which the customer can start a terminal payment from the page. */
 export const PAYABLE: ReadonlySet<string> = new Set(['pending', 'partially_paid', 'failed'])
 /** Statuses that change on their own (the terminal, the expiry, the merchant), so the page follows them. */
@@ -54,15 +60,16 @@ function MethodChoice({
   checked,
 }: {
   method: MethodOption
-  due: bigint
+  due: Due
   page: PaymentPageView
   checked: boolean
 }): Markup {
   const { t, lang } = page
-  const total = chargeFor(due, method.commissionBp)
+  const total = chargeFor(due.remaining, due.fromBp, method.commissionBp)
+  const net = chargeFor(due.remaining, due.fromBp, 0)
   const fee =
-    method.commissionBp > 0
-      ? t.commission(showTenge(total - due, lang), percent(method.commissionBp, page))
+    method.commissionBp > 0 && total > net
+      ? t.commission(showTenge(total - net, lang), percent(method.commissionBp, page))
       : t.noCommission
   const months = method.installmentMonths ? ` · ${t.months(method.installmentMonths.split(',').join(', '))}` : ''
   return html`<label class="method" data-method=${method.code}>
@@ -81,7 +88,7 @@ function MethodForm({
   chosen,
 }: {
   methods: MethodOption[]
-  due: bigint
+  due: Due
   page: PaymentPageView
   action: string
   chosen?: string
@@ -139,7 +146,8 @@ function StatusPart({
   page: PaymentPageView
 }): Markup {
   const { t } = page
-  const due = payment.remainingAmount
+  const chosen = methods.find((method) => method.code === payment.paymentMethod)
+  const due: Due = { remaining: payment.remainingAmount, fromBp: chosen?.commissionBp ?? 0 }
   switch (payment.status) {
     case 'pending':
       return html`<${MethodForm} methods=${methods} due=${due} page=${page} action=${t.pay} chosen=${payment.paymentMethod} />`
@@ -210,7 +218,8 @@ export function PaymentPage({
     payment.status === 'paid'
       ? [t.paid, payment.paidAmount]
       : PAYABLE.has(payment.status) || payment.status === 'processing'
-        ? [t.toPay, payment.remainingAmount]
+        ? // What the terminal asks: whole tenge, rounded up (12 280,50 ₸ left is 12 281 ₸ to pay).
+          [t.toPay, chargeFor(payment.remainingAmount, 0, 0)]
         : [t.orderAmount, payment.originalAmount]
   return html`<${Layout} page=${page} title=${`${t.title} ${payment.transactionId}`} css=${CSS}>
     <section

@@ -53,6 +53,8 @@ if (form) {
         return
       }
       const code = body && body.code
+      // The payment moved on meanwhile (another tab started it, it expired): show what it is now.
+      if (code === 'PAYMENT_IN_PROGRESS' || code === 'PAYMENT_NOT_PAYABLE') return location.reload()
       showError(code === 'TERMINALS_BUSY' ? data.textBusy : code === 'TERMINAL_UNAVAILABLE' ? data.textUnavailable : data.textGeneric)
     } catch {
       showError(data.textGeneric)
