@@ -67,10 +67,8 @@ export const paymentPageRoutes: FastifyPluginAsyncTypebox<PaymentPageOptions> = 
     },
   )
 
-  app.get(
-    '/pay/*',
-    { schema: { tags: ['Payment page'], summary: 'Not a payment page: 404 in HTML', querystring } },
-    async (request, reply) => problem(request, reply, 'not-found'),
+  app.get('/pay/*', { schema: { hide: true, querystring } }, async (request, reply) =>
+    problem(request, reply, 'not-found'),
   )
 
   async function load(id: string, clientIp: string) {
