@@ -5,7 +5,7 @@ import { openTestDatabase } from '@kokdala/core/testing'
 import { buildPaymentsApp, loadPaymentsConfig, type PaymentsApp, paymentsMigrations } from '@kokdala/payments'
 import { type AdminTarget, reconcilePayments, terminals } from '../src/commands/payments-terminals.ts'
 
-const TOKEN = 'cli-admin-token-0123456789'
+const TOKEN = 'cli-admin-token-0123456789-0123456789abcdef'
 
 function output() {
   const stream = new PassThrough()
@@ -28,7 +28,7 @@ describe('kokdala payments terminals and reconcile', () => {
       config: loadPaymentsConfig({ LOG_LEVEL: 'silent', PAYMENTS_ADMIN_TOKEN: TOKEN }),
       db,
       background: false,
-      terminals: { history: { transactions: async () => [] } },
+      overrides: { terminals: { history: { transactions: async () => [] } } },
     })
     const address = await payments.app.listen({ port: 0, host: '127.0.0.1' })
     target = { url: address, token: TOKEN }

@@ -4,6 +4,7 @@ import { openPaymentsDatabase } from './database.ts'
 import { seedErrorEnvelope } from './envelope.ts'
 import { paymentErrors } from './errors.ts'
 import { methodRoutes } from './modules/methods/routes.ts'
+import { paymentPageRoutes } from './modules/page/routes.ts'
 import { paymentRoutes } from './modules/payments/routes.ts'
 import { requireAdminToken, requireSourceToken, sourceOfRequest } from './modules/sources/guards.ts'
 import { sourceRoutes } from './modules/sources/routes.ts'
@@ -72,6 +73,7 @@ export async function buildPaymentsApp({
     adminToken: config.PAYMENTS_ADMIN_TOKEN,
     now: () => clock.now(),
   })
+  await app.register(paymentPageRoutes)
 
   bindRuntime(app, runtime, { background })
   return { app, db, services, runtime }

@@ -8,7 +8,7 @@ import { paymentsMigrations } from '../src/database.ts'
 import type { TerminalTransaction } from '../src/modules/terminals/reconcile.ts'
 import { createFakeFleet } from './terminals-fake.ts'
 
-const ADMIN_TOKEN = 'admin-token-0123456789abcdef'
+const ADMIN_TOKEN = 'admin-token-0123456789abcdef-0123456789'
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` }
 
 describe('terminals admin API and reconciliation', () => {
@@ -24,10 +24,12 @@ describe('terminals admin API and reconciliation', () => {
       config: loadPaymentsConfig({ LOG_LEVEL: 'silent', PAYMENTS_ADMIN_TOKEN: ADMIN_TOKEN }),
       db,
       background: false,
-      terminals: {
-        clientFor: fleet.clientFor,
-        qrReader: fleet.qrReader,
-        history: { transactions: async (terminal) => history.get(terminal.id) ?? [] },
+      overrides: {
+        terminals: {
+          clientFor: fleet.clientFor,
+          qrReader: fleet.qrReader,
+          history: { transactions: async (terminal) => history.get(terminal.id) ?? [] },
+        },
       },
     })
   })
