@@ -7,12 +7,12 @@
  *                                  [--checkout /path/to/another/checkout]
  *
  * The payments service runs as one process (`kokdala serve payments`) on a fresh PostgreSQL database,
- * `kokdala_bench_payments`; its source token is created the way an operator does, with
- * `kokdala payments token create --source bench`. Each run: `--concurrency` closed loops of `init` for `--seconds`
- * (every answer must be 201), then `pgbench -c <concurrency> -j 2 -T <seconds>` of a script inserting one row into
+ * `kokdala_bench_payments`; its source token is created the way an operator does, through the admin endpoint
+ * `POST /api/admin/sources/tokens`. Each run: `--concurrency` closed loops of `init` for `--seconds` (every answer
+ * must be 201), then `pgbench -c <concurrency> -j 2 -T <seconds>` of a script inserting one row into
  * `bench_payment`, a table with the payment table's columns and indexes (emptied before each run), on its own
  * database. `--idempotency-keys` sends a distinct `Idempotency-Key` with every init (one more row each).
- * `--checkout` runs the service (and its CLI) of another checkout, e.g. a branch not merged yet.
+ * `--checkout` runs the service of another checkout, e.g. a branch not merged yet.
  */
 import { randomUUID } from 'node:crypto'
 import { resolve } from 'node:path'
@@ -97,7 +97,7 @@ const service = await startServed('payments', 'PAYMENTS_PORT', port, env, { chec
 const pid = service.process.pid!
 const runs = []
 try {
-  const token = await createSourceToken({ checkout, env, source: 'bench' })
+  const token = await createSourceToken(service.url, 'bench')
   let sequence = 0
   const init = () => {
     const i = sequence++

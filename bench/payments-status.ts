@@ -8,8 +8,8 @@
  *
  * The payments service runs as one process (`kokdala serve payments`) on a fresh PostgreSQL database,
  * `kokdala_bench_payments`. `--payments` pending payments are created first through `POST /api/payment/init` with a
- * source token made by `kokdala payments token create --source bench`; the measured requests then walk their ids
- * in turn, so each id is asked for once every `--payments` requests (no answer can be one id's cached bytes). A
+ * source token made through the admin endpoint `POST /api/admin/sources/tokens`; the measured requests then walk
+ * their ids in turn, so each id is asked for once every `--payments` requests (a cache must hold them all). A
  * pending payment is never sent to a terminal: this is the path of the seed's integrators polling for a status.
  * Both sides build each request with autocannon's `setupRequest` (the reference's path never changes), so the load
  * tool does the same work for both. CPU µs per request of each process is printed beside its rate.
@@ -97,7 +97,7 @@ const hello = await startScript(
 const service = await startServed('payments', 'PAYMENTS_PORT', port, env, { checkout })
 const runs = []
 try {
-  const token = await createSourceToken({ checkout, env, source: 'bench' })
+  const token = await createSourceToken(service.url, 'bench')
   const started = performance.now()
   const ids = await createPayments(service.url, token, paymentCount)
   process.stderr.write(`${ids.length} pending payments created in ${Math.round(performance.now() - started)} ms\n`)

@@ -1,8 +1,9 @@
 /**
- * Helpers of the payments benchmarks (issue 10): a fresh database per invocation, the source token, the seed's
- * `init` body, and a pgbench run of a custom script.
+ * Helpers of the payments benchmarks (issue 10): a fresh database per invocation, the service's environment, a
+ * source token, the seed's `init` body, and a pgbench run of a custom script.
  */
 import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -37,41 +38,25 @@ export async function freshBenchDatabase(name: string): Promise<string> {
  * address and one source, far beyond any real one, so the limits made for real clients would refuse it.
  */
 export function paymentsServiceEnv(): Record<string, string> {
-  return { LOG_LEVEL: 'warn' }
+  return { LOG_LEVEL: 'warn', PAYMENTS_PUBLIC_RATE_PER_MINUTE: '0', PAYMENTS_ADMIN_TOKEN: adminToken }
 }
 
-function run(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      args,
-      { cwd: options.cwd, env: { ...process.env, ...options.env }, encoding: 'utf8', timeout: 120_000 },
-      (error, stdout, stderr) => {
-        if (error) reject(new Error(`${args.join(' ')} failed: ${error.message}\n${stdout}\n${stderr}`))
-        else resolve(stdout)
-      },
-    )
-  })
-}
+/** The admin endpoints' bearer token of this bench process's services. */
+const adminToken = randomBytes(32).toString('base64url')
 
 /**
- * A source's API token, created the way an operator does: `kokdala payments token create --source NAME` of the
- * checkout that runs the service, against its database. The CLI prints the token once; it is the only
- * 64-character run of token characters in what it prints.
+ * A source's API token, created the way an operator does over HTTP: `POST /api/admin/sources/tokens` with the
+ * service's admin token (`PAYMENTS_ADMIN_TOKEN` of `paymentsServiceEnv`). The answer is the only copy of the token.
  */
-export async function createSourceToken(options: {
-  checkout: string
-  env: Record<string, string>
-  source: string
-}): Promise<string> {
-  const cli = join(options.checkout, 'apps/cli/src/main.ts')
-  const output = await run([cli, 'payments', 'token', 'create', '--source', options.source], {
-    cwd: options.checkout,
-    env: { LOG_LEVEL: 'warn', ...options.env },
+export async function createSourceToken(serviceUrl: string, source: string): Promise<string> {
+  const response = await fetch(`${serviceUrl}/api/admin/sources/tokens`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ source }),
   })
-  const token = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{64}(?![A-Za-z0-9_-])/.exec(output)?.[0]
-  if (!token) throw new Error(`no 64-character token in what the CLI printed:\n${output}`)
-  return token
+  const text = await response.text()
+  if (response.status !== 201) throw new Error(`the admin endpoint answered ${response.status}: ${text}`)
+  return (JSON.parse(text) as { data: { token: string } }).data.token
 }
 
 /** The seed's `POST /api/payment/init` body (its own example), with the amount and order number of request i. */
