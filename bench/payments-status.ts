@@ -63,6 +63,8 @@ async function measureTarget(target: Target, duration = seconds) {
     cpuUsPerRequest: Math.round((cpu / Math.max(1, result.requests.total)) * 10) / 10,
     non2xx: result.non2xx,
     errors: result.errors,
+    // Answers by status code: what the non-2xx were (a limit, load shedding) shows here.
+    statuses: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, s.count ?? 0])),
   }
 }
 
