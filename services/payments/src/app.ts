@@ -1,10 +1,12 @@
 import { bindRuntime, type Clock, createApp, createRuntime, type Database, systemClock } from '@kokdala/core'
+import { adminTokenScheme } from './admin.ts'
 import type { PaymentsConfig } from './config.ts'
 import { openPaymentsDatabase } from './database.ts'
 import { seedErrorEnvelope } from './envelope.ts'
 import { paymentErrors } from './errors.ts'
 import { methodRoutes } from './modules/methods/routes.ts'
-import { adminTokenScheme, terminalRoutes } from './modules/terminals/routes.ts'
+import { terminalRoutes } from './modules/terminals/routes.ts'
+import { webhookAdminRoutes } from './modules/webhooks/routes.ts'
 import { buildPaymentsServices, type PaymentsServiceDeps } from './services.ts'
 
 export { openPaymentsDatabase, paymentsMigrations } from './database.ts'
@@ -54,6 +56,8 @@ export async function buildPaymentsApp({
     adminToken: config.PAYMENTS_ADMIN_TOKEN,
     now: () => clock.now(),
   })
+
+  await app.register(webhookAdminRoutes, { webhooks: services.webhooks.admin, adminToken: config.PAYMENTS_ADMIN_TOKEN })
 
   bindRuntime(app, runtime, { background })
   return { app, db, services, runtime }

@@ -1,8 +1,9 @@
-import type { Clock, Database, Runtime } from '@kokdala/core'
+import { type Clock, createWorker, type Database, type Runtime } from '@kokdala/core'
 import type { PaymentsConfig } from './config.ts'
 import { createMethodRepository } from './modules/methods/repository.ts'
 import { createMethodService } from './modules/methods/service.ts'
 import { createTerminalsModule, type TerminalsModuleDeps } from './modules/terminals/module.ts'
+import { createWebhooksModule } from './modules/webhooks/module.ts'
 
 export interface PaymentsServiceDeps {
   config: PaymentsConfig
@@ -33,7 +34,19 @@ export function buildPaymentsServices({
 }: PaymentsServiceDeps) {
   const methods = createMethodService({ methods: createMethodRepository(db) })
   const terminals = createTerminalsModule({ config, db, clock, log, runtime, ...terminalsDeps })
-  return { methods, terminals }
+  const webhooks = createWebhooksModule({ config, db, clock })
+  // One worker per process runs every job kind of the service (it claims any pending job).
+  const worker = createWorker({
+    db,
+    clock,
+    concurrency: config.PAYMENTS_WEBHOOK_CONCURRENCY,
+    batchSize: config.PAYMENTS_WEBHOOK_CONCURRENCY * 4,
+    pollIntervalMs: 200,
+    handlers: { ...webhooks.jobs },
+    onError: (job, error) => log.warn({ job: job.id, kind: job.kind, err: error }, 'job failed'),
+  })
+  runtime.loop('job worker', worker)
+  return { methods, terminals, webhooks, worker }
 }
 
 export type PaymentsServices = ReturnType<typeof buildPaymentsServices>
