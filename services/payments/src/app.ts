@@ -1,4 +1,5 @@
 import { bindRuntime, type Clock, createApp, createRuntime, type Database, systemClock } from '@kokdala/core'
+import { adminTokenScheme, requireAdminToken } from './admin.ts'
 import type { PaymentsConfig } from './config.ts'
 import { openPaymentsDatabase } from './database.ts'
 import { seedErrorEnvelope } from './envelope.ts'
@@ -6,9 +7,10 @@ import { paymentErrors } from './errors.ts'
 import { methodRoutes } from './modules/methods/routes.ts'
 import { paymentPageRoutes } from './modules/page/routes.ts'
 import { paymentRoutes } from './modules/payments/routes.ts'
-import { requireAdminToken, requireSourceToken, sourceOfRequest } from './modules/sources/guards.ts'
+import { requireSourceToken, sourceOfRequest } from './modules/sources/guards.ts'
 import { sourceRoutes } from './modules/sources/routes.ts'
-import { adminTokenScheme, terminalRoutes } from './modules/terminals/routes.ts'
+import { terminalRoutes } from './modules/terminals/routes.ts'
+import { webhookAdminRoutes } from './modules/webhooks/routes.ts'
 import { buildPaymentsServices, type PaymentsOverrides } from './services.ts'
 
 export { openPaymentsDatabase, paymentsMigrations } from './database.ts'
@@ -74,6 +76,8 @@ export async function buildPaymentsApp({
     now: () => clock.now(),
   })
   await app.register(paymentPageRoutes)
+
+  await app.register(webhookAdminRoutes, { webhooks: services.webhooks.admin, adminToken: config.PAYMENTS_ADMIN_TOKEN })
 
   bindRuntime(app, runtime, { background })
   return { app, db, services, runtime }

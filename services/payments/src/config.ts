@@ -1,4 +1,4 @@
-import { loadConfig } from '@kokdala/core'
+import { loadConfig, WEBHOOK_RETRY_SCHEDULE_3_DAYS } from '@kokdala/core'
 import { type Static, Type } from 'typebox'
 
 export const PaymentsConfigSchema = Type.Object({
@@ -43,6 +43,24 @@ export const PaymentsConfigSchema = Type.Object({
   // The sources module.
   /** `Authorization: Bearer …` of the admin endpoints (/api/admin/*); without it they refuse every request. */
   PAYMENTS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 32, maxLength: 200, pattern: '^[A-Za-z0-9._~+/-]+$' })),
+  // The webhooks module.
+  /**
+   * Delays (ms, comma-separated) between a webhook's attempts; after the last the message is dead (resend it from
+   * the admin API or `kokdala payments webhooks resend`). Default: twelve attempts over about 3 days.
+   */
+  PAYMENTS_WEBHOOK_RETRY_SCHEDULE_MS: Type.String({
+    default: WEBHOOK_RETRY_SCHEDULE_3_DAYS.join(','),
+    pattern: '^\\d+(,\\d+)*$',
+  }),
+  /** Longest wait for a merchant's answer to one attempt. */
+  PAYMENTS_WEBHOOK_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
+  /** Webhook deliveries in flight at once per process. */
+  PAYMENTS_WEBHOOK_CONCURRENCY: Type.Integer({ default: 16, minimum: 1 }),
+  /**
+   * Lets webhook URLs name loopback and private addresses. Off in production: a merchant's URL must not make us
+   * call 169.254.169.254 or our own admin; on for `npm start` and tests, whose receivers are local.
+   */
+  PAYMENTS_WEBHOOK_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false }),
 })
 
 export type PaymentsConfig = Static<typeof PaymentsConfigSchema>

@@ -23,6 +23,10 @@ export const paymentErrors = {
   TERMINAL_PROCESS_NOT_FOUND: { status: 404, message: 'Оплата на терминале не найдена' },
   TERMINAL_REFUND_NOT_POSSIBLE: { status: 409, message: 'Возврат невозможен: оплата на терминале не завершена' },
   TERMINAL_REFUND_REFUSED: { status: 422, message: 'Терминал отклонил возврат' },
+  // Webhooks (module `webhooks`).
+  WEBHOOK_ENDPOINT_NOT_FOUND: { status: 404, message: 'Адрес для webhook не найден' },
+  WEBHOOK_MESSAGE_NOT_FOUND: { status: 404, message: 'Уведомление не найдено' },
+  WEBHOOK_MESSAGE_PENDING: { status: 409, message: 'Уведомление ещё доставляется: повторная отправка не нужна' },
   ADMIN_API_DISABLED: { status: 403, message: 'Административный API выключен: задайте PAYMENTS_ADMIN_TOKEN' },
   // The payments module (payments, attempts, refunds), in the seed's words where it has them.
   AMOUNT_INVALID: { status: 400, message: 'Сумма должна быть числом с не более чем двумя знаками после запятой' },

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { bearerToken, constantTimeEqual, formatTenge } from '@kokdala/core'
+import { formatTenge } from '@kokdala/core'
 import type { Static } from 'typebox'
+import { requireAdminToken } from '../../admin.ts'
 import { seedErrorResponses } from '../../envelope.ts'
 import { PaymentsError } from '../../errors.ts'
 import type { Mismatch, Reconcile, ReconciliationReport } from './reconcile.ts'
@@ -17,12 +18,7 @@ import {
 } from './schemas.ts'
 import type { TerminalAdmin } from './service.ts'
 
-/** The OpenAPI security scheme of the admin API (`createApp({ securitySchemes })`). */
-export const adminTokenScheme = {
-  type: 'http',
-  scheme: 'bearer',
-  description: 'The admin token: PAYMENTS_ADMIN_TOKEN',
-} as const
+export { adminTokenScheme } from '../../admin.ts'
 
 const DAY_MS = 24 * 60 * 60 * 1000
 
@@ -90,14 +86,7 @@ export const terminalRoutes: FastifyPluginAsyncTypebox<{
   adminToken: string | undefined
   now: () => Date
 }> = async (app, { admin, reconcile, adminToken, now }) => {
-  app.addHook('onRequest', async (request, reply) => {
-    if (adminToken === undefined) throw new PaymentsError('ADMIN_API_DISABLED')
-    const token = bearerToken(request.headers.authorization)
-    if (token === undefined || !constantTimeEqual(token, adminToken)) {
-      reply.header('www-authenticate', 'Bearer')
-      throw new PaymentsError('UNAUTHORIZED')
-    }
-  })
+  app.addHook('onRequest', requireAdminToken(adminToken))
   const common = { tags: ['Admin: terminals'], security: [{ adminToken: [] }] }
 
   app.get(
