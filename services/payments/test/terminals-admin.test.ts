@@ -48,7 +48,7 @@ describe('terminals admin API and reconciliation', () => {
       const body = answer.json()
       assert.deepEqual(
         { ...body, message: undefined },
-        { success: false, message: undefined, error_code: 401, code: 'UNAUTHORIZED' },
+        { success: false, message: undefined, error_code: 401, code: 'ADMIN_UNAUTHORIZED' },
       )
     }
   })
