@@ -4,7 +4,7 @@ import { openPaymentsDatabase } from './database.ts'
 import { seedErrorEnvelope } from './envelope.ts'
 import { paymentErrors } from './errors.ts'
 import { methodRoutes } from './modules/methods/routes.ts'
-import { adminTokenScheme, terminalRoutes } from './modules/terminals/routes.ts'
+import { adminTokenScheme, requireTerminalAdmin, terminalRoutes } from './modules/terminals/routes.ts'
 import { buildPaymentsServices, type PaymentsServiceDeps } from './services.ts'
 
 export { openPaymentsDatabase, paymentsMigrations } from './database.ts'
@@ -51,7 +51,7 @@ export async function buildPaymentsApp({
   await app.register(terminalRoutes, {
     admin: services.terminals.admin,
     reconcile: services.terminals.reconcile,
-    adminToken: config.PAYMENTS_ADMIN_TOKEN,
+    authorize: requireTerminalAdmin(config.PAYMENTS_ADMIN_TOKEN),
     now: () => clock.now(),
   })
 

@@ -16,8 +16,8 @@ export const PaymentsConfigSchema = Type.Object({
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   /** Requests in flight before load shedding answers 503 at once. */
   MAX_REQUESTS_IN_FLIGHT: Type.Integer({ default: 512, minimum: 1 }),
-  /** `Authorization: Bearer <token>` of the admin API (terminals); without it the admin API answers 403. */
-  PAYMENTS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  /** `Authorization: Bearer …` of the admin endpoints (/api/admin/*); without it they refuse every request. */
+  PAYMENTS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 32, maxLength: 200, pattern: '^[A-Za-z0-9._~+/-]+$' })),
   /** The Kaspi simulator (set by `kokdala start`): its camera is the default, its history feeds reconciliation. */
   KASPI_SIMULATOR_URL: Type.Optional(Type.String()),
   /** The camera service that reads the QR off each terminal's screen (`GET <url>/scan-qr/<cameraId>`). */

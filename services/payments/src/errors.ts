@@ -23,7 +23,7 @@ export const paymentErrors = {
   TERMINAL_PROCESS_NOT_FOUND: { status: 404, message: 'Оплата на терминале не найдена' },
   TERMINAL_REFUND_NOT_POSSIBLE: { status: 409, message: 'Возврат невозможен: оплата на терминале не завершена' },
   TERMINAL_REFUND_REFUSED: { status: 422, message: 'Терминал отклонил возврат' },
-  ADMIN_API_DISABLED: { status: 403, message: 'Административный API выключен: задайте PAYMENTS_ADMIN_TOKEN' },
+  ADMIN_UNAUTHORIZED: { status: 401, message: 'Неверный токен администратора' },
 } as const satisfies ErrorCatalogue
 
 /** The error payments code throws: `new PaymentsError('NOT_FOUND')`; a misspelt code fails `tsc`. */

@@ -8,7 +8,7 @@ import { paymentsMigrations } from '../src/database.ts'
 import type { TerminalTransaction } from '../src/modules/terminals/reconcile.ts'
 import { createFakeFleet } from './terminals-fake.ts'
 
-const ADMIN_TOKEN = 'admin-token-0123456789abcdef'
+const ADMIN_TOKEN = 'admin-token-0123456789abcdef-0123456789'
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` }
 
 describe('terminals admin API and reconciliation', () => {
@@ -46,8 +46,25 @@ describe('terminals admin API and reconciliation', () => {
       const body = answer.json()
       assert.deepEqual(
         { ...body, message: undefined },
-        { success: false, message: undefined, error_code: 401, code: 'UNAUTHORIZED' },
+        { success: false, message: undefined, error_code: 401, code: 'ADMIN_UNAUTHORIZED' },
       )
+    }
+  })
+
+  it('refuses every admin request when no admin token is configured', async () => {
+    const closed = await buildPaymentsApp({
+      config: loadPaymentsConfig({ LOG_LEVEL: 'silent' }),
+      db,
+      background: false,
+    })
+    try {
+      for (const headers of [{}, { authorization: 'Bearer ' }, { authorization: 'Bearer undefined' }]) {
+        const answer = await closed.app.inject({ method: 'GET', url: '/api/admin/terminals', headers })
+        assert.equal(answer.statusCode, 401)
+        assert.equal(answer.json().code, 'ADMIN_UNAUTHORIZED')
+      }
+    } finally {
+      await closed.app.close()
     }
   })
 
