@@ -53,6 +53,23 @@ describe('terminals admin API and reconciliation', () => {
     }
   })
 
+  it('refuses every admin request when no admin token is configured', async () => {
+    const closed = await buildPaymentsApp({
+      config: loadPaymentsConfig({ LOG_LEVEL: 'silent' }),
+      db,
+      background: false,
+    })
+    try {
+      for (const headers of [{}, { authorization: 'Bearer ' }, { authorization: 'Bearer undefined' }]) {
+        const answer = await closed.app.inject({ method: 'GET', url: '/api/admin/terminals', headers })
+        assert.equal(answer.statusCode, 401)
+        assert.equal(answer.json().code, 'ADMIN_UNAUTHORIZED')
+      }
+    } finally {
+      await closed.app.close()
+    }
+  })
+
   it('adds, lists, disables and enables terminals, never showing the access token', async () => {
     const created = await add({
       name: 'Касса 1',

@@ -8,7 +8,7 @@ import { runSimulator } from '@kokdala/sim-kit'
 import { paymentsMigrations } from '../src/database.ts'
 import { PaymentsError } from '../src/errors.ts'
 import type { TerminalClientFactory } from '../src/modules/terminals/client.ts'
-import { createSimulatorHistory } from '../src/modules/terminals/history.ts'
+import { adoptSimulatorTerminals, createSimulatorHistory } from '../src/modules/terminals/history.ts'
 import { createTerminalPoller } from '../src/modules/terminals/poller.ts'
 import { createTerminalCalls, createTerminalPool, type TerminalOutcome } from '../src/modules/terminals/pool.ts'
 import { createReconciliation } from '../src/modules/terminals/reconcile.ts'
@@ -267,5 +267,19 @@ describe('Kaspi terminal pool on the simulator', () => {
       ['missing_capture', notCaptured],
       ['unknown_transaction', 77_700n],
     ])
+  })
+
+  it('kokdala start: an empty database adopts the simulator’s terminals, once', async () => {
+    await db.exec('TRUNCATE kaspi_terminal_refund, kaspi_terminal_process, kaspi_terminal RESTART IDENTITY')
+    const admin = createTerminalAdmin({ terminals: repo() })
+    assert.equal(await adoptSimulatorTerminals(sim.url, admin, 2_000), TERMINALS)
+    assert.equal(await adoptSimulatorTerminals(sim.url, admin, 2_000), 0)
+    const list = await admin.list()
+    assert.equal(list.length, TERMINALS)
+    assert.deepEqual([list[0].name, list[0].baseUrl, list[0].cameraId], ['Касса 1', `${sim.url}/terminals/1`, '1'])
+    // Adopted terminals work: their tokens are the simulator's.
+    const started = await pool().pool.start({ attemptId: nextAttempt++, amountTenge: 500 })
+    await control(`/__sim/terminals/${started.terminalId}/pay`)
+    assert.equal((await pool().pool.check(nextAttempt - 1)).state, 'paid')
   })
 })

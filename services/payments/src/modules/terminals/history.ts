@@ -49,3 +49,28 @@ export function createSimulatorHistory({ timeoutMs }: { timeoutMs: number }): Tr
     },
   }
 }
+
+/**
+ * `kokdala start` on an empty database: the simulator's terminals become ours (`Касса <id>`, its camera is the
+ * terminal's id), so a payment can be tried at once. Nothing happens once any terminal is registered.
+ */
+export async function adoptSimulatorTerminals(
+  simulatorUrl: string,
+  admin: {
+    list(): Promise<unknown[]>
+    add(input: { name: string; baseUrl: string; accessToken: string; cameraId: string }): Promise<unknown>
+  },
+  timeoutMs: number,
+): Promise<number> {
+  if ((await admin.list()).length > 0) return 0
+  const response = await fetch(`${simulatorUrl}/__sim/terminals`, { signal: AbortSignal.timeout(timeoutMs) })
+  if (!response.ok) throw new Error(`kaspi simulator terminals: HTTP ${response.status}`)
+  const { terminals = [] } = (await response.json()) as { terminals?: { id?: unknown; accessToken?: unknown }[] }
+  let added = 0
+  for (const { id, accessToken } of terminals) {
+    if (typeof id !== 'string' || typeof accessToken !== 'string') continue
+    await admin.add({ name: `Касса ${id}`, baseUrl: `${simulatorUrl}/terminals/${id}`, accessToken, cameraId: id })
+    added++
+  }
+  return added
+}

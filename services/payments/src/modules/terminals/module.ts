@@ -2,7 +2,7 @@ import type { Clock, Database, Runtime } from '@kokdala/core'
 import { createCameraQrReader, createKaspiTerminalClient } from '@kokdala/kaspi'
 import { kaspiCameraUrl, type PaymentsConfig } from '../../config.ts'
 import type { QrReader, TerminalClientFactory } from './client.ts'
-import { createSimulatorHistory } from './history.ts'
+import { adoptSimulatorTerminals, createSimulatorHistory } from './history.ts'
 import { createTerminalPoller, type SettleAttempt } from './poller.ts'
 import { createTerminalCalls, createTerminalPool, type TerminalLog } from './pool.ts'
 import { type CapturedAttempts, createReconciliation, type TransactionHistory } from './reconcile.ts'
@@ -79,7 +79,15 @@ export function createTerminalsModule(deps: TerminalsModuleDeps) {
     history: deps.history ?? createSimulatorHistory({ timeoutMs: config.KASPI_TERMINAL_TIMEOUT_MS }),
     capturedAttempts: deps.capturedAttempts,
   })
-  return { pool, admin: createTerminalAdmin({ terminals }), reconcile, poller }
+  const admin = createTerminalAdmin({ terminals })
+  const simulatorUrl = config.KASPI_SIMULATOR_URL
+  if (simulatorUrl) {
+    runtime.atStart('kaspi simulator terminals', async () => {
+      const added = await adoptSimulatorTerminals(simulatorUrl, admin, config.KASPI_TERMINAL_TIMEOUT_MS)
+      if (added > 0) log.info({ added, simulatorUrl }, 'registered the Kaspi simulator’s terminals')
+    })
+  }
+  return { pool, admin, reconcile, poller }
 }
 
 export type TerminalsModule = ReturnType<typeof createTerminalsModule>
