@@ -104,16 +104,21 @@ describe('GET /pay/{id} against the seed-shaped API', () => {
     assert.match(textOf(english.body), /Payment not found/)
   })
 
-  it('answers its own 503 page, not a 500, when the API fails', async () => {
-    fake.breakApi(true)
-    try {
-      const answer = await get('/pay/A3F5D9E2B1C8')
-      assert.equal(answer.statusCode, 503)
-      assert.match(String(answer.headers['content-type']), /^text\/html/)
-      assert.equal(answer.headers['retry-after'], '5')
-      assert.match(textOf(answer.body), /Сервис временно недоступен/)
-    } finally {
-      fake.breakApi(false)
+  it('answers its own page, not a 500 or JSON, when the API fails (503) or limits this customer (429)', async () => {
+    for (const [mode, status] of [
+      ['failing', 503],
+      ['limiting', 429],
+    ] as const) {
+      fake.breakApi(mode)
+      try {
+        const answer = await get('/pay/A3F5D9E2B1C8')
+        assert.equal(answer.statusCode, status, mode)
+        assert.match(String(answer.headers['content-type']), /^text\/html/)
+        assert.equal(answer.headers['retry-after'], '5')
+        assert.match(textOf(answer.body), /Сервис временно недоступен/)
+      } finally {
+        fake.breakApi(false)
+      }
     }
   })
 

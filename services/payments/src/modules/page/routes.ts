@@ -30,10 +30,11 @@ export const paymentPageRoutes: FastifyPluginAsyncTypebox<PaymentPageOptions> = 
   const language = (request: FastifyRequest, reply: FastifyReply) =>
     requestLanguage(request, reply, { sources: ['query', 'cookie'] })
 
-  function problem(request: FastifyRequest, reply: FastifyReply, kind: 'not-found' | 'unavailable') {
+  /** 404 for what is not a payment; 503 (or the API's 429, passed on) when the page cannot read the API now. */
+  function problem(request: FastifyRequest, reply: FastifyReply, kind: 'not-found' | 'unavailable', status = 503) {
     const page = openPage(reply, pageText, language(request, reply))
     if (kind === 'unavailable') reply.header('retry-after', 5)
-    return sendPage(reply, ProblemPage({ page, kind }), kind === 'not-found' ? 404 : 503)
+    return sendPage(reply, ProblemPage({ page, kind }), kind === 'not-found' ? 404 : status)
   }
 
   // The query is read leniently on purpose: an unknown `?lang=` or an extra parameter (a messenger's tracking tag)
@@ -59,7 +60,7 @@ export const paymentPageRoutes: FastifyPluginAsyncTypebox<PaymentPageOptions> = 
       } catch (error) {
         if (!(error instanceof PageApiError)) throw error
         request.log.warn({ err: error, transactionId: id }, 'payment page could not read the API')
-        return problem(request, reply, 'unavailable')
+        return problem(request, reply, 'unavailable', error.status === 429 ? 429 : 503)
       }
       if (!loaded) return problem(request, reply, 'not-found')
       const page = openPage(reply, pageText, language(request, reply))
