@@ -200,6 +200,46 @@ describe('GET /pay/{id} against the seed-shaped API', () => {
     assert.match(html, /value="kaspi_kredit" checked/)
   })
 
+  it('the form posted without the script starts Kaspi through the API, then back to the page (303)', async () => {
+    fake.add(pendingPayment('NOSCRIPT0001', 50_000, 'Тур'))
+    const post = (url: string, payload: string) =>
+      fake.app.inject({
+        method: 'POST',
+        url,
+        payload,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      })
+
+    const missing = await post('/pay/NOSCRIPT0001', '')
+    assert.equal(missing.statusCode, 422)
+    assert.match(String(missing.headers['content-type']), /^text\/html/)
+    assert.match(missing.body, /<p id="pay-error" class="error" role="alert">Выберите способ оплаты\.<\/p>/)
+
+    fake.refuseKaspi({
+      status: 400,
+      body: { success: false, message: 'Все терминалы заняты', error_code: 400, code: 'TERMINALS_BUSY' },
+    })
+    try {
+      const busy = await post('/pay/NOSCRIPT0001?lang=en', 'payment_method=kaspi_red')
+      assert.equal(busy.statusCode, 422)
+      assert.match(busy.body, /All terminals are busy/)
+      assert.match(busy.body, /href="\/pay\/NOSCRIPT0001\?lang=ru"/)
+    } finally {
+      fake.refuseKaspi(undefined)
+    }
+
+    const started = await post('/pay/NOSCRIPT0001?lang=en', 'payment_method=kaspi_kredit')
+    assert.equal(started.statusCode, 303)
+    assert.equal(started.headers.location, '/pay/NOSCRIPT0001?lang=en')
+    assert.deepEqual(fake.kaspiCalls.at(-1)?.body, { payment_method: 'kaspi_kredit' })
+    const after = await get('/pay/NOSCRIPT0001')
+    assert.match(after.body, /id="qr-image"/)
+
+    const unknown = await post('/pay/UNKNOWN00000', 'payment_method=kaspi_gold')
+    assert.equal(unknown.statusCode, 404)
+    assert.match(String(unknown.headers['content-type']), /^text\/html/)
+  })
+
   it('says clearly when a payment is paid, failed, cancelled or expired', async () => {
     const cases: Array<[string, Record<string, unknown>, RegExp, boolean]> = [
       ['PAID00000001', { status: 'paid', paid_amount: 50_000, remaining_amount: 0 }, /Оплачено\. Спасибо!/, false],

@@ -86,12 +86,15 @@ function MethodForm({
   page,
   action,
   chosen,
+  error,
 }: {
   methods: MethodOption[]
   due: Due
   page: PaymentPageView
   action: string
   chosen?: string
+  /** Why the last attempt to start did not (a form posted without the script); the script fills it otherwise. */
+  error?: string
 }): Markup {
   const preselected = methods.some((m) => m.code === chosen) ? chosen : methods[0]?.code
   return html`<form id="pay-form" method="post" novalidate>
@@ -102,7 +105,7 @@ function MethodForm({
           html`<${MethodChoice} method=${method} due=${due} page=${page} checked=${method.code === preselected} />`,
       )}
     </fieldset>
-    <p id="pay-error" class="error" role="alert" hidden></p>
+    <p id="pay-error" class="error" role="alert" hidden=${!error}>${error ?? ''}</p>
     <button id="pay" type="submit">${action}</button>
   </form>`
 }
@@ -139,18 +142,20 @@ function StatusPart({
   methods,
   qr,
   page,
+  error,
 }: {
   payment: PaymentSnapshot
   methods: MethodOption[]
   qr?: string
   page: PaymentPageView
+  error?: string
 }): Markup {
   const { t } = page
   const chosen = methods.find((method) => method.code === payment.paymentMethod)
   const due: Due = { remaining: payment.remainingAmount, fromBp: chosen?.commissionBp ?? 0 }
   switch (payment.status) {
     case 'pending':
-      return html`<${MethodForm} methods=${methods} due=${due} page=${page} action=${t.pay} chosen=${payment.paymentMethod} />`
+      return html`<${MethodForm} methods=${methods} due=${due} page=${page} action=${t.pay} chosen=${payment.paymentMethod} error=${error} />`
     case 'processing':
       return html`<${StatusLine} kind="wait">${t.waiting}<//><${QrBlock} payment=${payment} qr=${qr} page=${page} />`
     case 'paid':
@@ -158,11 +163,11 @@ function StatusPart({
     case 'partially_paid':
       return html`<${StatusLine} kind="warn">${t.statusPartial}<//>
         <p class="hint">${t.partialHint}</p>
-        <${MethodForm} methods=${methods} due=${due} page=${page} action=${t.topUp} chosen=${payment.paymentMethod} />`
+        <${MethodForm} methods=${methods} due=${due} page=${page} action=${t.topUp} chosen=${payment.paymentMethod} error=${error} />`
     case 'failed':
       return html`<${StatusLine} kind="bad">${t.statusFailed}<//>
         <p class="hint">${t.failedHint}</p>
-        <${MethodForm} methods=${methods} due=${due} page=${page} action=${t.retry} chosen=${payment.paymentMethod} />`
+        <${MethodForm} methods=${methods} due=${due} page=${page} action=${t.retry} chosen=${payment.paymentMethod} error=${error} />`
     case 'cancelled':
       return html`<${StatusLine} kind="bad">${t.statusCancelled}<//><p class="hint">${t.closedHint}</p>`
     case 'expired':
@@ -206,11 +211,13 @@ export function PaymentPage({
   payment,
   methods,
   qr,
+  error,
 }: {
   page: PaymentPageView
   payment: PaymentSnapshot
   methods: MethodOption[]
   qr?: string
+  error?: string
 }): Markup {
   const { t, lang } = page
   // The one number the customer came for: what to pay now, what was paid, or what the order was.
@@ -239,7 +246,7 @@ export function PaymentPage({
       <p class="amount-label">${headlineLabel}</p>
       <p class="amount" id="amount">${showTenge(headline, lang)}</p>
       <${Amounts} payment=${payment} page=${page} />
-      <${StatusPart} payment=${payment} methods=${methods} qr=${qr} page=${page} />
+      <${StatusPart} payment=${payment} methods=${methods} qr=${qr} page=${page} error=${error} />
       <p id="offline" class="notice" hidden>${t.offline}</p>
     </section>
     <${ModuleScript} page=${page} code=${PAGE_SCRIPT} />
