@@ -44,6 +44,7 @@ describe('GET /pay/{id} against the seed-shaped API', () => {
     assert.equal((text.match(new RegExp(`\\+7${NBSP}000${NBSP}₸ комиссия 14${NBSP}%`, 'g')) ?? []).length, 2)
     assert.equal((text.match(new RegExp(`57${NBSP}000${NBSP}₸`, 'g')) ?? []).length, 2)
     assert.match(text, /Kaspi Кредит/)
+    assert.match(html, /<dt>Оплатить до<\/dt><dd id="expires-at">03\.12\.2026 11:00<\/dd>/)
     assert.match(text, new RegExp(`на 3, 6, 12${NBSP}мес\\.`))
     assert.match(html, /<button id="pay" type="submit">Оплатить<\/button>/)
     assert.match(html, /<script type="module" nonce="[^"]+">/)

@@ -16,6 +16,8 @@ export interface PaymentSnapshot {
   paidAmount: Tiyn
   remainingAmount: Tiyn
   writtenOffAmount: Tiyn
+  /** Until when it can be paid, as the API writes it ("2026-01-13 15:30:00", Kazakhstan time). */
+  expiresAt?: string
   /** The chosen method's code, when the API names it. */
   paymentMethod?: string
   /** The current attempt's Kaspi QR (a URL) and its link for phones, while the payment is `processing`. */
@@ -90,6 +92,7 @@ export function readPayment(data: Json): PaymentSnapshot {
     remainingAmount: tiyn(data, 'remaining_amount', amount),
     writtenOffAmount: tiyn(data, 'written_off_amount', 0n),
     paymentMethod: text(data, 'payment_method'),
+    expiresAt: text(data, 'expires_at'),
     qrCode: text(data, 'qr_code'),
     paymentUrl: text(data, 'payment_url'),
   }

@@ -181,6 +181,12 @@ function StatusPart({
   }
 }
 
+/** The API's "2026-01-13 15:30:00" (Kazakhstan time) as people read it: "13.01.2026 15:30"; anything else is not shown. */
+function showTime(seedTime: string): string | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})/.exec(seedTime)
+  return m ? `${m[3]}.${m[2]}.${m[1]} ${m[4]}:${m[5]}` : undefined
+}
+
 /** The amounts that matter in this status, as a definition list. */
 function Amounts({ payment, page }: { payment: PaymentSnapshot; page: PaymentPageView }): Markup {
   const { t, lang } = page
@@ -191,6 +197,8 @@ function Amounts({ payment, page }: { payment: PaymentSnapshot; page: PaymentPag
   if (payment.status === 'partially_paid' || (payment.paidAmount > 0n && PAYABLE.has(payment.status))) {
     rows.push(['remaining-amount', t.remaining, showTenge(payment.remainingAmount, lang)])
   }
+  const payBy = payment.expiresAt && PAYABLE.has(payment.status) ? showTime(payment.expiresAt) : undefined
+  if (payBy) rows.push(['expires-at', t.payBy, payBy])
   if (payment.writtenOffAmount > 0n) rows.push(['written-off', t.writtenOff, showTenge(payment.writtenOffAmount, lang)])
   return html`<dl>
     ${rows.map(
