@@ -7,12 +7,13 @@ import {
   type Runtime,
 } from '@kokdala/core'
 import type { TicketsConfig } from './config.ts'
-import { createAnalyticsRepository } from './modules/analytics/repository.ts'
 import { createAnalyticsService } from './modules/analytics/service.ts'
 import { createFulfilment } from './modules/bookings/fulfilment.ts'
 import { bookingJobs, fulfilKey } from './modules/bookings/jobs.ts'
+import { createBookingRecords } from './modules/bookings/records.ts'
 import { createBookingService } from './modules/bookings/service.ts'
 import { createEventRepository } from './modules/events/repository.ts'
+import { createEventSchedule } from './modules/events/schedule.ts'
 import { createEventService } from './modules/events/service.ts'
 import { createPaymentGateway } from './modules/payments/module.ts'
 import { createPaymentRecords } from './modules/payments/records.ts'
@@ -84,6 +85,7 @@ export function buildTicketsServices({ config, db, clock, log, runtime }: Ticket
     db,
     clock,
     events,
+    schedule: createEventSchedule(db),
     seats,
     claims,
     payments: paymentRecords,
@@ -127,10 +129,12 @@ export function buildTicketsServices({ config, db, clock, log, runtime }: Ticket
     ttlMs: settings.idempotencyTtlMs,
     leaseMs: config.IDEMPOTENCY_LEASE_MS,
   })
-  const analytics = createAnalyticsService({ analytics: createAnalyticsRepository(db), seats })
+  const bookingRecords = createBookingRecords(db)
+  const analytics = createAnalyticsService({ seats, bookings: bookingRecords })
   const reset = createResetService({
     db,
     bookings,
+    bookingRecords,
     claims,
     payments: paymentRecords,
     orders: createProviderOrders(db),

@@ -1,6 +1,67 @@
 import assert from 'node:assert/strict'
+import { readdirSync, readFileSync } from 'node:fs'
 import { describe, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
 import { moduleOf, type SourceFile, sourceFiles } from './source-files.ts'
+
+/**
+ * The module that owns each table (docs/adr/0005-one-owner-per-table.md): the only one whose repository reads it.
+ * `event` and `app_user` are written by the seed, the data-set loader, and read by the module that serves them.
+ */
+const READERS: Record<string, string[]> = {
+  booking: ['bookings'],
+  hall: ['seats'],
+  seat: ['seats'],
+  seat_claim: ['seats'],
+  payment: ['payments'],
+  payment_archive: ['payments'],
+  gateway_initiation: ['payments'],
+  test_gateway_payment: ['payments'],
+  provider_order: ['provider'],
+  provider_selection: ['provider'],
+  event: ['events', 'seed'],
+  app_user: ['users', 'seed'],
+}
+
+/** Every table the service's migrations create. */
+function schemaTables(): Set<string> {
+  const dir = fileURLToPath(new URL('../migrations', import.meta.url))
+  const tables = new Set<string>()
+  for (const name of readdirSync(dir).filter((file) => file.endsWith('.sql'))) {
+    const text = readFileSync(`${dir}/${name}`, 'utf8')
+    for (const match of text.matchAll(/\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)/gi)) tables.add(match[1])
+  }
+  return tables
+}
+
+/**
+ * The tables a piece of SQL reads: every name after FROM, JOIN or USING (of DELETE … USING), including each of a
+ * comma list (`FROM payment p, booking b`), that is a table of the schema; CTE and function names are not.
+ */
+function readTables(text: string, tables: Set<string>): string[] {
+  const found = new Set<string>()
+  const item = String.raw`\w+(?:\s+(?:AS\s+)?(?!(?:WHERE|ON|USING|JOIN|LEFT|RIGHT|INNER|FULL|CROSS|GROUP|ORDER|LIMIT)\b)\w+)?`
+  const list = new RegExp(String.raw`\b(?:FROM|JOIN|USING)\s+(${item}(?:\s*,\s*${item})*)`, 'g')
+  for (const match of text.matchAll(list)) {
+    for (const part of match[1].split(',')) {
+      const table = part.trim().split(/\s+/)[0]
+      if (tables.has(table)) found.add(table)
+    }
+  }
+  return [...found]
+}
+
+/** Repositories reading a table their module does not own, or a table nobody was declared to own. */
+function foreignReads(files: SourceFile[], tables: Set<string>): string[] {
+  const violations: string[] = []
+  for (const file of files.filter((f) => /(^|\/)repository\.ts$/.test(f.path))) {
+    const module = moduleOf(file.path) ?? file.path
+    for (const table of readTables(file.text, tables)) {
+      if (!READERS[table]?.includes(module)) violations.push(`${file.path} reads ${table}`)
+    }
+  }
+  return violations
+}
 
 /** The tables a piece of SQL writes: INSERT INTO, UPDATE … SET, DELETE FROM, TRUNCATE (every table listed). */
 function writtenTables(text: string): string[] {
@@ -28,7 +89,9 @@ function writers(files: SourceFile[]): Map<string, Set<string>> {
 }
 
 describe('one owner per table', () => {
-  const tables = writers(sourceFiles())
+  const files = sourceFiles()
+  const tables = writers(files)
+  const schema = schemaTables()
 
   test('every table is written by exactly one module', () => {
     const shared = [...tables].filter(([, modules]) => modules.size > 1).map(([table, m]) => `${table}: ${[...m]}`)
@@ -80,5 +143,43 @@ describe('one owner per table', () => {
     assert.deepEqual([...found.get('seat_claim')!].sort(), ['provider', 'seats'])
     assert.deepEqual([...found.get('booking')!], ['bookings'])
     assert.deepEqual([...found.get('gateway_initiation')!], ['payments'])
+  })
+
+  test('every table of the schema has a declared owner, and the map names only tables of the schema', () => {
+    assert.ok(schema.has('booking') && schema.has('seat_claim') && schema.has('payment_archive'))
+    assert.deepEqual([...schema].sort(), Object.keys(READERS).sort())
+  })
+
+  test('no repository reads another module’s table (FROM, JOIN, USING)', () => {
+    assert.deepEqual(foreignReads(files, schema), [])
+  })
+
+  test('the reader scan sees joins, subqueries, comma lists and DELETE … USING, and skips CTEs and functions', () => {
+    const violating: SourceFile[] = [
+      {
+        path: 'modules/bookings/repository.ts',
+        text: 'db.query(`SELECT b.id FROM booking b LEFT JOIN seat_claim c ON c.booking_id = b.id`)',
+      },
+      {
+        path: 'modules/payments/repository.ts',
+        text: 'db.query(`SELECT 1 FROM payment p, booking AS b WHERE EXISTS (SELECT 1 FROM seat s)`)',
+      },
+      { path: 'modules/provider/repository.ts', text: "db.query('DELETE FROM provider_order o USING booking b')" },
+      { path: 'modules/analytics/repository.ts', text: "db.query('SELECT rows FROM hall WHERE event_id = $1')" },
+    ]
+    assert.deepEqual(foreignReads(violating, schema), [
+      'modules/bookings/repository.ts reads seat_claim',
+      'modules/payments/repository.ts reads booking',
+      'modules/payments/repository.ts reads seat',
+      'modules/provider/repository.ts reads booking',
+      'modules/analytics/repository.ts reads hall',
+    ])
+    const clean: SourceFile = {
+      path: 'modules/seats/repository.ts',
+      text: `WITH page AS (SELECT * FROM unnest($1::bigint[]) AS p(seat_id)), booking_ids AS (SELECT 1)
+        DELETE FROM seat_claim c USING page p WHERE c.seat_id = p.seat_id;
+        SELECT s.id FROM seat s JOIN seat_claim c USING (seat_id) FROM booking_ids`,
+    }
+    assert.deepEqual(foreignReads([clean], schema), [])
   })
 })

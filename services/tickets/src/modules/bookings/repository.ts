@@ -6,15 +6,21 @@ export interface BookingRow {
   userId: number
   eventId: number
   status: BookingStatus
-  /** The event's local start time, ISO without zone. */
-  eventStartsAt: string
 }
 
-export interface BookingListItem {
+/** A booking in its user's list, without its seats (the seats module holds them). */
+export interface BookingListRow {
   id: number
   event_id: number
   status: BookingStatus
-  seats: Array<{ id: number }>
+}
+
+/** What the payment archive keeps of a booking (docs/adr/0005-one-owner-per-table.md: the bookings module's part). */
+export interface BookingSnapshot {
+  id: number
+  userId: number
+  eventId: number
+  status: BookingStatus
 }
 
 /** Booking statuses as an SQL list; they come from the transition table, and only status names pass. */
@@ -27,9 +33,7 @@ function statusList(statuses: BookingStatus[]): string {
 
 async function findBooking(db: Queryable, id: number): Promise<BookingRow | undefined> {
   const { rows } = await db.query<BookingRow>(
-    `SELECT b.id, b.user_id AS "userId", b.event_id AS "eventId", b.status,
-       to_char(e.starts_at, 'YYYY-MM-DD"T"HH24:MI:SS') AS "eventStartsAt"
-     FROM booking b JOIN event e ON e.id = b.event_id WHERE b.id = $1`,
+    'SELECT id, user_id AS "userId", event_id AS "eventId", status FROM booking WHERE id = $1',
     [id],
   )
   return rows[0]
@@ -55,16 +59,50 @@ export function createBookingRepository(db: Queryable) {
       return rows[0].id
     },
 
-    async listForUser(userId: number): Promise<BookingListItem[]> {
-      const { rows } = await db.query<BookingListItem>(
-        `SELECT b.id, b.event_id, b.status,
-           COALESCE(json_agg(json_build_object('id', c.seat_id) ORDER BY c.seat_id)
-             FILTER (WHERE c.seat_id IS NOT NULL), '[]') AS seats
-         FROM booking b LEFT JOIN seat_claim c ON c.booking_id = b.id
-         WHERE b.user_id = $1 GROUP BY b.id ORDER BY b.id`,
+    async listForUser(userId: number): Promise<BookingListRow[]> {
+      const { rows } = await db.query<BookingListRow>(
+        'SELECT id, event_id, status FROM booking WHERE user_id = $1 ORDER BY id',
         [userId],
       )
       return rows
+    },
+
+    /** The ids of the user's bookings in `status`. */
+    async idsOfUser(userId: number, status: BookingStatus): Promise<number[]> {
+      const { rows } = await db.query<{ id: number }>('SELECT id FROM booking WHERE user_id = $1 AND status = $2', [
+        userId,
+        status,
+      ])
+      return rows.map((row) => row.id)
+    },
+
+    /** The status of each of these bookings that exists. */
+    async statusesOf(ids: number[]): Promise<Array<{ id: number; status: BookingStatus }>> {
+      if (ids.length === 0) return []
+      const { rows } = await db.query<{ id: number; status: BookingStatus }>(
+        'SELECT id, status FROM booking WHERE id = ANY($1::bigint[])',
+        [ids],
+      )
+      return rows
+    },
+
+    /** Owner, event and status of each of these bookings that exists. */
+    async snapshotsOf(ids: number[]): Promise<BookingSnapshot[]> {
+      if (ids.length === 0) return []
+      const { rows } = await db.query<BookingSnapshot>(
+        `SELECT id, user_id AS "userId", event_id AS "eventId", status FROM booking WHERE id = ANY($1::bigint[])`,
+        [ids],
+      )
+      return rows
+    },
+
+    /** How many of the event's bookings are not cancelled. */
+    async countOfEvent(eventId: number): Promise<number> {
+      const { rows } = await db.query<{ count: number }>(
+        `SELECT count(*)::int AS count FROM booking WHERE event_id = $1 AND status <> 'CANCELLED'`,
+        [eventId],
+      )
+      return rows[0].count
     },
 
     /**
@@ -95,26 +133,37 @@ export function createBookingRepository(db: Queryable) {
     },
 
     /**
-     * Moves up to `limit` bookings in one of `from` whose time ran out to `to` (the expiry of the booking table),
-     * with `reason`; returns their ids. Bookings whose money the gateway holds (payment AUTHORIZED) are left to
-     * their saga, and bookings another transaction is working on right now are left for the next sweep.
+     * Locks up to `limit` bookings in one of `from` whose time ran out, except `excluded`, and returns their ids:
+     * the first half of the expiry of the booking table. Bookings another transaction is working on right now are
+     * skipped (left for the next sweep); the locks are held to the end of the transaction, so a booking locked here
+     * cannot be paid, cancelled or changed until the sweep commits.
      */
-    async expireDue(now: Date, limit: number, from: BookingStatus[], to: BookingStatus, reason: string) {
+    async lockDue(now: Date, limit: number, from: BookingStatus[], excluded: number[]): Promise<number[]> {
       // The statuses are written into the statement, not bound: the planner then sees that the partial index on
       // open bookings' expiry (status IN ('CREATED', 'PAYMENT_INITIATED')) covers the sweep.
       const open = statusList(from)
       const { rows } = await db.query<{ id: number }>(
         `WITH candidates AS (
-           SELECT id FROM booking b WHERE status IN (${open}) AND expires_at <= $1
-             -- The buyer has paid and the saga is securing the tickets: not ours to expire.
-             AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.booking_id = b.id AND p.status = 'AUTHORIZED')
-           ORDER BY expires_at LIMIT $2),
-         due AS (SELECT id FROM candidates WHERE pg_try_advisory_xact_lock(id))
-         -- Re-checked on the latest row version: a booking paid since this statement began is not expired.
-         UPDATE booking b SET status = $3, cancel_reason = $4, updated_at = $1
-         FROM due WHERE b.id = due.id AND b.status IN (${open}) AND b.expires_at <= $1
-         RETURNING b.id`,
-        [now, limit, to, reason],
+           SELECT id FROM booking WHERE status IN (${open}) AND expires_at <= $1 AND id <> ALL($3::bigint[])
+           ORDER BY expires_at LIMIT $2)
+         SELECT id FROM candidates WHERE pg_try_advisory_xact_lock(id)`,
+        [now, limit, excluded],
+      )
+      return rows.map((row) => row.id)
+    },
+
+    /**
+     * Moves those of these bookings (locked by `lockDue`) that are still in one of `from` and due to `to`, with
+     * `reason`; returns their ids. Read after the locks were taken, so it sees the latest committed state.
+     */
+    async expire(ids: number[], now: Date, from: BookingStatus[], to: BookingStatus, reason: string) {
+      if (ids.length === 0) return []
+      const open = statusList(from)
+      const { rows } = await db.query<{ id: number }>(
+        `UPDATE booking SET status = $3, cancel_reason = $4, updated_at = $2
+         WHERE id = ANY($1::bigint[]) AND status IN (${open}) AND expires_at <= $2
+         RETURNING id`,
+        [ids, now, to, reason],
       )
       return rows.map((row) => row.id)
     },

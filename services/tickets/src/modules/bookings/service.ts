@@ -1,18 +1,21 @@
 import { AppError, type Clock, type Database, lockKey, lockUntilCommit, type Queryable } from '@kokdala/core'
 import { TicketsError, type TicketsErrorCode } from '../../errors.ts'
+import type { EventSchedule } from '../events/schedule.ts'
 import type { EventService } from '../events/service.ts'
 import type { GatewayPaymentStatus, PaymentGateway } from '../payments/gateway.ts'
 import type { PaymentRecords, PaymentRow } from '../payments/records.ts'
 import type { SeatClaims } from '../seats/claims.ts'
 import type { SeatService } from '../seats/service.ts'
 import { requestFulfilment } from './jobs.ts'
-import { type BookingListItem, type BookingRow, createBookingRepository } from './repository.ts'
+import { type BookingListRow, type BookingRow, createBookingRepository } from './repository.ts'
 import { type BookingEvent, bookingStates } from './state.ts'
 
 export interface BookingServiceDeps {
   db: Database
   clock: Clock
   events: EventService
+  /** When events start: a refund's window, read in the refund's transaction. */
+  schedule: EventSchedule
   seats: SeatService
   /** The seats module's inventory: a booking's seats move with it, in its transaction. */
   claims: SeatClaims
@@ -29,6 +32,11 @@ export interface BookingServiceDeps {
   /** Open unpaid payment starts one user may have, by count and by sum in tiyn (see config). */
   maxUnpaidPaymentsPerUser: number
   maxUnpaidAmountPerUser: bigint
+}
+
+/** A booking in its user's list, with the seats it holds. */
+export interface BookingListItem extends BookingListRow {
+  seats: Array<{ id: number }>
 }
 
 /** Kazakhstan keeps one time zone, UTC+5; event times in the data set are local. */
@@ -99,8 +107,14 @@ export function createBookingService(deps: BookingServiceDeps) {
       })
     },
 
-    list(userId: number): Promise<BookingListItem[]> {
-      return repository.listForUser(userId)
+    /** The user's bookings with their seats: the bookings from this module, their seats from the seats module. */
+    async list(userId: number): Promise<BookingListItem[]> {
+      const bookings = await repository.listForUser(userId)
+      const seats = await deps.claims.seatsOfBookings(bookings.map((booking) => booking.id))
+      return bookings.map((booking) => ({
+        ...booking,
+        seats: (seats.get(booking.id) ?? []).map((id) => ({ id })),
+      }))
     },
 
     /**
@@ -119,7 +133,8 @@ export function createBookingService(deps: BookingServiceDeps) {
         const status = next(booking, 'initiatePayment', 'BOOKING_NOT_PAYABLE')
         const { seats, amount } = await claims.priceOfBooking(bookingId)
         if (seats === 0) throw new TicketsError('BOOKING_EMPTY')
-        const unpaid = await payments.unpaidOfUser(userId)
+        // Exact: only this user's initiations (which hold the user's lock) make a booking PAYMENT_INITIATED.
+        const unpaid = await payments.unpaidOf(await bookings.idsOfUser(userId, 'PAYMENT_INITIATED'))
         if (unpaid.count + 1 > deps.maxUnpaidPaymentsPerUser || unpaid.amount + amount > deps.maxUnpaidAmountPerUser) {
           throw new TicketsError('TOO_MANY_UNPAID_PAYMENTS', undefined, {
             unpaid_payments: unpaid.count,
@@ -181,9 +196,10 @@ export function createBookingService(deps: BookingServiceDeps) {
           throw new TicketsError('PAYMENT_IN_PROGRESS', undefined, { booking_id: bookingId })
         }
         if (booking.status === 'CONFIRMED') {
-          const startsAt = new Date(`${booking.eventStartsAt}${LOCAL_OFFSET}`).getTime()
+          const eventStartsAt = (await deps.schedule.in(tx).localStartOf(booking.eventId))!
+          const startsAt = new Date(`${eventStartsAt}${LOCAL_OFFSET}`).getTime()
           if (startsAt - now.getTime() < deps.refundCutoffHours * 3_600_000) {
-            throw new TicketsError('REFUND_WINDOW_CLOSED', undefined, { event_starts_at: booking.eventStartsAt })
+            throw new TicketsError('REFUND_WINDOW_CLOSED', undefined, { event_starts_at: eventStartsAt })
           }
           await bookings.setStatus(bookingId, next(booking, 'refund', 'BOOKING_NOT_EDITABLE'), now, {
             reason: 'REFUNDED',
@@ -274,12 +290,22 @@ export function createBookingService(deps: BookingServiceDeps) {
       })
     },
 
-    /** Cancels unpaid bookings whose reservation ran out; their seats are FREE again, their sagas clean up. */
+    /**
+     * Cancels unpaid bookings whose reservation ran out; their seats are FREE again, their sagas clean up. Bookings
+     * whose money the gateway holds (payment AUTHORIZED) are left to their saga, which is securing the tickets: they
+     * are not even candidates, and a booking authorised after that read but before the sweep took its lock is found
+     * by a second read under the lock (an authorisation holds the booking's lock, so none can happen while the sweep
+     * holds it).
+     */
     async expireDue(limit = 500): Promise<number> {
       return db.transaction(async (tx) => {
         const { bookings, claims, payments } = within(tx)
+        const now = clock.now()
         const from = bookingStates.sources('expire')
-        const expired = await bookings.expireDue(clock.now(), limit, from, bookingStates.target('expire'), 'EXPIRED')
+        const locked = await bookings.lockDue(now, limit, from, await payments.authorizedBookings())
+        const held = new Set(await payments.authorizedBookings(locked))
+        const due = locked.filter((id) => !held.has(id))
+        const expired = await bookings.expire(due, now, from, bookingStates.target('expire'), 'EXPIRED')
         await claims.freeOfBookings(expired)
         // An open payment form of an expired booking is cancelled; its saga voids it at the gateway.
         const withPayment = await payments.moveOfBookings(expired, 'INITIATED', 'cancel')

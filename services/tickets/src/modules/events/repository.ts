@@ -1,4 +1,4 @@
-import type { Database } from '@kokdala/core'
+import type { Database, Queryable } from '@kokdala/core'
 import { TicketsError } from '../../errors.ts'
 
 /** PostgreSQL's SQLSTATE for a statement stopped by statement_timeout. */
@@ -108,3 +108,20 @@ export function createEventRepository(db: Database, { searchTimeoutMs = 2_000 } 
 }
 
 export type EventRepository = ReturnType<typeof createEventRepository>
+
+/**
+ * Reads of one event's dates that may run inside another module's transaction (a refund checks its window while it
+ * holds the booking's lock), so over any `Queryable`; the searches above need the `Database` itself.
+ */
+export function createEventDateRepository(db: Queryable) {
+  return {
+    /** The event's local start time, ISO without zone (event times in the data set are local). */
+    async localStartOf(id: number): Promise<string | undefined> {
+      const { rows } = await db.query<{ startsAt: string }>(
+        `SELECT to_char(starts_at, 'YYYY-MM-DD"T"HH24:MI:SS') AS "startsAt" FROM event WHERE id = $1`,
+        [id],
+      )
+      return rows[0]?.startsAt
+    },
+  }
+}

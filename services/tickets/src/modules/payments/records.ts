@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import type { Clock, Queryable } from '@kokdala/core'
-import { createPaymentRepository, type PaymentRow } from './repository.ts'
+import { type ArchivedBooking, createPaymentRepository, type PaymentRow } from './repository.ts'
 import { type PaymentEvent, type PaymentStatus, paymentStates } from './state.ts'
 
-export type { ArchivedPayment, PaymentRow } from './repository.ts'
+export type { ArchivedBooking, ArchivedPayment, PaymentRow } from './repository.ts'
 
 const TWO_POW_52 = 2n ** 52n
 
@@ -32,7 +32,9 @@ export function createPaymentRecords({ db, clock }: { db: Queryable; clock: Cloc
     ofBooking: repository.ofBooking,
     find: repository.find,
     findByGatewayId: repository.findByGatewayId,
-    unpaidOfUser: repository.unpaidOfUser,
+    unpaidOf: repository.unpaidOf,
+    authorizedBookings: repository.authorizedBookings,
+    bookingsKnownToGateway: repository.bookingsKnownToGateway,
 
     /** Opens the booking's payment under a fresh public order number (a taken one, 1 in 2^52, is drawn again). */
     async open(input: { bookingId: number; amount: bigint; gateway: string }): Promise<PaymentRow> {
@@ -91,10 +93,11 @@ export function createPaymentRecords({ db, clock }: { db: Queryable; clock: Cloc
     },
 
     /**
-     * Reset, before the tables are emptied: archives every payment the gateway knew of. Returns how many, and the
-     * bookings whose money is still to be settled by their sagas.
+     * Reset, before the tables are emptied: archives every payment the gateway knew of (`bookingsKnownToGateway`)
+     * with its booking as `bookings` describes it. Returns how many, and the bookings whose money is still to be
+     * settled by their sagas.
      */
-    archiveAll: () => repository.archiveAll(clock.now()),
+    archiveAll: (bookings: ArchivedBooking[]) => repository.archiveAll(clock.now(), bookings),
 
     /** Reset: empties `payment` (the archive and the daily ledger stay). */
     removeAll: repository.removeAll,

@@ -19,6 +19,15 @@ export interface ArchivedPayment {
   gatewayPaymentId: string
 }
 
+/** A booking as the payment archive copies it, told by the bookings and seats modules that own it. */
+export interface ArchivedBooking {
+  id: number
+  userId: number
+  eventId: number
+  status: string
+  seatIds: number[]
+}
+
 /** An archived payment whose money is not settled yet: a form still open, money held, or a refund owed. */
 const UNSETTLED: readonly PaymentStatus[] = ['INITIATED', 'AUTHORIZED', 'CANCELLED', 'REFUND_PENDING']
 
@@ -32,7 +41,10 @@ function toPayment(row: StoredPayment | undefined): PaymentRow | undefined {
   return row && { ...row, amount: BigInt(row.amount) }
 }
 
-/** The only place with SQL over `payment`, `payment_archive` and `gateway_initiation`: the payments module's tables. */
+/**
+ * The only place with SQL over `payment`, `payment_archive` and `gateway_initiation`: the payments module's tables.
+ * It reads no other module's table; what it needs of bookings and seats it is given (ids, the archive's bookings).
+ */
 export function createPaymentRepository(db: Queryable) {
   async function one(where: string, value: unknown): Promise<PaymentRow | undefined> {
     const { rows } = await db.query<StoredPayment>(`SELECT ${COLUMNS} FROM payment WHERE ${where} = $1`, [value])
@@ -68,17 +80,36 @@ export function createPaymentRepository(db: Queryable) {
     },
 
     /**
-     * The user's payment starts nobody has paid yet and that are still open (payment INITIATED, booking
-     * PAYMENT_INITIATED): how many, and their sum in tiyn. Read under the user's lock, so it is exact.
+     * The payment starts of these bookings nobody has paid yet (payment INITIATED): how many, and their sum in tiyn.
+     * Given the user's PAYMENT_INITIATED bookings under the user's lock, this is the user's exact unpaid total.
      */
-    async unpaidOfUser(userId: number): Promise<{ count: number; amount: bigint }> {
+    async unpaidOf(bookingIds: number[]): Promise<{ count: number; amount: bigint }> {
+      if (bookingIds.length === 0) return { count: 0, amount: 0n }
       const { rows } = await db.query<{ count: number; amount: number }>(
-        `SELECT count(*)::int AS count, COALESCE(sum(p.amount), 0)::bigint AS amount
-         FROM booking b JOIN payment p ON p.booking_id = b.id
-         WHERE b.user_id = $1 AND b.status = 'PAYMENT_INITIATED' AND p.status = 'INITIATED'`,
-        [userId],
+        `SELECT count(*)::int AS count, COALESCE(sum(amount), 0)::bigint AS amount FROM payment
+         WHERE booking_id = ANY($1::bigint[]) AND status = 'INITIATED'`,
+        [bookingIds],
       )
       return { count: rows[0].count, amount: BigInt(rows[0].amount) }
+    },
+
+    /** The bookings, of these or (without ids) of all, whose payment is AUTHORIZED: the gateway holds the money. */
+    async authorizedBookings(bookingIds?: number[]): Promise<number[]> {
+      if (bookingIds?.length === 0) return []
+      const { rows } = await db.query<{ bookingId: number }>(
+        `SELECT booking_id AS "bookingId" FROM payment
+         WHERE status = 'AUTHORIZED' AND ($1::bigint[] IS NULL OR booking_id = ANY($1::bigint[]))`,
+        [bookingIds ?? null],
+      )
+      return rows.map((row) => row.bookingId)
+    },
+
+    /** The bookings whose payment the gateway knows of (it has a gateway payment id): those a reset archives. */
+    async bookingsKnownToGateway(): Promise<number[]> {
+      const { rows } = await db.query<{ bookingId: number }>(
+        'SELECT booking_id AS "bookingId" FROM payment WHERE gateway_payment_id IS NOT NULL ORDER BY booking_id',
+      )
+      return rows.map((row) => row.bookingId)
     },
 
     async setStatus(id: number, status: PaymentStatus, now: Date): Promise<void> {
@@ -129,22 +160,33 @@ export function createPaymentRepository(db: Queryable) {
     },
 
     /**
-     * Copies every payment the gateway knows of, with its booking and seats, into the archive, for a reset that is
-     * about to empty the tables. Returns how many were archived and the bookings whose money is still to be settled
-     * (a form to cancel, a hold to void, a refund to make): their sagas do it after the reset.
+     * Copies every payment the gateway knows of into the archive with its booking, as the bookings and seats modules
+     * described it (`bookings`), for a reset that is about to empty the tables; a payment whose booking is not among
+     * them is not copied. Returns how many were archived and the bookings whose money is still to be settled (a
+     * form to cancel, a hold to void, a refund to make): their sagas do it after the reset.
      */
-    async archiveAll(now: Date): Promise<{ archived: number; unsettled: number[] }> {
+    async archiveAll(now: Date, bookings: ArchivedBooking[]): Promise<{ archived: number; unsettled: number[] }> {
+      if (bookings.length === 0) return { archived: 0, unsettled: [] }
       const { rows } = await db.query<{ bookingId: number; status: PaymentStatus }>(
         `INSERT INTO payment_archive (payment_id, booking_id, user_id, event_id, booking_status, seat_ids, amount,
            status, gateway, gateway_order_id, gateway_payment_id, created_at, archived_at)
-         SELECT p.id, b.id, b.user_id, b.event_id, b.status,
-           ARRAY(SELECT c.seat_id FROM seat_claim c WHERE c.booking_id = b.id ORDER BY c.seat_id),
+         SELECT p.id, b.id, b.user_id, b.event_id, b.status, b.seat_ids::bigint[],
            p.amount, p.status, p.gateway, p.gateway_order_id, p.gateway_payment_id, p.created_at, $1
-         FROM payment p JOIN booking b ON b.id = p.booking_id
+         FROM payment p
+         JOIN unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[])
+           AS b(id, user_id, event_id, status, seat_ids) ON b.id = p.booking_id
          WHERE p.gateway_payment_id IS NOT NULL
          ON CONFLICT (payment_id) DO NOTHING
          RETURNING booking_id AS "bookingId", status`,
-        [now],
+        [
+          now,
+          bookings.map((b) => b.id),
+          bookings.map((b) => b.userId),
+          bookings.map((b) => b.eventId),
+          bookings.map((b) => b.status),
+          // One array literal per booking: unnest would flatten an array of arrays.
+          bookings.map((b) => `{${b.seatIds.join(',')}}`),
+        ],
       )
       const unsettled = rows.filter((row) => UNSETTLED.includes(row.status)).map((row) => row.bookingId)
       return { archived: rows.length, unsettled }

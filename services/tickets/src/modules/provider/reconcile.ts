@@ -1,7 +1,19 @@
 import type { Queryable } from '@kokdala/core'
+import { createBookingRecords } from '../bookings/records.ts'
+import { createSeatClaims } from '../seats/claims.ts'
 import type { ProviderClient, ProviderPlace } from './client.ts'
 import { PROVIDER_EVENT_ID, seatIdOfPlace } from './places.ts'
-import { createProviderRepository, type LocalPlace } from './repository.ts'
+import { createProviderRepository } from './repository.ts'
+
+/** Our side of one provider place: its seat's claim, the claim's booking, and whether an open order of ours holds it. */
+interface LocalPlace {
+  seatId: number
+  placeId: string
+  claimStatus: 'RESERVED' | 'SOLD' | null
+  bookingStatus: string | null
+  outside: boolean
+  openOrder: boolean
+}
 
 export interface PlaceDifference {
   seatId: number
@@ -46,8 +58,7 @@ export interface ReconciliationReport {
  */
 export async function reconcileWithProvider(db: Queryable, client: ProviderClient): Promise<ReconciliationReport> {
   const repository = createProviderRepository(db)
-  const rows = await repository.localPlaces(PROVIDER_EVENT_ID)
-  const local = new Map(rows.map((row) => [row.placeId, row]))
+  const local = await localPlaces(db)
   const report: ReconciliationReport = {
     places: 0,
     inFlight: 0,
@@ -69,6 +80,30 @@ export async function reconcileWithProvider(db: Queryable, client: ProviderClien
     }
   }
   return report
+}
+
+/**
+ * What Biletter believes about each of the event's provider places, put together from each owner's answer
+ * (docs/adr/0005-one-owner-per-table.md): the seats and their claims from the seats module, the claims' bookings'
+ * statuses from the bookings module, and the places of our open orders from this module's own tables.
+ */
+async function localPlaces(db: Queryable): Promise<Map<string, LocalPlace>> {
+  const seats = await createSeatClaims(db).placesOfEvent(PROVIDER_EVENT_ID)
+  const bookingIds = [...new Set(seats.flatMap((seat) => (seat.bookingId === null ? [] : [seat.bookingId])))]
+  const statuses = await createBookingRecords(db).statusesOf(bookingIds)
+  const inOpenOrders = new Set(await createProviderRepository(db).placesInOpenOrders())
+  const places = new Map<string, LocalPlace>()
+  for (const seat of seats) {
+    places.set(seat.placeId, {
+      seatId: seat.seatId,
+      placeId: seat.placeId,
+      claimStatus: seat.claimStatus,
+      bookingStatus: seat.bookingId === null ? null : (statuses.get(seat.bookingId) ?? null),
+      outside: seat.claimed && seat.bookingId === null,
+      openOrder: inOpenOrders.has(seat.placeId),
+    })
+  }
+  return places
 }
 
 /** Adds one provider place to the report: agreement, in flight, or a difference of one kind or the other. */

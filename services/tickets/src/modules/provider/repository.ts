@@ -24,16 +24,6 @@ export interface SentPlace {
   placeId: string
 }
 
-/** Our side of one provider place (see `localPlaces`). */
-export interface LocalPlace {
-  seatId: number
-  placeId: string
-  claimStatus: 'RESERVED' | 'SOLD' | null
-  bookingStatus: string | null
-  outside: boolean
-  openOrder: boolean
-}
-
 /** The only place with SQL over `provider_order` and `provider_selection`: the provider module's tables. */
 export function createProviderRepository(db: Queryable) {
   return {
@@ -156,22 +146,13 @@ export function createProviderRepository(db: Queryable) {
       return rows.map((row) => row.placeId)
     },
 
-    /**
-     * What Biletter believes about each of the event's provider places, for reconciliation: the seat's claim and its
-     * booking's status, whether it is taken outside Biletter, and whether one of our open orders holds it. A
-     * read-only report across the seats and bookings modules' tables (docs/adr/0005-one-owner-per-table.md).
-     */
-    async localPlaces(eventId: number): Promise<LocalPlace[]> {
-      const { rows } = await db.query<LocalPlace>(
-        `SELECT s.id AS "seatId", s.external_id AS "placeId", c.status AS "claimStatus", b.status AS "bookingStatus",
-           (c.seat_id IS NOT NULL AND c.booking_id IS NULL) AS outside,
-           EXISTS (SELECT 1 FROM provider_selection ps JOIN provider_order o USING (booking_id)
-                   WHERE ps.place_id = s.external_id AND o.status IN ('STARTED', 'SUBMITTED')) AS "openOrder"
-         FROM seat s LEFT JOIN seat_claim c ON c.seat_id = s.id LEFT JOIN booking b ON b.id = c.booking_id
-         WHERE s.event_id = $1 AND s.external_id IS NOT NULL`,
-        [eventId],
+    /** The places of our open provider orders (STARTED or SUBMITTED): whatever the provider lists, they are ours. */
+    async placesInOpenOrders(): Promise<string[]> {
+      const { rows } = await db.query<{ placeId: string }>(
+        `SELECT DISTINCT s.place_id AS "placeId" FROM provider_selection s JOIN provider_order o USING (booking_id)
+         WHERE o.status IN ('STARTED', 'SUBMITTED')`,
       )
-      return rows
+      return rows.map((row) => row.placeId)
     },
 
     /** Every provider order we created, by booking. */

@@ -2,7 +2,7 @@ import type { Queryable } from '@kokdala/core'
 import { type ClaimStatus, createSeatRepository, type PlacePage } from './repository.ts'
 import { type SeatEvent, seatStates } from './state.ts'
 
-export type { PlacePage } from './repository.ts'
+export type { EventPlace, PlacePage } from './repository.ts'
 
 /** The claim statuses (`seat_claim.status`) a move of booking claims leaves from, read from the seat table. */
 function claimSources(event: SeatEvent): ClaimStatus[] {
@@ -29,6 +29,13 @@ export function createSeatClaims(db: Queryable) {
 
     priceOfBooking: repository.priceOfBooking,
     placesOfBooking: repository.placesOfBooking,
+    placesOfEvent: repository.placesOfEvent,
+
+    /** The seat ids each of these bookings holds, in seat order; a booking without seats is absent. */
+    async seatsOfBookings(bookingIds: number[]): Promise<Map<number, number[]>> {
+      const rows = await repository.seatsOfBookings(bookingIds)
+      return new Map(rows.map((row) => [row.bookingId, row.seatIds]))
+    },
 
     /** The bookings' seats are FREE again (cancel, expiry, failed payment, saga gave up, refund of a local event). */
     freeOfBookings: (bookingIds: number[]) => moveOfBookings(bookingIds, 'free'),

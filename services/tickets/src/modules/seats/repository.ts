@@ -58,6 +58,26 @@ export interface PlacePage {
   free: boolean[]
 }
 
+/** One of an event's seats with a provider place, and its claim (see `placesOfEvent`). */
+export interface EventPlace {
+  seatId: number
+  placeId: string
+  claimStatus: ClaimStatus | null
+  /** The claim's booking; null when the seat is FREE or taken outside Biletter. */
+  bookingId: number | null
+  /** Whether the seat has a claim at all (a claim without a booking is a seat taken outside Biletter). */
+  claimed: boolean
+}
+
+/** An event's seat counts for analytics. */
+export interface SeatSales {
+  totalSeats: number
+  soldSeats: number
+  reservedSeats: number
+  /** Tiyn. */
+  revenue: bigint
+}
+
 /** How each move of a booking's claims is written: FREE deletes them, SOLD marks them, OUTSIDE detaches them. */
 const MOVE_CLAIMS: Record<Exclude<SeatState, 'RESERVED'>, string> = {
   FREE: 'DELETE FROM seat_claim WHERE booking_id = ANY($1::bigint[]) AND status = ANY($2::text[])',
@@ -193,6 +213,46 @@ export function createSeatRepository(db: Queryable) {
         [bookingId],
       )
       return { seats: rows[0].seats, amount: BigInt(rows[0].amount) }
+    },
+
+    /** The seat ids of each of these bookings that holds any, in seat order (a booking list, the reset's archive). */
+    async seatsOfBookings(bookingIds: number[]): Promise<Array<{ bookingId: number; seatIds: number[] }>> {
+      if (bookingIds.length === 0) return []
+      const { rows } = await db.query<{ bookingId: number; seatIds: number[] }>(
+        `SELECT booking_id AS "bookingId", array_agg(seat_id ORDER BY seat_id) AS "seatIds" FROM seat_claim
+         WHERE booking_id = ANY($1::bigint[]) GROUP BY booking_id`,
+        [bookingIds],
+      )
+      return rows
+    },
+
+    /**
+     * The event's seats that have a provider place, each with its claim if any: its status and booking (null for a
+     * seat taken outside Biletter). For the reconciliation with the provider.
+     */
+    async placesOfEvent(eventId: number): Promise<EventPlace[]> {
+      const { rows } = await db.query<EventPlace>(
+        `SELECT s.id AS "seatId", s.external_id AS "placeId", c.status AS "claimStatus", c.booking_id AS "bookingId",
+           (c.seat_id IS NOT NULL) AS claimed
+         FROM seat s LEFT JOIN seat_claim c ON c.seat_id = s.id
+         WHERE s.event_id = $1 AND s.external_id IS NOT NULL`,
+        [eventId],
+      )
+      return rows
+    },
+
+    /** The event's seats in its hall, SOLD and RESERVED, and the revenue of SOLD seats in tiyn. */
+    async salesOf(eventId: number): Promise<SeatSales> {
+      const { rows } = await db.query<Omit<SeatSales, 'revenue'> & { revenue: number }>(
+        `SELECT
+           (SELECT rows * seats_per_row FROM hall WHERE event_id = $1) AS "totalSeats",
+           count(*) FILTER (WHERE status = 'SOLD')::int AS "soldSeats",
+           count(*) FILTER (WHERE status = 'RESERVED')::int AS "reservedSeats",
+           COALESCE(sum(price) FILTER (WHERE status = 'SOLD'), 0)::bigint AS revenue
+         FROM seat_claim WHERE event_id = $1`,
+        [eventId],
+      )
+      return { ...rows[0], revenue: BigInt(rows[0].revenue) }
     },
 
     /** The booking's seats with their provider place ids (null until the places are loaded). */

@@ -115,6 +115,12 @@ export function createSeatService({
       if (result !== 'OK') throw new TicketsError(result, undefined, { booking_id: bookingId, seat_id: seatId })
     },
 
+    /** The event's seat counts and revenue (the seats' part of its analytics). */
+    async salesOf(eventId: number) {
+      await ensureHall(eventId)
+      return seats.salesOf(eventId)
+    },
+
     /** Frees a seat of the user's editable booking at once. */
     async release(userId: number, seatId: number): Promise<void> {
       const result = await seats.release(seatId, userId)

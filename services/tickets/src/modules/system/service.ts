@@ -1,7 +1,15 @@
-import { clearIdempotencyKeys, clearJobs, type Database, exclusiveTransaction, rearmPending } from '@kokdala/core'
+import {
+  clearIdempotencyKeys,
+  clearJobs,
+  type Database,
+  exclusiveTransaction,
+  type Queryable,
+  rearmPending,
+} from '@kokdala/core'
 import { FULFIL_JOB, requestFulfilment } from '../bookings/jobs.ts'
+import type { BookingRecords } from '../bookings/records.ts'
 import type { BookingService } from '../bookings/service.ts'
-import type { PaymentRecords } from '../payments/records.ts'
+import type { ArchivedBooking, PaymentRecords } from '../payments/records.ts'
 import type { ProviderOrders } from '../provider/orders.ts'
 import type { PlaceLoadReport, PlaceSync } from '../provider/places.ts'
 import type { SeatClaims } from '../seats/claims.ts'
@@ -33,6 +41,8 @@ const RESET_TABLES = ['booking', 'idempotency_key', 'job', 'payment', 'seat_clai
 export interface ResetDeps {
   db: Database
   bookings: BookingService
+  /** What the payment archive copies of each booking. */
+  bookingRecords: BookingRecords
   claims: SeatClaims
   payments: PaymentRecords
   orders: ProviderOrders
@@ -41,6 +51,19 @@ export interface ResetDeps {
 
 export function createResetService(deps: ResetDeps) {
   const { db, places } = deps
+
+  /**
+   * The bookings of the payments the gateway knows of, as their owners tell them: owner, event and status from the
+   * bookings module, seats from the seats module. Read under the reset's table locks, so they and the payments
+   * are one consistent picture.
+   */
+  async function archivedBookings(tx: Queryable, payments: PaymentRecords): Promise<ArchivedBooking[]> {
+    const bookingIds = await payments.bookingsKnownToGateway()
+    const bookings = await deps.bookingRecords.in(tx).snapshotsOf(bookingIds)
+    const seats = await deps.claims.in(tx).seatsOfBookings(bookingIds)
+    return bookings.map((booking) => ({ ...booking, seatIds: seats.get(booking.id) ?? [] }))
+  }
+
   return {
     async reset(): Promise<ResetResult> {
       // Every table the reset empties is locked before anything is read: see exclusiveTransaction.
@@ -49,8 +72,9 @@ export function createResetService(deps: ResetDeps) {
         // archived while their bookings and seats still exist.
         const payments = deps.payments.in(tx)
         const orders = deps.orders.in(tx)
-        const { archived, unsettled } = await payments.archiveAll()
-        await deps.claims.in(tx).resetClaims(places ? await orders.mayBeConfirmedBookings() : [])
+        const claims = deps.claims.in(tx)
+        const { archived, unsettled } = await payments.archiveAll(await archivedBookings(tx, payments))
+        await claims.resetClaims(places ? await orders.mayBeConfirmedBookings() : [])
         await payments.removeAll()
         await deps.bookings.removeAll(tx)
         // Stored answers name bookings that are gone now: a key used again starts afresh.
