@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { intOption, parseArgs } from './args.ts'
+import { payments } from './commands/payments.ts'
 import { reconcile } from './commands/reconcile.ts'
 import { seed } from './commands/seed.ts'
 import { serve } from './commands/serve.ts'
@@ -16,6 +17,8 @@ const HELP = `kokdala — run, seed and measure the Kokdala platform
   kokdala seed [service] [--users N] [--archive N]
                                            (re)load a service's data set (tickets); PostgreSQL via COPY with DATABASE_URL
   kokdala reconcile                        compare event 1's seats and orders with the Event Provider; exit 1 on any difference
+  kokdala payments token create|list|rotate|revoke [--source NAME]
+                                           the payment center's API sources and their X-API-Tokens (shown once)
   kokdala bench <name> [args…]             run bench/<name>.ts (see bench/RESULTS.md)
 `
 
@@ -40,6 +43,8 @@ async function main(argv: string[]) {
     case 'reconcile':
       await reconcile()
       return
+    case 'payments':
+      return payments(rest, options)
     case 'bench': {
       const script = fileURLToPath(new URL(`../../../bench/${rest[0]}.ts`, import.meta.url))
       if (!rest[0] || !existsSync(script)) throw new Error(`no benchmark ${JSON.stringify(rest[0])} in bench/`)
