@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { intOption, parseArgs } from './args.ts'
-import { payments } from './commands/payments.ts'
+import { TOKENS_HELP, tokens } from './commands/payments-sources.ts'
+import { reconcilePayments, TERMINALS_HELP, terminals } from './commands/payments-terminals.ts'
+import { WEBHOOKS_HELP, webhooks } from './commands/payments-webhooks.ts'
 import { reconcile } from './commands/reconcile.ts'
 import { seed } from './commands/seed.ts'
 import { serve } from './commands/serve.ts'
@@ -17,10 +19,8 @@ const HELP = `kokdala — run, seed and measure the Kokdala platform
   kokdala seed [service] [--users N] [--archive N]
                                            (re)load a service's data set (tickets); PostgreSQL via COPY with DATABASE_URL
   kokdala reconcile                        compare event 1's seats and orders with the Event Provider; exit 1 on any difference
-  kokdala payments token create|list|rotate|revoke [--source NAME]
-                                           the payment center's API sources and their X-API-Tokens (shown once)
   kokdala bench <name> [args…]             run bench/<name>.ts (see bench/RESULTS.md)
-`
+${TOKENS_HELP}${TERMINALS_HELP}${WEBHOOKS_HELP}`
 
 async function main(argv: string[]) {
   const { positional, options } = parseArgs(argv)
@@ -44,7 +44,19 @@ async function main(argv: string[]) {
       await reconcile()
       return
     case 'payments':
-      return payments(rest, options)
+      switch (rest[0]) {
+        case 'token':
+          return tokens(rest.slice(1), options)
+        case 'terminals':
+          return terminals(rest.slice(1), options)
+        case 'reconcile':
+          await reconcilePayments(options)
+          return
+        case 'webhooks':
+          return webhooks(rest.slice(1), options)
+        default:
+          throw new Error(`usage:\n${TOKENS_HELP}${TERMINALS_HELP}${WEBHOOKS_HELP}`)
+      }
     case 'bench': {
       const script = fileURLToPath(new URL(`../../../bench/${rest[0]}.ts`, import.meta.url))
       if (!rest[0] || !existsSync(script)) throw new Error(`no benchmark ${JSON.stringify(rest[0])} in bench/`)

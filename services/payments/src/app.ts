@@ -1,12 +1,16 @@
 import { bindRuntime, type Clock, createApp, createRuntime, type Database, systemClock } from '@kokdala/core'
+import { adminTokenScheme, requireAdminToken } from './admin.ts'
 import type { PaymentsConfig } from './config.ts'
 import { openPaymentsDatabase } from './database.ts'
 import { seedErrorEnvelope } from './envelope.ts'
 import { paymentErrors } from './errors.ts'
 import { methodRoutes } from './modules/methods/routes.ts'
+import { paymentPageRoutes } from './modules/page/routes.ts'
 import { paymentRoutes } from './modules/payments/routes.ts'
-import { requireAdminToken, requireSourceToken, sourceOfRequest } from './modules/sources/guards.ts'
+import { requireSourceToken, sourceOfRequest } from './modules/sources/guards.ts'
 import { sourceRoutes } from './modules/sources/routes.ts'
+import { terminalRoutes } from './modules/terminals/routes.ts'
+import { webhookAdminRoutes } from './modules/webhooks/routes.ts'
 import { buildPaymentsServices, type PaymentsOverrides } from './services.ts'
 
 export { openPaymentsDatabase, paymentsMigrations } from './database.ts'
@@ -18,7 +22,7 @@ export interface BuildPaymentsOptions {
   clock?: Clock
   /** Background loops (job worker, terminal poller); tests drive them by hand instead. */
   background?: boolean
-  /** Replacements for tests: an in-memory terminal pool, recorded payment events. */
+  /** Replacements for tests: an in-memory terminal pool, fake terminals, recorded payment events. */
   overrides?: PaymentsOverrides
 }
 
@@ -44,7 +48,7 @@ export async function buildPaymentsApp({
     overload: { maxInFlight: config.MAX_REQUESTS_IN_FLIGHT },
     securitySchemes: {
       apiToken: { type: 'apiKey', in: 'header', name: 'X-API-Token' },
-      adminToken: { type: 'http', scheme: 'bearer' },
+      adminToken: adminTokenScheme,
     },
   })
   // Owns what runs beside the requests and what closes with the app, last registered first: the database last.
@@ -65,6 +69,15 @@ export async function buildPaymentsApp({
     sources: services.sources,
     authorize: requireAdminToken(config.PAYMENTS_ADMIN_TOKEN),
   })
+  await app.register(terminalRoutes, {
+    admin: services.terminals.admin,
+    reconcile: services.terminals.reconcile,
+    authorize: requireAdminToken(config.PAYMENTS_ADMIN_TOKEN),
+    now: () => clock.now(),
+  })
+  await app.register(paymentPageRoutes)
+
+  await app.register(webhookAdminRoutes, { webhooks: services.webhooks.admin, adminToken: config.PAYMENTS_ADMIN_TOKEN })
 
   bindRuntime(app, runtime, { background })
   return { app, db, services, runtime }

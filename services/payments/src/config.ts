@@ -1,4 +1,4 @@
-import { loadConfig } from '@kokdala/core'
+import { loadConfig, WEBHOOK_RETRY_SCHEDULE_3_DAYS } from '@kokdala/core'
 import { type Static, Type } from 'typebox'
 
 export const PaymentsConfigSchema = Type.Object({
@@ -16,6 +16,20 @@ export const PaymentsConfigSchema = Type.Object({
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   /** Requests in flight before load shedding answers 503 at once. */
   MAX_REQUESTS_IN_FLIGHT: Type.Integer({ default: 512, minimum: 1 }),
+  /** The Kaspi simulator (set by `kokdala start`): its camera is the default, its history feeds reconciliation. */
+  KASPI_SIMULATOR_URL: Type.Optional(Type.String()),
+  /** The camera service that reads the QR off each terminal's screen (`GET <url>/scan-qr/<cameraId>`). */
+  KASPI_CAMERA_URL: Type.Optional(Type.String()),
+  /** Longest wait for one call to a terminal. */
+  KASPI_TERMINAL_TIMEOUT_MS: Type.Integer({ default: 5_000, minimum: 1 }),
+  /** A terminal's lease: a customer who has not paid by then finds the payment cancelled on the terminal. */
+  KASPI_LEASE_TIMEOUT_MS: Type.Integer({ default: 300_000, minimum: 1_000 }),
+  /** A terminal is asked about one attempt at most this often, whatever the number of pollers. */
+  KASPI_STATUS_INTERVAL_MS: Type.Integer({ default: 1_000, minimum: 100 }),
+  /** How often the background poller looks for attempts nobody polls, expired leases and offline terminals. */
+  KASPI_POLL_INTERVAL_MS: Type.Integer({ default: 2_000, minimum: 100 }),
+  /** An unreachable terminal is skipped for this long, then tried again. */
+  KASPI_OFFLINE_RETRY_MS: Type.Integer({ default: 30_000, minimum: 100 }),
   // The payments module.
   /** The largest amount a payment may ask for, in whole tenge. */
   PAYMENTS_MAX_AMOUNT: Type.Integer({ default: 100_000_000, minimum: 1, maximum: 10_000_000_000_000 }),
@@ -29,6 +43,24 @@ export const PaymentsConfigSchema = Type.Object({
   // The sources module.
   /** `Authorization: Bearer …` of the admin endpoints (/api/admin/*); without it they refuse every request. */
   PAYMENTS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 32, maxLength: 200, pattern: '^[A-Za-z0-9._~+/-]+$' })),
+  // The webhooks module.
+  /**
+   * Delays (ms, comma-separated) between a webhook's attempts; after the last the message is dead (resend it from
+   * the admin API or `kokdala payments webhooks resend`). Default: twelve attempts over about 3 days.
+   */
+  PAYMENTS_WEBHOOK_RETRY_SCHEDULE_MS: Type.String({
+    default: WEBHOOK_RETRY_SCHEDULE_3_DAYS.join(','),
+    pattern: '^\\d+(,\\d+)*$',
+  }),
+  /** Longest wait for a merchant's answer to one attempt. */
+  PAYMENTS_WEBHOOK_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
+  /** Webhook deliveries in flight at once per process. */
+  PAYMENTS_WEBHOOK_CONCURRENCY: Type.Integer({ default: 16, minimum: 1 }),
+  /**
+   * Lets webhook URLs name loopback and private addresses. Off in production: a merchant's URL must not make us
+   * call 169.254.169.254 or our own admin; on for `npm start` and tests, whose receivers are local.
+   */
+  PAYMENTS_WEBHOOK_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false }),
 })
 
 export type PaymentsConfig = Static<typeof PaymentsConfigSchema>
@@ -41,4 +73,9 @@ export function loadPaymentsConfig(env: Record<string, string | undefined> = pro
 /** The base URL customers and partners reach the service at. */
 export function paymentsPublicUrl(config: PaymentsConfig): string {
   return config.PAYMENTS_PUBLIC_URL ?? `http://${config.PAYMENTS_HOST}:${config.PAYMENTS_PORT}`
+}
+
+/** The camera service: configured, or the simulator's. */
+export function kaspiCameraUrl(config: PaymentsConfig): string {
+  return config.KASPI_CAMERA_URL ?? `${config.KASPI_SIMULATOR_URL ?? 'http://127.0.0.1:9003'}/camera`
 }

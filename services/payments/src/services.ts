@@ -1,12 +1,13 @@
-import { type Clock, createIdempotencyStore, type Database, type Runtime } from '@kokdala/core'
+import { type Clock, createIdempotencyStore, createWorker, type Database, type Runtime } from '@kokdala/core'
 import type { PaymentsConfig } from './config.ts'
-import { PaymentsError } from './errors.ts'
 import { createMethodRepository } from './modules/methods/repository.ts'
 import { createMethodService } from './modules/methods/service.ts'
-import { noPaymentEvents, type PaymentEvents } from './modules/payments/events.ts'
+import type { PaymentEvents } from './modules/payments/events.ts'
 import { createPaymentService } from './modules/payments/service.ts'
 import type { TerminalPool } from './modules/payments/terminal-pool.ts'
 import { createSources } from './modules/sources/module.ts'
+import { createTerminalsModule, type TerminalsModuleDeps } from './modules/terminals/module.ts'
+import { createWebhooksModule } from './modules/webhooks/module.ts'
 
 export interface PaymentsServiceDeps {
   config: PaymentsConfig
@@ -19,27 +20,17 @@ export interface PaymentsServiceDeps {
   }
   /** Where the modules register what runs beside the requests and what closes with the service. */
   runtime: Runtime
-  /** Replacements for tests (an in-memory terminal pool, recorded events). */
+  /** Replacements for tests. */
   overrides?: PaymentsOverrides
 }
 
 export interface PaymentsOverrides {
+  /** An in-memory terminal pool instead of the terminals module's. */
   pool?: TerminalPool
+  /** How the terminals module reaches terminals (fakes, or the simulator with short timeouts). */
+  terminals?: Pick<TerminalsModuleDeps, 'clientFor' | 'qrReader' | 'history'>
+  /** Recorded payment events instead of webhooks. */
   events?: PaymentEvents
-}
-
-/** Until a terminal pool is wired in, every /kaspi is told the terminals cannot be reached. */
-const noTerminals: TerminalPool = {
-  async start() {
-    throw new PaymentsError('TERMINAL_UNAVAILABLE')
-  },
-  async check() {
-    return { state: 'unknown' }
-  },
-  async release() {},
-  async refund() {
-    throw new PaymentsError('TERMINAL_UNAVAILABLE')
-  },
 }
 
 /**
@@ -50,20 +41,43 @@ export function buildPaymentsServices({ config, db, clock, log, runtime, overrid
   const methods = createMethodService({ methods: createMethodRepository(db) })
   const { tokens, sources } = createSources(db, clock)
   const idempotency = createIdempotencyStore({ db, clock, ttlMs: config.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000 })
-  const pool = overrides.pool ?? noTerminals
+  // The terminals' poller hands outcomes to the payments module, which drives the terminals' pool: the poller
+  // calls `settleAttempt` only once the runtime runs, when `payments` exists.
+  const terminals = createTerminalsModule({
+    config,
+    db,
+    clock,
+    log,
+    runtime,
+    ...overrides.terminals,
+    settleAttempt: async (attemptId, outcome) => void (await payments.settleAttempt(attemptId, outcome)),
+  })
+  const pool = overrides.pool ?? terminals.pool
+  const webhooks = createWebhooksModule({ config, db, clock })
   const payments = createPaymentService({
     db,
     clock,
     methods,
     pool,
-    events: overrides.events ?? noPaymentEvents,
+    events: overrides.events ?? webhooks.events,
     maxAmountTiyn: BigInt(config.PAYMENTS_MAX_AMOUNT) * 100n,
     lifetimeMs: config.PAYMENTS_LIFETIME_MINUTES * 60_000,
     log,
   })
   runtime.every('payment expiry', config.PAYMENTS_EXPIRY_SWEEP_MS, () => payments.expireDue())
   runtime.every('idempotency key cleanup', 60_000, () => idempotency.purgeExpired())
-  return { methods, tokens, sources, idempotency, pool, payments }
+  // One worker per process runs every job kind of the service (it claims any pending job).
+  const worker = createWorker({
+    db,
+    clock,
+    concurrency: config.PAYMENTS_WEBHOOK_CONCURRENCY,
+    batchSize: config.PAYMENTS_WEBHOOK_CONCURRENCY * 4,
+    pollIntervalMs: 200,
+    handlers: { ...webhooks.jobs },
+    onError: (job, error) => log.warn({ job: job.id, kind: job.kind, err: error }, 'job failed'),
+  })
+  runtime.loop('job worker', worker)
+  return { methods, tokens, sources, idempotency, pool, payments, terminals, webhooks, worker }
 }
 
 export type PaymentsServices = ReturnType<typeof buildPaymentsServices>

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { sha256Hex } from '@kokdala/core'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { requireAdminToken } from '../src/admin.ts'
 import { PaymentsError } from '../src/errors.ts'
-import { requireAdminToken } from '../src/modules/sources/guards.ts'
 import { ADMIN_TOKEN, client, type StartedPayments, startPayments } from './harness.ts'
 
 describe('sources and their X-API-Tokens', () => {
@@ -63,13 +63,12 @@ describe('sources and their X-API-Tokens', () => {
     assert.equal((await admin('POST', '/api/admin/sources/tokens', { source: 1 })).statusCode, 400)
   })
 
-  test('without a configured admin token the admin guard refuses everyone, even an empty bearer', async () => {
+  test('without a configured admin token the admin guard refuses everyone: the admin API is off', async () => {
     const guard = requireAdminToken(undefined)
     for (const authorization of [undefined, 'Bearer ', `Bearer ${ADMIN_TOKEN}`]) {
       const request = { headers: { authorization } } as unknown as FastifyRequest
-      await assert.rejects(guard(request, {} as FastifyReply), (error: Error) =>
-        PaymentsError.is(error, 'ADMIN_UNAUTHORIZED'),
-      )
+      const reply = { header: () => reply } as unknown as FastifyReply
+      await assert.rejects(guard(request, reply), (error: Error) => PaymentsError.is(error, 'ADMIN_API_DISABLED'))
     }
   })
 })

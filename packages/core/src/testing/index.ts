@@ -3,6 +3,12 @@ export { openTestDatabase } from './database.ts'
 export { findIncompatibilities, type OpenApiDocument } from './openapi-compat.ts'
 export { startTestPlatform, type TestPlatform } from './platform.ts'
 export { eventually, freePort } from './waiting.ts'
+export {
+  type ProcessedWebhook,
+  type ReferenceWebhookReceiver,
+  type ReferenceWebhookReceiverOptions,
+  startReferenceWebhookReceiver,
+} from './webhook-receiver.ts'
 
 /** A parsed response body in a test: read field by field and asserted on, so it is left untyped. */
 // biome-ignore lint/suspicious/noExplicitAny: see above

@@ -8,7 +8,7 @@ import type { Database } from '../db.ts'
 import type { Job, JobKind } from '../jobs.ts'
 import type { WebhookDeliveryPayload } from './outbox.ts'
 import * as repository from './repository.ts'
-import { standardWebhookHeaders } from './signature.ts'
+import { signStandardWebhook } from './signature.ts'
 
 /**
  * Delays before each retry, as data: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h (the Standard Webhooks recommendation).
@@ -23,6 +23,39 @@ export const WEBHOOK_RETRY_SCHEDULE_MS: readonly number[] = [
   10 * 3_600_000,
 ]
 
+/**
+ * About three days of retries, for receivers that must not miss a payment: 5 s, 1 min, 5 min, 30 min, 2 h, 5 h,
+ * 10 h, 10 h, 14 h, 14 h, 16 h. Twelve attempts, the last about 71.6 hours after the first; a receiver down over a
+ * long weekend still gets every message, and a dead letter after that waits for `resendWebhooks`.
+ */
+export const WEBHOOK_RETRY_SCHEDULE_3_DAYS: readonly number[] = [
+  5_000,
+  60_000,
+  5 * 60_000,
+  30 * 60_000,
+  2 * 3_600_000,
+  5 * 3_600_000,
+  10 * 3_600_000,
+  10 * 3_600_000,
+  14 * 3_600_000,
+  14 * 3_600_000,
+  16 * 3_600_000,
+]
+
+/**
+ * An attempt this soon after its message was written signs the message's own time as `webhook-timestamp`: one clock
+ * read for the body's time, a `timestampHeader` and the Standard Webhooks timestamp. A later attempt signs its own
+ * time, as receivers refuse a timestamp more than 5 minutes old; 30 s of age costs their replay window little.
+ */
+export const WEBHOOK_TIMESTAMP_REUSE_MS = 30_000
+
+/** The `webhook-timestamp` of an attempt at `now` (whole seconds): the message's time while it is fresh. */
+export function attemptTimestamp(messageCreatedAt: Date, now: Date): number {
+  const age = now.getTime() - messageCreatedAt.getTime()
+  const at = age >= 0 && age <= WEBHOOK_TIMESTAMP_REUSE_MS ? messageCreatedAt : now
+  return Math.floor(at.getTime() / 1000)
+}
+
 /** How much of an answer the attempt log keeps. */
 export const MAX_LOGGED_RESPONSE_BYTES = 1024
 
@@ -32,6 +65,7 @@ export interface WebhookDeliveryOptions {
   retrySchedule?: readonly number[]
   /** Per attempt, until the answer's status and first bytes arrived. */
   timeoutMs?: number
+  /** The `user-agent` of every request; a message's own `user-agent` header wins. */
   userAgent?: string
 }
 
@@ -117,9 +151,18 @@ export function createWebhookDeliveryJob(options: WebhookDeliveryOptions): JobKi
       await repository.finishMessage(db, messageId, { status: 'dead', error: reason, at: now })
       return
     }
-    const headers = standardWebhookHeaders(endpoint.secrets, message.publicId, message.body, now)
+    const timestamp = attemptTimestamp(message.createdAt, now)
+    // The message's own headers (fixed when written, names lower-case, never the three below) after ours.
+    const headers = {
+      'user-agent': userAgent,
+      ...message.headers,
+      'webhook-id': message.publicId,
+      'webhook-timestamp': String(timestamp),
+      // Secrets are those valid now, whatever time is signed.
+      'webhook-signature': signStandardWebhook(endpoint.secrets, message.publicId, timestamp, message.body, now),
+    }
     const started = performance.now()
-    const outcome = await post(endpoint.url, { ...headers, 'user-agent': userAgent }, message.body, timeoutMs)
+    const outcome = await post(endpoint.url, headers, message.body, timeoutMs)
     const attempt = { ...outcome, attemptedAt: now, latencyMs: Math.round(performance.now() - started) }
     const status = attempt.responseStatus
     const delivered = status !== null && status >= 200 && status < 300

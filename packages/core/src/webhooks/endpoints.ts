@@ -3,6 +3,7 @@ import { BlockList, isIP } from 'node:net'
 import { type Clock, systemClock } from '../clock.ts'
 import type { Queryable } from '../db.ts'
 import { CoreError } from '../errors.ts'
+import type { WebhookEndpoint } from './repository.ts'
 import * as repository from './repository.ts'
 import { generateWebhookSecret, webhookSecretKey } from './signature.ts'
 
@@ -62,8 +63,12 @@ function hasSpaceOrControl(text: string): boolean {
   return false
 }
 
-/** An absolute http(s) URL of bounded length, or a 400: endpoints may be registered through an API. */
-function checkedUrl(url: string, allowPrivateNetworks: boolean): string {
+/**
+ * An absolute http(s) URL of bounded length, without credentials, not naming a private address unless allowed; else
+ * a 400 `VALIDATION_FAILED`. Exported so a service can refuse a merchant's URL when it is given (a payment's
+ * `webhook_url` at init), not later inside the transaction that would register it.
+ */
+export function checkWebhookUrl(url: string, allowPrivateNetworks: boolean): string {
   // The URL is stored as given, so what the parser would quietly drop or encode (controls, spaces, NUL, which
   // PostgreSQL text cannot hold) is refused instead.
   if (typeof url !== 'string' || hasSpaceOrControl(url)) {
@@ -111,8 +116,24 @@ function checkedSecret(secret: string): string {
   return secret
 }
 
+const MAX_KEY_LENGTH = 200
+
+function checkedKey(key: string | undefined): string | null {
+  if (key === undefined) return null
+  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH || hasSpaceOrControl(key)) {
+    throw new CoreError('VALIDATION_FAILED', `An endpoint key is 1–${MAX_KEY_LENGTH} characters without spaces`)
+  }
+  return key
+}
+
 export interface CreateWebhookEndpointOptions {
   url: string
+  /**
+   * The caller's name for the endpoint (unique), e.g. `payments:` and a hash of a merchant's URL and secret. Keyed
+   * endpoints may share a URL, so one receiver can be registered once per secret; messages name them by id or key.
+   * Without a key a URL can be registered once (409 `CONFLICT` the second time) and messages may name it by URL.
+   */
+  key?: string
   description?: string
   /** A `whsec_` secret agreed with the receiver; a new random one by default. */
   secret?: string
@@ -131,16 +152,71 @@ export async function createWebhookEndpoint(
 ): Promise<{ id: number; secret: string }> {
   const now = (options.clock ?? systemClock).now()
   const secret = checkedSecret(options.secret ?? generateWebhookSecret())
-  const url = checkedUrl(options.url, options.allowPrivateNetworks ?? false)
+  const url = checkWebhookUrl(options.url, options.allowPrivateNetworks ?? false)
+  const key = checkedKey(options.key)
   const id = await repository.insertEndpoint(tx, {
+    key,
     url,
     description: checkedDescription(options.description ?? ''),
     createdAt: now,
   })
-  if (id === undefined)
-    throw new CoreError('CONFLICT', 'A webhook endpoint is registered for this URL already', { url })
+  if (id === undefined) {
+    throw key === null
+      ? new CoreError('CONFLICT', 'A webhook endpoint is registered for this URL already', { url })
+      : new CoreError('CONFLICT', 'A webhook endpoint is registered under this key already', { key })
+  }
   await repository.insertSecret(tx, id, secret, now)
   return { id, secret }
+}
+
+export interface EnsureWebhookEndpointOptions extends CreateWebhookEndpointOptions {
+  key: string
+}
+
+/**
+ * The endpoint of this key, registered now if it is not yet (with the options' secret, or a random one): what a
+ * service calls each time it is about to send to a target it learns per request (a payment's `webhook_url`).
+ * Returns `secret` only when it registered the endpoint; an existing endpoint keeps its secrets (rotate them with
+ * `rotateWebhookSecret`). A key registered already for another URL is 409 `CONFLICT`. Safe to call concurrently:
+ * the second caller waits for the first to commit and gets its endpoint.
+ */
+export async function ensureWebhookEndpoint(
+  tx: Queryable,
+  options: EnsureWebhookEndpointOptions,
+): Promise<{ id: number; created: boolean; secret?: string }> {
+  const key = checkedKey(options.key) as string
+  const existing = await repository.findEndpointByKey(tx, key)
+  if (existing) return sameUrl(existing, options.url)
+  const now = (options.clock ?? systemClock).now()
+  const secret = checkedSecret(options.secret ?? generateWebhookSecret())
+  const url = checkWebhookUrl(options.url, options.allowPrivateNetworks ?? false)
+  const id = await repository.insertEndpoint(tx, {
+    key,
+    url,
+    description: checkedDescription(options.description ?? ''),
+    createdAt: now,
+  })
+  if (id === undefined) {
+    // Registered by a concurrent caller since the look-up above; its row is committed now.
+    const raced = await repository.findEndpointByKey(tx, key)
+    if (!raced) throw new CoreError('CONFLICT', 'The webhook endpoint key is being registered concurrently', { key })
+    return sameUrl(raced, options.url)
+  }
+  await repository.insertSecret(tx, id, secret, now)
+  return { id, created: true, secret }
+}
+
+function sameUrl(endpoint: WebhookEndpoint, url: string): { id: number; created: false } {
+  if (endpoint.url !== url) {
+    throw new CoreError('CONFLICT', 'A webhook endpoint is registered under this key for another URL', {
+      key: endpoint.key,
+    })
+  }
+  return { id: endpoint.id, created: false }
+}
+
+export function findWebhookEndpointByKey(q: Queryable, key: string) {
+  return repository.findEndpointByKey(q, key)
 }
 
 export interface RotateWebhookSecretOptions {

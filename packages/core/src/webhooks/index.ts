@@ -1,3 +1,4 @@
+export * from './compose.ts'
 export * from './delivery.ts'
 export * from './endpoints.ts'
 export * from './guard.ts'

@@ -1,9 +1,14 @@
-/** The only SQL of the webhooks module: its four tables (core migration core_007_webhook.sql) and nothing else. */
+/**
+ * The only SQL of the webhooks module: its four tables (core migrations core_007_webhook.sql and
+ * core_008_webhook_targets.sql) and nothing else.
+ */
 import type { Queryable } from '../db.ts'
 import type { ExpiringWebhookSecret } from './signature.ts'
 
 export interface WebhookEndpoint {
   id: number
+  /** The caller's name for it; null for an endpoint known by its URL alone. */
+  key: string | null
   url: string
   description: string
   /** Null while enabled. */
@@ -20,7 +25,12 @@ export interface WebhookMessage {
   publicId: string
   endpointId: number
   eventType: string
+  /** The exact text sent (its UTF-8 bytes) on every attempt and resend. */
   body: string
+  /** Extra headers sent with it, lower-case names; never a secret. */
+  headers: Record<string, string>
+  dedupeKey: string | null
+  subject: string | null
   status: WebhookMessageStatus
   lastError: string | null
   createdAt: Date
@@ -35,12 +45,12 @@ export interface WebhookAttempt {
   responseBody: string | null
 }
 
-const ENDPOINT_COLUMNS = `e.id, e.url, e.description, e.disabled_reason AS "disabledReason", e.disabled_at AS "disabledAt",
+const ENDPOINT_COLUMNS = `e.id, e.key, e.url, e.description, e.disabled_reason AS "disabledReason", e.disabled_at AS "disabledAt",
   COALESCE((SELECT json_agg(json_build_object('secret', s.secret, 'expiresAt', s.expires_at) ORDER BY s.id DESC)
             FROM webhook_endpoint_secret s WHERE s.endpoint_id = e.id), '[]') AS secrets`
 
-const MESSAGE_COLUMNS = `id, public_id AS "publicId", endpoint_id AS "endpointId", event_type AS "eventType", body, status,
-  last_error AS "lastError", created_at AS "createdAt", finished_at AS "finishedAt"`
+const MESSAGE_COLUMNS = `id, public_id AS "publicId", endpoint_id AS "endpointId", event_type AS "eventType", body, headers,
+  dedupe_key AS "dedupeKey", subject, status, last_error AS "lastError", created_at AS "createdAt", finished_at AS "finishedAt"`
 
 type EndpointRow = Omit<WebhookEndpoint, 'secrets'> & { secrets: { secret: string; expiresAt: string | null }[] }
 
@@ -52,14 +62,14 @@ function toEndpoint(row: EndpointRow): WebhookEndpoint {
 
 export async function insertEndpoint(
   q: Queryable,
-  endpoint: { url: string; description: string; createdAt: Date },
+  endpoint: { key: string | null; url: string; description: string; createdAt: Date },
 ): Promise<number | undefined> {
-  // DO NOTHING rather than a unique violation, which would abort the caller's transaction: undefined when the URL
-  // is registered already.
+  // DO NOTHING rather than a unique violation, which would abort the caller's transaction: undefined when the key,
+  // or for an endpoint without a key its URL, is registered already.
   const { rows } = await q.query<{ id: number }>(
-    `INSERT INTO webhook_endpoint (url, description, created_at) VALUES ($1, $2, $3)
-     ON CONFLICT (url) DO NOTHING RETURNING id`,
-    [endpoint.url, endpoint.description, endpoint.createdAt],
+    `INSERT INTO webhook_endpoint (key, url, description, created_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT DO NOTHING RETURNING id`,
+    [endpoint.key, endpoint.url, endpoint.description, endpoint.createdAt],
   )
   return rows[0]?.id
 }
@@ -99,9 +109,19 @@ export async function findEndpoint(q: Queryable, endpointId: number): Promise<We
   return rows[0] && toEndpoint(rows[0])
 }
 
+/** The endpoint registered for the URL without a key (keyed endpoints may share a URL, so they go by key). */
 export async function findEndpointIdByUrl(q: Queryable, url: string): Promise<number | undefined> {
-  const { rows } = await q.query<{ id: number }>('SELECT id FROM webhook_endpoint WHERE url = $1', [url])
+  const { rows } = await q.query<{ id: number }>('SELECT id FROM webhook_endpoint WHERE url = $1 AND key IS NULL', [
+    url,
+  ])
   return rows[0]?.id
+}
+
+export async function findEndpointByKey(q: Queryable, key: string): Promise<WebhookEndpoint | undefined> {
+  const { rows } = await q.query<EndpointRow>(`SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoint e WHERE e.key = $1`, [
+    key,
+  ])
+  return rows[0] && toEndpoint(rows[0])
 }
 
 export async function setEndpointDisabled(
@@ -116,16 +136,50 @@ export async function setEndpointDisabled(
   return rowCount > 0
 }
 
-export async function insertMessage(
-  q: Queryable,
-  message: { publicId: string; endpointId: number; eventType: string; body: string; createdAt: Date },
-): Promise<number> {
+export interface NewWebhookMessage {
+  publicId: string
+  endpointId: number
+  eventType: string
+  body: string
+  headers: Record<string, string>
+  dedupeKey: string | null
+  subject: string | null
+  createdAt: Date
+}
+
+/**
+ * Writes a message; undefined when the endpoint has a message with the same de-duplication key already (DO NOTHING
+ * rather than a unique violation, which would abort the caller's transaction).
+ */
+export async function insertMessage(q: Queryable, message: NewWebhookMessage): Promise<number | undefined> {
   const { rows } = await q.query<{ id: number }>(
-    `INSERT INTO webhook_message (public_id, endpoint_id, event_type, body, created_at)
-     VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-    [message.publicId, message.endpointId, message.eventType, message.body, message.createdAt],
+    `INSERT INTO webhook_message (public_id, endpoint_id, event_type, body, headers, dedupe_key, subject, created_at)
+     VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8)
+     ON CONFLICT (endpoint_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id`,
+    [
+      message.publicId,
+      message.endpointId,
+      message.eventType,
+      message.body,
+      JSON.stringify(message.headers),
+      message.dedupeKey,
+      message.subject,
+      message.createdAt,
+    ],
   )
-  return rows[0].id
+  return rows[0]?.id
+}
+
+export async function findMessageByDedupeKey(
+  q: Queryable,
+  endpointId: number,
+  dedupeKey: string,
+): Promise<WebhookMessage | undefined> {
+  const { rows } = await q.query<WebhookMessage>(
+    `SELECT ${MESSAGE_COLUMNS} FROM webhook_message WHERE endpoint_id = $1 AND dedupe_key = $2`,
+    [endpointId, dedupeKey],
+  )
+  return rows[0]
 }
 
 export async function findMessage(q: Queryable, messageId: number): Promise<WebhookMessage | undefined> {
@@ -195,4 +249,133 @@ export async function listDeadMessages(
     [options.endpointId ?? null, options.limit],
   )
   return rows
+}
+
+export interface MessageFilter {
+  endpointId?: number
+  subject?: string
+  statuses?: readonly WebhookMessageStatus[]
+  /** Created at or after. */
+  from?: Date
+  /** Created before. */
+  to?: Date
+}
+
+/** The WHERE clause of a message filter over `m`, its parameters numbered from `$first`. */
+function messageWhere(filter: MessageFilter, first: number): { sql: string; params: unknown[] } {
+  const n = (i: number) => `$${first + i}`
+  return {
+    sql: `(${n(0)}::bigint IS NULL OR m.endpoint_id = ${n(0)}) AND (${n(1)}::text IS NULL OR m.subject = ${n(1)})
+      AND (${n(2)}::text[] IS NULL OR m.status = ANY(${n(2)}::text[]))
+      AND m.created_at >= COALESCE(${n(3)}::timestamptz, '-infinity')
+      AND m.created_at < COALESCE(${n(4)}::timestamptz, 'infinity')`,
+    params: [
+      filter.endpointId ?? null,
+      filter.subject ?? null,
+      filter.statuses ? [...filter.statuses] : null,
+      filter.from ?? null,
+      filter.to ?? null,
+    ],
+  }
+}
+
+/** Messages matching the filter, newest first, before the message `beforeId` (the previous page's last). */
+export async function listMessages(
+  q: Queryable,
+  filter: MessageFilter & { beforeId?: number; limit: number },
+): Promise<WebhookMessage[]> {
+  const where = messageWhere(filter, 3)
+  const { rows } = await q.query<WebhookMessage>(
+    `SELECT ${MESSAGE_COLUMNS} FROM webhook_message m
+     WHERE ($1::bigint IS NULL OR m.id < $1) AND ${where.sql} ORDER BY m.id DESC LIMIT $2`,
+    [filter.beforeId ?? null, filter.limit, ...where.params],
+  )
+  return rows
+}
+
+/**
+ * Makes ended messages matching the filter pending again, oldest first, at most `limit`; messages of a disabled
+ * endpoint are left (they would go dead at once). Returns their ids, for the caller to write their jobs.
+ */
+export async function reopenMessages(q: Queryable, filter: MessageFilter & { limit: number }): Promise<number[]> {
+  const where = messageWhere(filter, 2)
+  const { rows } = await q.query<{ id: number }>(
+    `WITH picked AS (
+       SELECT m.id FROM webhook_message m JOIN webhook_endpoint e ON e.id = m.endpoint_id
+       WHERE m.status <> 'pending' AND e.disabled_reason IS NULL AND ${where.sql}
+       ORDER BY m.id LIMIT $1 FOR UPDATE OF m
+     )
+     UPDATE webhook_message SET status = 'pending', last_error = NULL, finished_at = NULL
+     WHERE id IN (SELECT id FROM picked) AND status <> 'pending' RETURNING id`,
+    [filter.limit, ...where.params],
+  )
+  return rows.map((row) => row.id).sort((a, b) => a - b)
+}
+
+export interface WebhookEndpointStats {
+  endpointId: number
+  key: string | null
+  url: string
+  disabledReason: string | null
+  /** Attempts made in the window, and how many of them a 2xx answered. */
+  attempts: number
+  succeeded: number
+  /** succeeded / attempts; null without attempts. */
+  successRate: number | null
+  /** Attempts that got no answer at all (refused connection, timeout). */
+  noAnswer: number
+  latencyMs: { avg: number | null; p50: number | null; p95: number | null; max: number | null }
+  lastAttemptAt: Date | null
+  lastSuccessAt: Date | null
+  /** Now, whatever the window: messages still being attempted, and dead letters waiting for a resend. */
+  pending: number
+  dead: number
+}
+
+/**
+ * Delivery statistics per endpoint over the attempts made in [from, to), with each endpoint's backlog now. Lists the
+ * endpoints that had attempts in the window or have a backlog (or the one asked for), busiest first.
+ */
+export async function endpointStats(
+  q: Queryable,
+  options: { from: Date; to: Date; endpointId?: number; limit: number },
+): Promise<WebhookEndpointStats[]> {
+  const { rows } = await q.query<WebhookEndpointStats & { p50: number | null; p95: number | null }>(
+    `WITH windowed AS (
+       SELECT m.endpoint_id, a.response_status, a.latency_ms, a.attempted_at
+       FROM webhook_attempt a JOIN webhook_message m ON m.id = a.message_id
+       WHERE a.attempted_at >= $1 AND a.attempted_at < $2 AND ($3::bigint IS NULL OR m.endpoint_id = $3)
+     ), per_endpoint AS (
+       SELECT endpoint_id, count(*)::int AS attempts,
+         count(*) FILTER (WHERE response_status BETWEEN 200 AND 299)::int AS succeeded,
+         count(*) FILTER (WHERE response_status IS NULL)::int AS "noAnswer",
+         avg(latency_ms)::float8 AS avg, percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)::float8 AS p50,
+         percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)::float8 AS p95, max(latency_ms)::float8 AS max,
+         max(attempted_at) AS "lastAttemptAt",
+         max(attempted_at) FILTER (WHERE response_status BETWEEN 200 AND 299) AS "lastSuccessAt"
+       FROM windowed GROUP BY endpoint_id
+     ), backlog AS (
+       SELECT endpoint_id, count(*) FILTER (WHERE status = 'pending')::int AS pending,
+         count(*) FILTER (WHERE status = 'dead')::int AS dead
+       FROM webhook_message WHERE status IN ('pending', 'dead') AND ($3::bigint IS NULL OR endpoint_id = $3)
+       GROUP BY endpoint_id
+     )
+     SELECT e.id AS "endpointId", e.key, e.url, e.disabled_reason AS "disabledReason",
+       COALESCE(p.attempts, 0) AS attempts, COALESCE(p.succeeded, 0) AS succeeded,
+       COALESCE(p."noAnswer", 0) AS "noAnswer", p.avg, p.p50, p.p95, p.max,
+       p."lastAttemptAt", p."lastSuccessAt", COALESCE(b.pending, 0) AS pending, COALESCE(b.dead, 0) AS dead
+     FROM webhook_endpoint e
+     LEFT JOIN per_endpoint p ON p.endpoint_id = e.id LEFT JOIN backlog b ON b.endpoint_id = e.id
+     WHERE ($3::bigint IS NULL OR e.id = $3) AND (e.id = $3 OR p.endpoint_id IS NOT NULL OR b.endpoint_id IS NOT NULL)
+     ORDER BY COALESCE(p.attempts, 0) DESC, e.id LIMIT $4`,
+    [options.from, options.to, options.endpointId ?? null, options.limit],
+  )
+  return rows.map((row) => {
+    const { avg, p50, p95, max, ...rest } = row as typeof row & { avg: number | null; max: number | null }
+    return {
+      ...rest,
+      successRate: row.attempts === 0 ? null : row.succeeded / row.attempts,
+      latencyMs: { avg, p50, p95, max },
+    }
+  })
 }

@@ -1,0 +1,4 @@
+import { runStandalone } from '@kokdala/sim-kit'
+import { kaspiSimulator } from './env.ts'
+
+await runStandalone(kaspiSimulator(process.env, { logger: true }))
