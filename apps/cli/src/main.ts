@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { intOption, parseArgs } from './args.ts'
+import { TOKENS_HELP, tokens } from './commands/payments-sources.ts'
 import { reconcilePayments, TERMINALS_HELP, terminals } from './commands/payments-terminals.ts'
 import { WEBHOOKS_HELP, webhooks } from './commands/payments-webhooks.ts'
 import { reconcile } from './commands/reconcile.ts'
@@ -19,7 +20,7 @@ const HELP = `kokdala — run, seed and measure the Kokdala platform
                                            (re)load a service's data set (tickets); PostgreSQL via COPY with DATABASE_URL
   kokdala reconcile                        compare event 1's seats and orders with the Event Provider; exit 1 on any difference
   kokdala bench <name> [args…]             run bench/<name>.ts (see bench/RESULTS.md)
-${TERMINALS_HELP}${WEBHOOKS_HELP}`
+${TOKENS_HELP}${TERMINALS_HELP}${WEBHOOKS_HELP}`
 
 async function main(argv: string[]) {
   const { positional, options } = parseArgs(argv)
@@ -44,6 +45,8 @@ async function main(argv: string[]) {
       return
     case 'payments':
       switch (rest[0]) {
+        case 'token':
+          return tokens(rest.slice(1), options)
         case 'terminals':
           return terminals(rest.slice(1), options)
         case 'reconcile':
@@ -52,7 +55,7 @@ async function main(argv: string[]) {
         case 'webhooks':
           return webhooks(rest.slice(1), options)
         default:
-          throw new Error(`usage:\n${TERMINALS_HELP}${WEBHOOKS_HELP}`)
+          throw new Error(`usage:\n${TOKENS_HELP}${TERMINALS_HELP}${WEBHOOKS_HELP}`)
       }
     case 'bench': {
       const script = fileURLToPath(new URL(`../../../bench/${rest[0]}.ts`, import.meta.url))

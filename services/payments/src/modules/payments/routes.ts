@@ -161,6 +161,10 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRoutesOptions> = as
     '/api/payment/:id/refund',
     {
       onRequest: requireSource,
+      // The seed's clients post without a body; no body is a full refund, as `{}` is.
+      preValidation: async (request) => {
+        request.body ??= {}
+      },
       bodyLimit: BODY_LIMIT,
       config: { idempotency: true },
       schema: {
