@@ -1,5 +1,6 @@
 import type { ServiceDescriptor } from '@kokdala/core'
 import { eventProviderService } from '@kokdala/event-provider'
+import { kaspiSimulatorService } from '@kokdala/kaspi-simulator'
 import { paymentGatewayService } from '@kokdala/payment-gateway'
 import { paymentsService } from '@kokdala/payments'
 import { ticketsService } from '@kokdala/tickets'
@@ -12,6 +13,7 @@ import { ticketsService } from '@kokdala/tickets'
 export const platform: readonly ServiceDescriptor<never>[] = [
   eventProviderService,
   paymentGatewayService,
+  kaspiSimulatorService,
   ticketsService,
   paymentsService,
 ] as ServiceDescriptor<never>[]

@@ -43,6 +43,40 @@ describe('API tokens', () => {
     assert.ok(verified?.lastUsedAt instanceof Date, 'the read records the use')
   })
 
+  test('a longer token format (the payment center’s 64 characters) is made, checked and verified the same way', async () => {
+    const store = createApiTokenStore({ db, tokenLength: 64 })
+    const { token, apiToken } = await store.create({ name: 'byfly', subject: 'source:1', scopes: ['payments'] })
+    assert.match(token, /^kk_live_[A-Za-z0-9_-]{56}$/)
+    assert.ok(isWellFormedApiToken(token, 64))
+    assert.equal(isWellFormedApiToken(token), false, 'a 64-character token is not a 46-character one')
+    assert.equal((await store.verify(token))?.id, apiToken.id)
+    assert.equal(await store.verify(token.slice(0, 46)), undefined)
+    const short = await createApiTokenStore({ db }).create({ name: 'x', subject: 's', scopes: ['a'] })
+    assert.equal(await store.verify(short.token), undefined, 'a store checks its own length')
+    assert.throws(() => createApiTokenStore({ db, tokenLength: 40 }), RangeError)
+  })
+
+  test('requireApiToken reads a contract’s own header (X-API-Token) when told to', async () => {
+    const store = createApiTokenStore({ db, tokenLength: 64 })
+    const { token } = await store.create({ name: 'byfly', subject: 'source:2', scopes: ['payments'] })
+    const app = await createApp({ service: 'test', version: '0', logLevel: 'silent' })
+    app.get('/x', { onRequest: requireApiToken(store, ['payments'], { header: 'X-API-Token' }) }, async (request) => ({
+      subject: request.apiToken?.subject,
+    }))
+    const ok = await app.inject({ url: '/x', headers: { 'x-api-token': token } })
+    assert.deepEqual(ok.json(), { subject: 'source:2' })
+    for (const headers of [
+      {},
+      { 'x-api-token': `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}` },
+      { authorization: `Bearer ${token}` },
+    ]) {
+      const refused = await app.inject({ url: '/x', headers })
+      assert.equal(refused.statusCode, 401)
+      assert.equal(refused.headers['www-authenticate'], undefined)
+    }
+    await app.close()
+  })
+
   test('malformed tokens and tokens with a wrong checksum are refused without a database read', async () => {
     const { db: counted, counter } = counting(db)
     const store = createApiTokenStore({ db: counted })

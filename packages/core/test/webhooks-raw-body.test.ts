@@ -11,7 +11,7 @@ import type { Database } from '../src/db.ts'
 import { coreMigrationsDir } from '../src/index.ts'
 import { createWorker } from '../src/jobs.ts'
 import { openTestDatabase, startReferenceWebhookReceiver } from '../src/testing/index.ts'
-import { createWebhookDeliveryJob } from '../src/webhooks/delivery.ts'
+import { attemptTimestamp, createWebhookDeliveryJob, WEBHOOK_TIMESTAMP_REUSE_MS } from '../src/webhooks/delivery.ts'
 import {
   createWebhookEndpoint,
   ensureWebhookEndpoint,
@@ -89,6 +89,9 @@ test('the body is the caller bytes as given, verified by standardwebhooks and by
     }),
   )
   assert.equal(message.created, true)
+  const writtenAt = Math.floor(clock.now().getTime() / 1000)
+  // The worker picks it up a few seconds later (a busy queue): still the one clock read.
+  clock.advance(10_000)
   await newWorker(clock).runDue()
 
   assert.deepEqual(receiver.state.refused, [])
@@ -103,10 +106,9 @@ test('the body is the caller bytes as given, verified by standardwebhooks and by
     createHmac('sha256', PAYMENT_SECRET).update(rawBytes).digest('hex'),
   )
   assert.ok(new Webhook(secret).verify(rawBytes, received.headers), 'the standardwebhooks package verifies it')
-  const timestamp = Math.floor(clock.now().getTime() / 1000)
-  assert.equal(received.headers['x-webhook-timestamp'], String(timestamp))
-  assert.equal((received.json as { timestamp: number }).timestamp, timestamp, 'one clock read for header and body')
-  assert.equal(received.headers['webhook-timestamp'], String(timestamp), 'the first attempt, at the same moment')
+  assert.equal(received.headers['x-webhook-timestamp'], String(writtenAt))
+  assert.equal((received.json as { timestamp: number }).timestamp, writtenAt, 'one clock read for header and body')
+  assert.equal(received.headers['webhook-timestamp'], String(writtenAt), 'and for the Standard Webhooks timestamp')
   assert.equal(received.headers['x-webhook-event'], 'paid')
   assert.equal(received.headers['user-agent'], 'ByFly-Payment-Center/1.0')
   assert.equal(received.headers['content-type'], 'application/json')
@@ -295,4 +297,29 @@ test('the same event enqueued twice (same dedupe key) is one message and one del
   assert.equal(await newWorker(clock).runDue(), 2, 'one job per message')
   assert.equal(receiver.state.processed.length, 2)
   assert.equal(JSON.stringify(receiver.get(first.publicId)?.json), '{"n":1}')
+})
+
+test('webhook-timestamp is the message time while the message is fresh, then the time of the attempt', () => {
+  const written = new Date('2026-01-13T14:30:00.400Z')
+  const seconds = (date: Date) => Math.floor(date.getTime() / 1000)
+  const later = (ms: number) => new Date(written.getTime() + ms)
+  assert.equal(attemptTimestamp(written, written), seconds(written))
+  assert.equal(attemptTimestamp(written, later(WEBHOOK_TIMESTAMP_REUSE_MS)), seconds(written))
+  assert.equal(
+    attemptTimestamp(written, later(WEBHOOK_TIMESTAMP_REUSE_MS + 1)),
+    seconds(later(WEBHOOK_TIMESTAMP_REUSE_MS + 1)),
+  )
+  assert.equal(attemptTimestamp(written, later(3_600_000)), seconds(later(3_600_000)), 'a retry an hour later')
+  // A worker whose clock is behind the writer's signs its own time, never one from its future.
+  assert.equal(attemptTimestamp(written, later(-5_000)), seconds(later(-5_000)))
+})
+
+test('concurrent ensureWebhookEndpoint calls for one key register one endpoint', async () => {
+  const url = 'https://concurrent.example/hook'
+  const results = await Promise.all(
+    [1, 2, 3, 4, 5].map(() => db.transaction((tx) => ensureWebhookEndpoint(tx, { key: 'concurrent', url }))),
+  )
+  assert.equal(new Set(results.map((r) => r.id)).size, 1)
+  assert.equal(results.filter((r) => r.created).length, 1)
+  assert.equal(results.filter((r) => r.secret !== undefined).length, 1, 'the secret is handed out once')
 })

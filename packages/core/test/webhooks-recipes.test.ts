@@ -130,3 +130,29 @@ test('the README PHP receiver verifies our deliveries over php://input and refus
   t.after(() => child.kill())
   assert.deepEqual(await deliverTo(`http://127.0.0.1:${port}/hooks`, 'php'), [200, 401, 401])
 })
+
+test("the seed's own PHP recipe, which signs json_encode of the decoded body, refuses the same deliveries", async (t) => {
+  if (!phpAvailable()) {
+    t.skip('php is not installed (apt-get install php-cli)')
+    return
+  }
+  // As the seed documents it: the re-encoded body escapes `/` and every non-ASCII character, so the MAC differs.
+  await writeFile(
+    join(dir, 'seed-receiver.php'),
+    `<?php
+function verifyWebhook($payload, $signature, $secret) {
+    $hmac = hash_hmac('sha256', json_encode($payload), $secret);
+    return hash_equals($hmac, $signature);
+}
+$payload = json_decode(file_get_contents('php://input'), true);
+$signature = $_SERVER['HTTP_X_WEBHOOK_SIGNATURE'] ?? '';
+if (!verifyWebhook($payload, $signature, getenv('WEBHOOK_SECRET'))) { http_response_code(400); exit('Invalid signature'); }
+echo 'OK';
+`,
+  )
+  const port = await freePort()
+  const child = await startReceiver('php', ['-S', `127.0.0.1:${port}`, join(dir, 'seed-receiver.php')], port)
+  t.after(() => child.kill())
+  const [good] = await deliverTo(`http://127.0.0.1:${port}/hooks`, 'seed-php')
+  assert.equal(good, 400, 'the correctly signed Cyrillic body fails the re-encoding recipe')
+})

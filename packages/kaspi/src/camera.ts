@@ -15,7 +15,11 @@ export const CAMERA_CONNECTOR = 'kaspi-camera'
  * an implementation: the origin's camera service, or a test double.
  */
 export interface QrReader {
-  /** The QR's URL (`https://qr.kaspi.kz/…`); rejects with a ConnectorError when there is none to read. */
+  /**
+   * The QR's URL (`https://qr.kaspi.kz/…`); rejects with a ConnectorError when there is none to read. A camera
+   * cannot tell which process a QR belongs to (it reads whatever the screen shows): `processId` is for readers that
+   * can, and for logs; the caller makes sure the terminal shows only its payment (the lease).
+   */
   readQr(input: { cameraId: string; processId: string }): Promise<string>
 }
 

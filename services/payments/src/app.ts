@@ -1,11 +1,17 @@
 import { bindRuntime, type Clock, createApp, createRuntime, type Database, systemClock } from '@kokdala/core'
+import { adminTokenScheme, requireAdminToken } from './admin.ts'
 import type { PaymentsConfig } from './config.ts'
 import { openPaymentsDatabase } from './database.ts'
 import { seedErrorEnvelope } from './envelope.ts'
 import { paymentErrors } from './errors.ts'
 import { methodRoutes } from './modules/methods/routes.ts'
-import { adminTokenScheme, requireTerminalAdmin, terminalRoutes } from './modules/terminals/routes.ts'
-import { buildPaymentsServices, type PaymentsServiceDeps } from './services.ts'
+import { paymentPageRoutes } from './modules/page/routes.ts'
+import { paymentRoutes } from './modules/payments/routes.ts'
+import { requireSourceToken, sourceOfRequest } from './modules/sources/guards.ts'
+import { sourceRoutes } from './modules/sources/routes.ts'
+import { terminalRoutes } from './modules/terminals/routes.ts'
+import { webhookAdminRoutes } from './modules/webhooks/routes.ts'
+import { buildPaymentsServices, type PaymentsOverrides } from './services.ts'
 
 export { openPaymentsDatabase, paymentsMigrations } from './database.ts'
 
@@ -16,8 +22,8 @@ export interface BuildPaymentsOptions {
   clock?: Clock
   /** Background loops (job worker, terminal poller); tests drive them by hand instead. */
   background?: boolean
-  /** How terminals are reached, when not through the configured network (tests). */
-  terminals?: PaymentsServiceDeps['terminals']
+  /** Replacements for tests: an in-memory terminal pool, fake terminals, recorded payment events. */
+  overrides?: PaymentsOverrides
 }
 
 /** Builds the payment center: assembly only (services.ts builds the modules, every rule lives in them). */
@@ -26,7 +32,7 @@ export async function buildPaymentsApp({
   db: givenDb,
   clock = systemClock,
   background = true,
-  terminals,
+  overrides,
 }: BuildPaymentsOptions) {
   const db = givenDb ?? (await openPaymentsDatabase(config))
   const app = await createApp({
@@ -40,20 +46,38 @@ export async function buildPaymentsApp({
     logRequests: config.LOG_REQUESTS,
     metricsToken: config.METRICS_TOKEN,
     overload: { maxInFlight: config.MAX_REQUESTS_IN_FLIGHT },
-    securitySchemes: { adminToken: adminTokenScheme },
+    securitySchemes: {
+      apiToken: { type: 'apiKey', in: 'header', name: 'X-API-Token' },
+      adminToken: adminTokenScheme,
+    },
   })
   // Owns what runs beside the requests and what closes with the app, last registered first: the database last.
   const runtime = createRuntime(app.log)
   if (!givenDb) runtime.closeWith(db)
-  const services = buildPaymentsServices({ config, db, clock, log: app.log, runtime, terminals })
+  const services = buildPaymentsServices({ config, db, clock, log: app.log, runtime, overrides })
 
   await app.register(methodRoutes, { methods: services.methods })
+  await app.register(paymentRoutes, {
+    payments: services.payments,
+    methods: services.methods,
+    idempotency: services.idempotency,
+    requireSource: requireSourceToken(services.tokens),
+    sourceOf: sourceOfRequest,
+    publicPerMinute: config.PAYMENTS_PUBLIC_RATE_PER_MINUTE,
+  })
+  await app.register(sourceRoutes, {
+    sources: services.sources,
+    authorize: requireAdminToken(config.PAYMENTS_ADMIN_TOKEN),
+  })
   await app.register(terminalRoutes, {
     admin: services.terminals.admin,
     reconcile: services.terminals.reconcile,
-    authorize: requireTerminalAdmin(config.PAYMENTS_ADMIN_TOKEN),
+    adminToken: config.PAYMENTS_ADMIN_TOKEN,
     now: () => clock.now(),
   })
+  await app.register(paymentPageRoutes)
+
+  await app.register(webhookAdminRoutes, { webhooks: services.webhooks.admin, adminToken: config.PAYMENTS_ADMIN_TOKEN })
 
   bindRuntime(app, runtime, { background })
   return { app, db, services, runtime }

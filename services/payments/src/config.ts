@@ -1,4 +1,4 @@
-import { loadConfig } from '@kokdala/core'
+import { loadConfig, WEBHOOK_RETRY_SCHEDULE_3_DAYS } from '@kokdala/core'
 import { type Static, Type } from 'typebox'
 
 export const PaymentsConfigSchema = Type.Object({
@@ -16,8 +16,6 @@ export const PaymentsConfigSchema = Type.Object({
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   /** Requests in flight before load shedding answers 503 at once. */
   MAX_REQUESTS_IN_FLIGHT: Type.Integer({ default: 512, minimum: 1 }),
-  /** `Authorization: Bearer …` of the admin endpoints (/api/admin/*); without it they refuse every request. */
-  PAYMENTS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 32, maxLength: 200, pattern: '^[A-Za-z0-9._~+/-]+$' })),
   /** The Kaspi simulator (set by `kokdala start`): its camera is the default, its history feeds reconciliation. */
   KASPI_SIMULATOR_URL: Type.Optional(Type.String()),
   /** The camera service that reads the QR off each terminal's screen (`GET <url>/scan-qr/<cameraId>`). */
@@ -32,6 +30,37 @@ export const PaymentsConfigSchema = Type.Object({
   KASPI_POLL_INTERVAL_MS: Type.Integer({ default: 2_000, minimum: 100 }),
   /** An unreachable terminal is skipped for this long, then tried again. */
   KASPI_OFFLINE_RETRY_MS: Type.Integer({ default: 30_000, minimum: 100 }),
+  // The payments module.
+  /** The largest amount a payment may ask for, in whole tenge. */
+  PAYMENTS_MAX_AMOUNT: Type.Integer({ default: 100_000_000, minimum: 1, maximum: 10_000_000_000_000 }),
+  /** How long a new payment can be paid (the seed's expires_at is an hour after creation). */
+  PAYMENTS_LIFETIME_MINUTES: Type.Integer({ default: 60, minimum: 1, maximum: 60 * 24 * 30 }),
+  /** How often payments past expires_at are expired. */
+  PAYMENTS_EXPIRY_SWEEP_MS: Type.Integer({ default: 5_000, minimum: 50 }),
+  /** Requests per client address per minute on each public endpoint (GET payment, status, /kaspi); 0: no limit. */
+  PAYMENTS_PUBLIC_RATE_PER_MINUTE: Type.Integer({ default: 600, minimum: 0 }),
+  IDEMPOTENCY_KEY_TTL_HOURS: Type.Integer({ default: 24, minimum: 1 }),
+  // The sources module.
+  /** `Authorization: Bearer …` of the admin endpoints (/api/admin/*); without it they refuse every request. */
+  PAYMENTS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 32, maxLength: 200, pattern: '^[A-Za-z0-9._~+/-]+$' })),
+  // The webhooks module.
+  /**
+   * Delays (ms, comma-separated) between a webhook's attempts; after the last the message is dead (resend it from
+   * the admin API or `kokdala payments webhooks resend`). Default: twelve attempts over about 3 days.
+   */
+  PAYMENTS_WEBHOOK_RETRY_SCHEDULE_MS: Type.String({
+    default: WEBHOOK_RETRY_SCHEDULE_3_DAYS.join(','),
+    pattern: '^\\d+(,\\d+)*$',
+  }),
+  /** Longest wait for a merchant's answer to one attempt. */
+  PAYMENTS_WEBHOOK_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
+  /** Webhook deliveries in flight at once per process. */
+  PAYMENTS_WEBHOOK_CONCURRENCY: Type.Integer({ default: 16, minimum: 1 }),
+  /**
+   * Lets webhook URLs name loopback and private addresses. Off in production: a merchant's URL must not make us
+   * call 169.254.169.254 or our own admin; on for `npm start` and tests, whose receivers are local.
+   */
+  PAYMENTS_WEBHOOK_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false }),
 })
 
 export type PaymentsConfig = Static<typeof PaymentsConfigSchema>

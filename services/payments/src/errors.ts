@@ -23,6 +23,26 @@ export const paymentErrors = {
   TERMINAL_PROCESS_NOT_FOUND: { status: 404, message: 'Оплата на терминале не найдена' },
   TERMINAL_REFUND_NOT_POSSIBLE: { status: 409, message: 'Возврат невозможен: оплата на терминале не завершена' },
   TERMINAL_REFUND_REFUSED: { status: 422, message: 'Терминал отклонил возврат' },
+  // Webhooks (module `webhooks`).
+  WEBHOOK_ENDPOINT_NOT_FOUND: { status: 404, message: 'Адрес для webhook не найден' },
+  WEBHOOK_MESSAGE_NOT_FOUND: { status: 404, message: 'Уведомление не найдено' },
+  WEBHOOK_MESSAGE_PENDING: { status: 409, message: 'Уведомление ещё доставляется: повторная отправка не нужна' },
+  ADMIN_API_DISABLED: { status: 403, message: 'Административный API выключен: задайте PAYMENTS_ADMIN_TOKEN' },
+  // The payments module (payments, attempts, refunds), in the seed's words where it has them.
+  AMOUNT_INVALID: { status: 400, message: 'Сумма должна быть числом с не более чем двумя знаками после запятой' },
+  AMOUNT_NOT_POSITIVE: { status: 400, message: 'Сумма должна быть больше 0' },
+  AMOUNT_TOO_LARGE: { status: 400, message: 'Сумма превышает допустимый максимум' },
+  CURRENCY_NOT_SUPPORTED: { status: 400, message: 'Валюта не поддерживается' },
+  PAYMENT_NOT_FOUND: { status: 404, message: 'Транзакция не найдена' },
+  PAYMENT_METHOD_UNKNOWN: { status: 400, message: 'Неизвестный способ оплаты' },
+  PAYMENT_NOT_PAYABLE: { status: 409, message: 'Платеж нельзя оплатить в текущем статусе' },
+  PAYMENT_IN_PROGRESS: { status: 409, message: 'Платеж уже обрабатывается на терминале, попробуйте позже' },
+  PAYMENT_NOT_CANCELLABLE: { status: 409, message: 'Платеж нельзя отменить в текущем статусе' },
+  REFUND_NOT_ALLOWED: { status: 409, message: 'Возврат невозможен: по платежу нет полученных средств' },
+  REFUND_AMOUNT_TOO_LARGE: { status: 400, message: 'Сумма возврата больше суммы, доступной к возврату' },
+  // The sources module (API tokens) and its admin endpoints.
+  SOURCE_NAME_INVALID: { status: 400, message: 'Имя источника: латиница, цифры, «_», «.», «-», до 64 символов' },
+  SOURCE_NOT_FOUND: { status: 404, message: 'Источник не найден' },
   ADMIN_UNAUTHORIZED: { status: 401, message: 'Неверный токен администратора' },
 } as const satisfies ErrorCatalogue
 

@@ -1,6 +1,7 @@
 import { defineService } from '@kokdala/core'
 import { buildPaymentsApp, openPaymentsDatabase, paymentsMigrations } from './app.ts'
 import { loadPaymentsConfig, type PaymentsConfig, paymentsPublicUrl } from './config.ts'
+import { createSources, seedDemoSource } from './modules/sources/module.ts'
 
 /** The payment center as the platform's tools see it (`kokdala start|serve payments`). */
 export const paymentsService = defineService<PaymentsConfig>({
@@ -11,6 +12,12 @@ export const paymentsService = defineService<PaymentsConfig>({
   portVariable: 'PAYMENTS_PORT',
   migrations: paymentsMigrations,
   openDatabase: openPaymentsDatabase,
+  // The demo source's token is printed once, on the first start: only its hash is kept.
+  seed: {
+    isSeeded: (db) => createSources(db).sources.exists('demo'),
+    demo: (db) => seedDemoSource(db),
+    full: (db) => seedDemoSource(db),
+  },
   async build({ config, db }) {
     const { app, runtime } = await buildPaymentsApp({ config, db })
     return { app, runtime }

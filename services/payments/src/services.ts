@@ -1,8 +1,13 @@
-import type { Clock, Database, Runtime } from '@kokdala/core'
+import { type Clock, createIdempotencyStore, createWorker, type Database, type Runtime } from '@kokdala/core'
 import type { PaymentsConfig } from './config.ts'
 import { createMethodRepository } from './modules/methods/repository.ts'
 import { createMethodService } from './modules/methods/service.ts'
+import type { PaymentEvents } from './modules/payments/events.ts'
+import { createPaymentService } from './modules/payments/service.ts'
+import type { TerminalPool } from './modules/payments/terminal-pool.ts'
+import { createSources } from './modules/sources/module.ts'
 import { createTerminalsModule, type TerminalsModuleDeps } from './modules/terminals/module.ts'
+import { createWebhooksModule } from './modules/webhooks/module.ts'
 
 export interface PaymentsServiceDeps {
   config: PaymentsConfig
@@ -15,25 +20,64 @@ export interface PaymentsServiceDeps {
   }
   /** Where the modules register what runs beside the requests and what closes with the service. */
   runtime: Runtime
-  /** Replaces how terminals are reached (tests: fakes or the simulator with short timeouts). */
-  terminals?: Pick<TerminalsModuleDeps, 'clientFor' | 'qrReader' | 'history' | 'settleAttempt'>
+  /** Replacements for tests. */
+  overrides?: PaymentsOverrides
+}
+
+export interface PaymentsOverrides {
+  /** An in-memory terminal pool instead of the terminals module's. */
+  pool?: TerminalPool
+  /** How the terminals module reaches terminals (fakes, or the simulator with short timeouts). */
+  terminals?: Pick<TerminalsModuleDeps, 'clientFor' | 'qrReader' | 'history'>
+  /** Recorded payment events instead of webhooks. */
+  events?: PaymentEvents
 }
 
 /**
  * Builds every module's services, in dependency order, with no HTTP in sight: the one place outside a module that
  * creates repositories. Other modules reach a module only through what it returns here.
  */
-export function buildPaymentsServices({
-  config,
-  db,
-  clock,
-  log,
-  runtime,
-  terminals: terminalsDeps,
-}: PaymentsServiceDeps) {
+export function buildPaymentsServices({ config, db, clock, log, runtime, overrides = {} }: PaymentsServiceDeps) {
   const methods = createMethodService({ methods: createMethodRepository(db) })
-  const terminals = createTerminalsModule({ config, db, clock, log, runtime, ...terminalsDeps })
-  return { methods, terminals }
+  const { tokens, sources } = createSources(db, clock)
+  const idempotency = createIdempotencyStore({ db, clock, ttlMs: config.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000 })
+  // The terminals' poller hands outcomes to the payments module, which drives the terminals' pool: the poller
+  // calls `settleAttempt` only once the runtime runs, when `payments` exists.
+  const terminals = createTerminalsModule({
+    config,
+    db,
+    clock,
+    log,
+    runtime,
+    ...overrides.terminals,
+    settleAttempt: async (attemptId, outcome) => void (await payments.settleAttempt(attemptId, outcome)),
+  })
+  const pool = overrides.pool ?? terminals.pool
+  const webhooks = createWebhooksModule({ config, db, clock })
+  const payments = createPaymentService({
+    db,
+    clock,
+    methods,
+    pool,
+    events: overrides.events ?? webhooks.events,
+    maxAmountTiyn: BigInt(config.PAYMENTS_MAX_AMOUNT) * 100n,
+    lifetimeMs: config.PAYMENTS_LIFETIME_MINUTES * 60_000,
+    log,
+  })
+  runtime.every('payment expiry', config.PAYMENTS_EXPIRY_SWEEP_MS, () => payments.expireDue())
+  runtime.every('idempotency key cleanup', 60_000, () => idempotency.purgeExpired())
+  // One worker per process runs every job kind of the service (it claims any pending job).
+  const worker = createWorker({
+    db,
+    clock,
+    concurrency: config.PAYMENTS_WEBHOOK_CONCURRENCY,
+    batchSize: config.PAYMENTS_WEBHOOK_CONCURRENCY * 4,
+    pollIntervalMs: 200,
+    handlers: { ...webhooks.jobs },
+    onError: (job, error) => log.warn({ job: job.id, kind: job.kind, err: error }, 'job failed'),
+  })
+  runtime.loop('job worker', worker)
+  return { methods, tokens, sources, idempotency, pool, payments, terminals, webhooks, worker }
 }
 
 export type PaymentsServices = ReturnType<typeof buildPaymentsServices>

@@ -58,6 +58,10 @@ export async function buildKaspiSimulatorApp(options: KaspiSimulatorOptions = {}
   const app = Fastify({
     logger: options.logger ?? false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    // The router's own refusals (a path segment over 100 characters, a URL that does not decode) in each surface's
+    // shape, like every other refusal.
+    frameworkErrors: (error, request, reply) =>
+      refuse(request, reply, error.statusCode ?? 400, error.message.slice(0, 200), error.code ?? 'BAD_REQUEST'),
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.decorate('kaspi', ctx)
 

@@ -170,7 +170,7 @@ export function createTerminalStore(options: TerminalStoreOptions = {}) {
     return terminals.get(id)
   }
 
-  function process(t: Terminal, processId: string): Process {
+  function processOf(t: Terminal, processId: string): Process {
     const found = t.processes.get(processId)
     if (!found) throw new TerminalError('PROCESS_NOT_FOUND')
     return found
@@ -197,7 +197,9 @@ export function createTerminalStore(options: TerminalStoreOptions = {}) {
   ): Process {
     const current = waiting(t, 'payment', 'pay')
     const productType = input.productType ?? 'Gold'
-    const loanTerm = input.loanTerm ?? DEFAULT_LOAN_TERM[productType]
+    // Gold and Red have no term: a term given for them is ignored, as the terminal would never report one.
+    const defaultTerm = DEFAULT_LOAN_TERM[productType]
+    const loanTerm = defaultTerm === undefined ? undefined : (input.loanTerm ?? defaultTerm)
     const paidAmount = input.amount ?? current.amount
     const transaction = record(t, {
       type: 'purchase',
@@ -283,14 +285,14 @@ export function createTerminalStore(options: TerminalStoreOptions = {}) {
 
     /** `/v2/status` (or `/v2/actualize`, which also clears an `unknown`). */
     status(t: Terminal, processId: string, actualize = false): KaspiStatusData {
-      const found = process(t, processId)
+      const found = processOf(t, processId)
       if (actualize) found.reportUnknown = false
       return statusData(found)
     },
 
     /** `/v2/cancel`: a waiting process ends `fail`; a failed one stays so; a successful one cannot be cancelled. */
     cancel(t: Terminal, processId: string): void {
-      const found = process(t, processId)
+      const found = processOf(t, processId)
       if (found.status === 'success') throw new TerminalError('PROCESS_FINISHED', 'it ended success; refund it')
       if (found.status === 'wait') finish(t, found, 'fail', 'Cancelled')
     },

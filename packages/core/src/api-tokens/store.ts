@@ -37,12 +37,18 @@ export interface ApiTokenStoreOptions {
    */
   cacheTtlMs?: number
   cacheMaxEntries?: number
+  /**
+   * Characters in a token, 46 by default; more makes longer random parts (a contract may fix the length: the
+   * payment center's tokens are 64 characters, as its seed promises). At least 46.
+   */
+  tokenLength?: number
 }
 
-/** Random part: 24 bytes = 192 bits, 32 base64url characters. */
-const SECRET_BYTES = 24
-/** kk_<env>_ + 32 random characters + 6 characters of CRC-32 over everything before them. */
-const TOKEN_SHAPE = /^kk_(live|test)_[A-Za-z0-9_-]{38}$/
+/** kk_<env>_ + at least 32 random base64url characters (192 bits) + 6 characters of CRC-32 over everything before. */
+const DEFAULT_TOKEN_LENGTH = 46
+const HEAD_LENGTH = 'kk_live_'.length
+const CHECKSUM_LENGTH = 6
+const TOKEN_SHAPE = /^kk_(live|test)_[A-Za-z0-9_-]+$/
 const SHOWN_CHARACTERS = 4
 
 function checksum(text: string): string {
@@ -55,8 +61,8 @@ function checksum(text: string): string {
  * Whether text has the shape of one of our tokens, checksum included. A typo, a token of another system or random
  * junk is refused here without a database read or a cache entry (the idea of GitHub's token checksums).
  */
-export function isWellFormedApiToken(text: string): boolean {
-  if (typeof text !== 'string' || !TOKEN_SHAPE.test(text)) return false
+export function isWellFormedApiToken(text: string, length = DEFAULT_TOKEN_LENGTH): boolean {
+  if (typeof text !== 'string' || text.length !== length || !TOKEN_SHAPE.test(text)) return false
   return checksum(text.slice(0, -6)) === text.slice(-6)
 }
 
@@ -102,6 +108,11 @@ export function createApiTokenStore(options: ApiTokenStoreOptions) {
   const { db } = options
   const clock = options.clock ?? systemClock
   const environment = options.environment ?? 'live'
+  const tokenLength = options.tokenLength ?? DEFAULT_TOKEN_LENGTH
+  if (!Number.isInteger(tokenLength) || tokenLength < DEFAULT_TOKEN_LENGTH || tokenLength > 200) {
+    throw new RangeError(`tokenLength must be an integer from ${DEFAULT_TOKEN_LENGTH} to 200, got ${tokenLength}`)
+  }
+  const randomLength = tokenLength - HEAD_LENGTH - CHECKSUM_LENGTH
   // Keyed by the token's hash, so the caches never hold a secret. Unknown tokens are remembered apart from known
   // ones: anyone can make well-formed tokens (the checksum is public), and a flood of them in the one cache would
   // evict every real client's token and send each of its requests to the database.
@@ -132,7 +143,10 @@ export function createApiTokenStore(options: ApiTokenStoreOptions) {
   return {
     /** Creates a token. The `token` returned is the only copy of the secret: show it once, it cannot be read again. */
     async create(input: NewApiToken): Promise<{ token: string; apiToken: ApiToken }> {
-      const head = `kk_${environment}_${randomBytes(SECRET_BYTES).toString('base64url')}`
+      const random = randomBytes(Math.ceil((randomLength * 3) / 4))
+        .toString('base64url')
+        .slice(0, randomLength)
+      const head = `kk_${environment}_${random}`
       const token = `${head}${checksum(head)}`
       const { rows } = await db.query<ApiTokenRow>(
         `INSERT INTO api_token (display_prefix, token_hash, name, subject, scopes, created_at, expires_at)
@@ -152,7 +166,7 @@ export function createApiTokenStore(options: ApiTokenStoreOptions) {
 
     /** The active token this secret belongs to, or undefined (malformed, unknown, revoked or expired). */
     async verify(secret: string): Promise<ApiToken | undefined> {
-      if (!isWellFormedApiToken(secret)) return undefined
+      if (!isWellFormedApiToken(secret, tokenLength)) return undefined
       const hash = sha256Hex(secret)
       const now = clock.now()
       let found: ApiToken | null | undefined = known.get(hash, now.getTime()) ?? unknown.get(hash, now.getTime())

@@ -8,7 +8,7 @@ import type { Database } from '../db.ts'
 import type { Job, JobKind } from '../jobs.ts'
 import type { WebhookDeliveryPayload } from './outbox.ts'
 import * as repository from './repository.ts'
-import { standardWebhookHeaders } from './signature.ts'
+import { signStandardWebhook } from './signature.ts'
 
 /**
  * Delays before each retry, as data: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h (the Standard Webhooks recommendation).
@@ -41,6 +41,20 @@ export const WEBHOOK_RETRY_SCHEDULE_3_DAYS: readonly number[] = [
   14 * 3_600_000,
   16 * 3_600_000,
 ]
+
+/**
+ * An attempt this soon after its message was written signs the message's own time as `webhook-timestamp`: one clock
+ * read for the body's time, a `timestampHeader` and the Standard Webhooks timestamp. A later attempt signs its own
+ * time, as receivers refuse a timestamp more than 5 minutes old; 30 s of age costs their replay window little.
+ */
+export const WEBHOOK_TIMESTAMP_REUSE_MS = 30_000
+
+/** The `webhook-timestamp` of an attempt at `now` (whole seconds): the message's time while it is fresh. */
+export function attemptTimestamp(messageCreatedAt: Date, now: Date): number {
+  const age = now.getTime() - messageCreatedAt.getTime()
+  const at = age >= 0 && age <= WEBHOOK_TIMESTAMP_REUSE_MS ? messageCreatedAt : now
+  return Math.floor(at.getTime() / 1000)
+}
 
 /** How much of an answer the attempt log keeps. */
 export const MAX_LOGGED_RESPONSE_BYTES = 1024
@@ -137,11 +151,15 @@ export function createWebhookDeliveryJob(options: WebhookDeliveryOptions): JobKi
       await repository.finishMessage(db, messageId, { status: 'dead', error: reason, at: now })
       return
     }
+    const timestamp = attemptTimestamp(message.createdAt, now)
     // The message's own headers (fixed when written, names lower-case, never the three below) after ours.
     const headers = {
       'user-agent': userAgent,
       ...message.headers,
-      ...standardWebhookHeaders(endpoint.secrets, message.publicId, message.body, now),
+      'webhook-id': message.publicId,
+      'webhook-timestamp': String(timestamp),
+      // Secrets are those valid now, whatever time is signed.
+      'webhook-signature': signStandardWebhook(endpoint.secrets, message.publicId, timestamp, message.body, now),
     }
     const started = performance.now()
     const outcome = await post(endpoint.url, headers, message.body, timeoutMs)

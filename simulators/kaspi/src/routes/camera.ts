@@ -56,12 +56,17 @@ export function cameraRoutes(ctx: KaspiSimContext): FastifyPluginAsync {
       },
     )
 
-    app.route<{ Params: { cameraId: string } }>({
-      method: 'HEAD',
-      url: '/camera/capture/:cameraId',
-      config: simOperation('capture'),
-      schema: { params: Params },
-      handler: async (request, reply) => reply.code(ctx.store.terminal(request.params.cameraId) ? 200 : 404).send(),
-    })
+    // The origin only sends `HEAD /capture/<id>` to see the camera is there; a GET (Fastify answers HEAD from it)
+    // stands for the snapshot the real service would return.
+    app.get<{ Params: { cameraId: string } }>(
+      '/camera/capture/:cameraId',
+      { config: simOperation('capture'), schema: { params: Params, response: { 200: ScanAnswer, '4xx': ScanAnswer } } },
+      async (request, reply) => {
+        if (!ctx.store.terminal(request.params.cameraId)) {
+          return reply.code(404).send({ success: false, error: 'Camera not found' })
+        }
+        return { success: true }
+      },
+    )
   }
 }

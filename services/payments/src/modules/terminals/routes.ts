@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { bearerToken, constantTimeEqual, formatTenge } from '@kokdala/core'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import { formatTenge } from '@kokdala/core'
 import type { Static } from 'typebox'
+import { requireAdminToken } from '../../admin.ts'
 import { seedErrorResponses } from '../../envelope.ts'
 import { PaymentsError } from '../../errors.ts'
 import type { Mismatch, Reconcile, ReconciliationReport } from './reconcile.ts'
@@ -18,12 +18,7 @@ import {
 } from './schemas.ts'
 import type { TerminalAdmin } from './service.ts'
 
-/** The OpenAPI security scheme of the admin API (`createApp({ securitySchemes })`). */
-export const adminTokenScheme = {
-  type: 'http',
-  scheme: 'bearer',
-  description: 'The admin token: PAYMENTS_ADMIN_TOKEN',
-} as const
+export { adminTokenScheme } from '../../admin.ts'
 
 const DAY_MS = 24 * 60 * 60 * 1000
 
@@ -84,27 +79,14 @@ export function reconciliationJson(report: ReconciliationReport): Static<typeof 
   }
 }
 
-/**
- * The admin token check (`Authorization: Bearer <PAYMENTS_ADMIN_TOKEN>`); without a configured token every request is
- * refused. The same rule as the sources module's guard, which can replace it.
- */
-export function requireTerminalAdmin(adminToken: string | undefined) {
-  return async (request: FastifyRequest) => {
-    const given = bearerToken(request.headers.authorization)
-    if (!adminToken || given === undefined || !constantTimeEqual(given, adminToken)) {
-      throw new PaymentsError('ADMIN_UNAUTHORIZED')
-    }
-  }
-}
-
 /** `/api/admin/terminals…`: operators add, list, disable and enable terminals, and reconcile their transactions. */
 export const terminalRoutes: FastifyPluginAsyncTypebox<{
   admin: TerminalAdmin
   reconcile: Reconcile
-  authorize: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+  adminToken: string | undefined
   now: () => Date
-}> = async (app, { admin, reconcile, authorize, now }) => {
-  app.addHook('onRequest', authorize)
+}> = async (app, { admin, reconcile, adminToken, now }) => {
+  app.addHook('onRequest', requireAdminToken(adminToken))
   const common = { tags: ['Admin: terminals'], security: [{ adminToken: [] }] }
 
   app.get(
@@ -114,7 +96,7 @@ export const terminalRoutes: FastifyPluginAsyncTypebox<{
         ...common,
         operationId: 'ListTerminals',
         summary: 'Терминалы и их состояние',
-        response: { 200: TerminalListResponse, ...seedErrorResponses(401) },
+        response: { 200: TerminalListResponse, ...seedErrorResponses(401, 403) },
       },
     },
     async () => ({ success: true as const, data: (await admin.list()).map(terminalJson) }),
@@ -128,7 +110,7 @@ export const terminalRoutes: FastifyPluginAsyncTypebox<{
         operationId: 'AddTerminal',
         summary: 'Добавить терминал',
         body: NewTerminalBody,
-        response: { 201: TerminalResponse, ...seedErrorResponses(400, 401, 409) },
+        response: { 201: TerminalResponse, ...seedErrorResponses(400, 401, 403, 409) },
       },
     },
     async (request, reply) => {
@@ -154,7 +136,7 @@ export const terminalRoutes: FastifyPluginAsyncTypebox<{
           operationId: action === 'disable' ? 'DisableTerminal' : 'EnableTerminal',
           summary: action === 'disable' ? 'Выключить терминал' : 'Включить терминал',
           params: TerminalParams,
-          response: { 200: TerminalResponse, ...seedErrorResponses(400, 401, 404) },
+          response: { 200: TerminalResponse, ...seedErrorResponses(400, 401, 403, 404) },
         },
       },
       async (request) => ({ success: true as const, data: terminalJson(await admin[action](request.params.id)) }),
@@ -169,7 +151,7 @@ export const terminalRoutes: FastifyPluginAsyncTypebox<{
         operationId: 'ReconcileTerminals',
         summary: 'Сверка транзакций терминалов с платежами',
         querystring: ReconcileQuery,
-        response: { 200: ReconcileResponse, ...seedErrorResponses(400, 401) },
+        response: { 200: ReconcileResponse, ...seedErrorResponses(400, 401, 403) },
       },
     },
     async (request) => {

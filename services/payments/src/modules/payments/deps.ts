@@ -1,0 +1,21 @@
+import type { Clock, Database, Tiyn } from '@kokdala/core'
+import type { MethodService } from '../methods/service.ts'
+import type { PaymentEvents } from './events.ts'
+import type { TerminalPool } from './terminal-pool.ts'
+
+/** What the payments module's services are built from (services.ts wires them). */
+export interface PaymentDeps {
+  db: Database
+  clock: Clock
+  methods: MethodService
+  pool: TerminalPool
+  events: PaymentEvents
+  /** The largest amount a payment may ask for (PAYMENTS_MAX_AMOUNT). */
+  maxAmountTiyn: Tiyn
+  /** How long a new payment can be paid (its expires_at). */
+  lifetimeMs: number
+  log: {
+    warn(object: object, message: string): void
+    error(object: object, message: string): void
+  }
+}

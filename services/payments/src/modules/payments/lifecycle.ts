@@ -1,0 +1,200 @@
+import { randomBytes } from 'node:crypto'
+import type { Queryable, Tiyn } from '@kokdala/core'
+import { PaymentsError } from '../../errors.ts'
+import { parseAmount } from './amounts.ts'
+import type { AttemptService } from './attempts.ts'
+import type { PaymentDeps } from './deps.ts'
+import { createPaymentRepository, type PaymentRepository, type PaymentRow } from './repository.ts'
+import { loadSnapshot, type PaymentSnapshot, recordEvent } from './snapshot.ts'
+import { paymentStates } from './state.ts'
+
+/** What `POST /api/payment/init` takes, as validated by its schema (the amount is checked here). */
+export interface NewPaymentInput {
+  amount: unknown
+  currency?: string
+  description?: string
+  customer_name?: string
+  customer_phone?: string
+  customer_email?: string
+  payment_method_id?: number
+  webhook_url?: string
+  webhook_secret?: string
+  metadata?: object
+}
+
+const TRANSACTION_ID = /^[0-9A-F]{12}$/
+
+/** The seed's transaction id: 12 upper-case hex characters (48 random bits; a clash is drawn again). */
+function newTransactionId(): string {
+  return randomBytes(6).toString('hex').toUpperCase()
+}
+
+function webhookUrl(text: string | undefined): string | null {
+  if (text === undefined || text === '') return null
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new PaymentsError('VALIDATION_FAILED', 'webhook_url должен быть адресом http(s)')
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new PaymentsError('VALIDATION_FAILED', 'webhook_url должен быть адресом http(s)')
+  }
+  return text
+}
+
+/** Creating, reading, cancelling and expiring payments. */
+export function createLifecycleService(deps: PaymentDeps, attempts: AttemptService) {
+  const { db, clock, methods, pool, events, log } = deps
+
+  async function find(repo: PaymentRepository, transactionId: string, lock = false): Promise<PaymentRow> {
+    const payment = TRANSACTION_ID.test(transactionId) ? await repo.byTransactionId(transactionId, lock) : undefined
+    if (!payment) throw new PaymentsError('PAYMENT_NOT_FOUND')
+    return payment
+  }
+
+  /** A source sees only its own payments: another's is "not found", not "forbidden" (ids are not oracles). */
+  async function findOwn(repo: PaymentRepository, sourceId: number, transactionId: string): Promise<PaymentRow> {
+    const payment = await find(repo, transactionId, true)
+    if (payment.sourceId !== sourceId) throw new PaymentsError('PAYMENT_NOT_FOUND')
+    return payment
+  }
+
+  return {
+    find,
+    findOwn,
+
+    /**
+     * Creates a pending payment for `sourceId`. `inTransaction` runs in the transaction that inserts it, so an
+     * Idempotency-Key's answer commits with the payment or not at all.
+     */
+    async init(
+      sourceId: number | null,
+      input: NewPaymentInput,
+      inTransaction?: (tx: Queryable, snapshot: PaymentSnapshot) => Promise<void>,
+    ): Promise<PaymentSnapshot> {
+      const amountTiyn: Tiyn = parseAmount(input.amount, deps.maxAmountTiyn)
+      const currency = input.currency ?? 'KZT'
+      if (currency !== 'KZT') throw new PaymentsError('CURRENCY_NOT_SUPPORTED', undefined, { currency })
+      if (input.payment_method_id !== undefined) {
+        const known = (await methods.active()).some((method) => method.id === input.payment_method_id)
+        if (!known) throw new PaymentsError('PAYMENT_METHOD_UNKNOWN')
+      }
+      const url = webhookUrl(input.webhook_url)
+      return db.transaction(async (tx) => {
+        const repo = createPaymentRepository(tx)
+        const now = clock.now()
+        for (let draw = 0; draw < 5; draw++) {
+          const payment = await repo.insert(
+            {
+              transactionId: newTransactionId(),
+              sourceId,
+              amountTiyn,
+              currency,
+              description: input.description ?? null,
+              customerName: input.customer_name ?? null,
+              customerPhone: input.customer_phone ?? null,
+              customerEmail: input.customer_email ?? null,
+              paymentMethodId: input.payment_method_id ?? null,
+              webhookUrl: url,
+              webhookSecret: input.webhook_secret ?? null,
+              metadata: (input.metadata as Record<string, unknown> | undefined) ?? null,
+              expiresAt: new Date(now.getTime() + deps.lifetimeMs),
+              createdAt: now,
+            },
+            now,
+          )
+          if (payment) {
+            const snapshot = await loadSnapshot(repo, payment)
+            await inTransaction?.(tx, snapshot)
+            return snapshot
+          }
+        }
+        throw new Error('no free transaction id in 5 draws')
+      })
+    },
+
+    /** A payment as it stands, without asking any terminal. */
+    async get(transactionId: string): Promise<PaymentSnapshot> {
+      const repo = createPaymentRepository(db)
+      return loadSnapshot(repo, await find(repo, transactionId))
+    },
+
+    /**
+     * The seed's status check: a processing payment's terminal is asked (the pool asks at most once a second per
+     * attempt, whatever the number of pollers) and its outcome applied before answering. A terminal that cannot
+     * be reached leaves the status as it is; the poller tries again.
+     */
+    async check(transactionId: string): Promise<PaymentSnapshot> {
+      const repo = createPaymentRepository(db)
+      const payment = await find(repo, transactionId)
+      if (payment.status === 'processing') {
+        const waiting = await attempts.waitingAttempt(transactionId)
+        if (waiting) {
+          try {
+            await attempts.settleAttempt(waiting.id, await pool.check(waiting.id))
+          } catch (error) {
+            log.warn({ err: error, attemptId: waiting.id }, 'terminal status check failed')
+          }
+          return loadSnapshot(repo, await find(repo, transactionId))
+        }
+      }
+      return loadSnapshot(repo, payment)
+    },
+
+    /**
+     * Cancels a payment that holds no money (pending, processing or failed); its waiting attempt is cancelled on the
+     * terminal after the commit. Cancelling a cancelled payment answers it again.
+     */
+    async cancel(sourceId: number, transactionId: string): Promise<PaymentSnapshot> {
+      const { snapshot, live } = await db.transaction(async (tx) => {
+        const repo = createPaymentRepository(tx)
+        const payment = await findOwn(repo, sourceId, transactionId)
+        if (payment.status === 'cancelled') return { snapshot: await loadSnapshot(repo, payment), live: [] }
+        const to = paymentStates.transition(
+          payment.status,
+          'cancel',
+          (from) => new PaymentsError('PAYMENT_NOT_CANCELLABLE', undefined, { status: from }),
+        )
+        const now = clock.now()
+        const live = await repo.liveAttemptIds(payment.id)
+        for (const id of live) await repo.settleAttempt(id, 'cancelled', now, 'payment cancelled')
+        await repo.setStatus(payment.id, to, now)
+        const snapshot = await loadSnapshot(repo, { ...payment, status: to })
+        await recordEvent(events, tx, snapshot, now)
+        return { snapshot, live }
+      })
+      for (const id of live) await attempts.release(id)
+      return snapshot
+    },
+
+    /**
+     * Expires payments past their expires_at that hold no money (a periodic task); their attempts are cancelled on
+     * the terminals after the commit. Returns how many expired.
+     */
+    async expireDue(limit = 100): Promise<number> {
+      const now = clock.now()
+      const due = await createPaymentRepository(db).dueForExpiry(now, limit)
+      let expired = 0
+      for (const id of due) {
+        const live = await db.transaction(async (tx) => {
+          const repo = createPaymentRepository(tx)
+          const payment = await repo.byId(id, true)
+          const to = payment && paymentStates.next(payment.status, 'expire')
+          if (!payment || !to || payment.expiresAt.getTime() > now.getTime()) return undefined
+          const ids = await repo.liveAttemptIds(payment.id)
+          for (const attemptId of ids) await repo.settleAttempt(attemptId, 'cancelled', now, 'payment expired')
+          await repo.setStatus(payment.id, to, now)
+          await recordEvent(events, tx, await loadSnapshot(repo, { ...payment, status: to }), now)
+          return ids
+        })
+        if (!live) continue
+        expired++
+        for (const attemptId of live) await attempts.release(attemptId)
+      }
+      return expired
+    },
+  }
+}
+
+export type LifecycleService = ReturnType<typeof createLifecycleService>

@@ -1,0 +1,28 @@
+import { createAttemptService } from './attempts.ts'
+import type { PaymentDeps } from './deps.ts'
+import { createLifecycleService } from './lifecycle.ts'
+import { createRefundService } from './refunds.ts'
+
+export type { PaymentDeps } from './deps.ts'
+
+/**
+ * The payments module: payments, their terminal attempts and their ledger, and every status change. What the
+ * terminals module's poller calls is `settleAttempt`; the webhooks module receives changes through `PaymentEvents`.
+ */
+export function createPaymentService(deps: PaymentDeps) {
+  const attempts = createAttemptService(deps)
+  const lifecycle = createLifecycleService(deps, attempts)
+  const refunds = createRefundService(deps, lifecycle)
+  return {
+    init: lifecycle.init,
+    get: lifecycle.get,
+    check: lifecycle.check,
+    cancel: lifecycle.cancel,
+    expireDue: lifecycle.expireDue,
+    startAttempt: attempts.start,
+    settleAttempt: attempts.settleAttempt,
+    refund: refunds.refund,
+  }
+}
+
+export type PaymentService = ReturnType<typeof createPaymentService>

@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto'
+import { type Clock, enqueueWebhook, ensureWebhookEndpoint, type Queryable } from '@kokdala/core'
+import type { PaymentEvent, PaymentEvents } from '../payments/events.ts'
+
+/** What the seed's sender put in `User-Agent`; integrators filter on it. */
+export const WEBHOOK_USER_AGENT = 'ByFly-Payment-Center/1.0'
+
+/**
+ * The endpoint key of a source's URL: one endpoint per (source, URL), so a merchant's many payments to one URL
+ * share its Standard Webhooks secret, its statistics and its 410 switch, and two sources never share a secret.
+ */
+export function endpointKey(sourceId: number | null, url: string): string {
+  const digest = createHash('sha256').update(url).digest('hex').slice(0, 32)
+  return `payments:${sourceId ?? 0}:${digest}`
+}
+
+/**
+ * The event's identity: the same change recorded twice (a retried transaction, two pollers settling one attempt)
+ * is one message, while two partial payments of one payment are two.
+ */
+function dedupeKey(event: PaymentEvent): string {
+  const p = event.payload
+  return `${event.transactionId}:${event.name}:${p.status}:${p.paid_amount}:${p.refunded_amount}:${p.written_off_amount}`
+}
+
+export interface PaymentWebhookEventsOptions {
+  clock: Clock
+  /** Tests and our own receivers only: lets webhook URLs point at loopback and private addresses. */
+  allowPrivateNetworks: boolean
+}
+
+/**
+ * `PaymentEvents` on core webhooks: an outbox row in the caller's transaction, whose body is the seed's flat
+ * payload as exact bytes (its `timestamp` the message's one clock read), signed the Standard Webhooks way with the
+ * endpoint's secret and, for the seed's integrators, with `X-Webhook-Signature` (hex HMAC-SHA256 of those bytes
+ * under the payment's `webhook_secret`) beside `X-Webhook-Event` and `X-Webhook-Timestamp`.
+ */
+export function createPaymentWebhookEvents({
+  clock,
+  allowPrivateNetworks,
+}: PaymentWebhookEventsOptions): PaymentEvents {
+  return {
+    async record(tx: Queryable, event: PaymentEvent): Promise<void> {
+      if (!event.webhookUrl) return
+      const { id: endpointId } = await ensureWebhookEndpoint(tx, {
+        key: endpointKey(event.sourceId, event.webhookUrl),
+        url: event.webhookUrl,
+        description: `payments source ${event.sourceId ?? 'none'}`,
+        allowPrivateNetworks,
+        clock,
+      })
+      await enqueueWebhook(tx, {
+        endpointId,
+        eventType: event.name,
+        body: ({ timestamp }) => JSON.stringify({ ...event.payload, timestamp }),
+        headers: { 'X-Webhook-Event': event.name, 'User-Agent': WEBHOOK_USER_AGENT },
+        timestampHeader: 'X-Webhook-Timestamp',
+        bodySignature: event.webhookSecret ? { header: 'X-Webhook-Signature', secret: event.webhookSecret } : undefined,
+        dedupeKey: dedupeKey(event),
+        subject: `payment:${event.transactionId}`,
+        clock,
+      })
+    },
+  }
+}

@@ -1,0 +1,37 @@
+import { type Clock, createWebhookDeliveryJob, type Database, WEBHOOK_DELIVERY_JOB } from '@kokdala/core'
+import type { PaymentsConfig } from '../../config.ts'
+import { createPaymentWebhookEvents } from './events.ts'
+import { createWebhookAdmin } from './service.ts'
+
+export interface WebhooksModuleDeps {
+  config: PaymentsConfig
+  db: Database
+  clock: Clock
+}
+
+/** The retry schedule of the configuration: delays in ms between attempts (about 3 days in all by default). */
+export function retryScheduleOf(config: PaymentsConfig): number[] {
+  return config.PAYMENTS_WEBHOOK_RETRY_SCHEDULE_MS.split(',').map(Number)
+}
+
+/**
+ * The payments' webhooks: `events` for the payments module (an outbox row in its transaction), the delivery job
+ * for the service's worker, and `admin` for the admin API and the CLI.
+ */
+export function createWebhooksModule({ config, db, clock }: WebhooksModuleDeps) {
+  const allowPrivateNetworks = config.PAYMENTS_WEBHOOK_ALLOW_PRIVATE_NETWORKS
+  return {
+    events: createPaymentWebhookEvents({ clock, allowPrivateNetworks }),
+    admin: createWebhookAdmin({ db, clock, allowPrivateNetworks }),
+    jobs: {
+      [WEBHOOK_DELIVERY_JOB]: createWebhookDeliveryJob({
+        db,
+        clock,
+        retrySchedule: retryScheduleOf(config),
+        timeoutMs: config.PAYMENTS_WEBHOOK_TIMEOUT_MS,
+      }),
+    },
+  }
+}
+
+export type WebhooksModule = ReturnType<typeof createWebhooksModule>
