@@ -6,8 +6,10 @@
  *
  * The path measured is core's, driven directly (the payments service hands its events to it the same way):
  * `createWebhookEndpoint` for the receiver, `enqueueWebhook` of `--messages` messages into a fresh PostgreSQL bench
- * database (not timed), then the core worker with `createWebhookDeliveryJob` (`--concurrency` jobs at a time, batches
- * of four times that, as tickets' worker) started and timed until every message is delivered — each delivery reads
+ * database (not timed) in the form the payments service writes them (the seed's `paid` payload as the exact body,
+ * X-Webhook-* headers and hex signature), then the core worker with `createWebhookDeliveryJob` (`--concurrency` jobs
+ * at a time, batches of four times that, as the payments service's worker with its default
+ * PAYMENTS_WEBHOOK_CONCURRENCY=16) started and timed until every message is delivered — each delivery reads
  * its message and endpoint, signs (Standard Webhooks headers), POSTs, logs the attempt and settles its job.
  * The reference: `--concurrency` closed loops of undici POSTs of the very bytes of one message's body to the same
  * receiver for `--seconds`, without signing or database. The receiver (bench/reference/receiver.ts) is a minimal
@@ -45,7 +47,7 @@ const runCount = intOption(options, 'runs', 3)
 const maxSeconds = intOption(options, 'max-seconds', 120)
 const receiverPort = '18092'
 
-/** The seed's `paid` webhook payload (its own example), as the payments service sends it. */
+/** The seed's `paid` webhook payload (its own example); `timestamp` is added per message, as the service does. */
 const seedPayload = {
   event: 'paid',
   transaction_id: 'A3F5D9E2B1C8',
@@ -60,7 +62,6 @@ const seedPayload = {
   created_at: '2026-01-13 14:30:00',
   paid_at: '2026-01-13 14:35:00',
   metadata: { order_id: '12345', tour_name: 'Дубай 7 дней', customer_id: 'CU-456' },
-  timestamp: 1_736_775_000,
 }
 
 const url = await freshBenchDatabase('kokdala_bench_webhooks')
@@ -111,6 +112,8 @@ function counted(inner: Database) {
   return { database, counter }
 }
 
+let sequence = 0
+
 /** Writes `count` messages for the receiver, 500 to a transaction, four transactions at a time. */
 async function enqueueMessages(count: number): Promise<{ firstId: number; lastId: number }> {
   const chunks = Array.from({ length: Math.ceil(count / 500) }, (_, i) => Math.min(500, count - i * 500))
@@ -122,10 +125,18 @@ async function enqueueMessages(count: number): Promise<{ firstId: number; lastId
         const size = chunks[next++]
         await db.transaction(async (tx) => {
           for (let i = 0; i < size; i++) {
+            const n = sequence++
+            // As services/payments/src/modules/webhooks/events.ts writes a payment's event: the seed's payload as
+            // the exact body, its X-Webhook-* headers and hex body signature, a de-duplication key and a subject.
             const { id } = await enqueueWebhook(tx, {
               endpointId: endpoint.id,
               eventType: 'paid',
-              payload: seedPayload,
+              body: ({ timestamp }) => JSON.stringify({ ...seedPayload, timestamp }),
+              headers: { 'X-Webhook-Event': 'paid', 'User-Agent': 'ByFly-Payment-Center/1.0' },
+              timestampHeader: 'X-Webhook-Timestamp',
+              bodySignature: { header: 'X-Webhook-Signature', secret: 'your_secret_key_for_hmac' },
+              dedupeKey: `bench:${n}`,
+              subject: `payment:BENCH${String(n).padStart(7, '0')}`,
             })
             ids.push(id)
           }

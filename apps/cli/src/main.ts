@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { intOption, parseArgs } from './args.ts'
 import { reconcilePayments, TERMINALS_HELP, terminals } from './commands/payments-terminals.ts'
+import { WEBHOOKS_HELP, webhooks } from './commands/payments-webhooks.ts'
 import { reconcile } from './commands/reconcile.ts'
 import { seed } from './commands/seed.ts'
 import { serve } from './commands/serve.ts'
@@ -18,7 +19,7 @@ const HELP = `kokdala — run, seed and measure the Kokdala platform
                                            (re)load a service's data set (tickets); PostgreSQL via COPY with DATABASE_URL
   kokdala reconcile                        compare event 1's seats and orders with the Event Provider; exit 1 on any difference
   kokdala bench <name> [args…]             run bench/<name>.ts (see bench/RESULTS.md)
-${TERMINALS_HELP}`
+${TERMINALS_HELP}${WEBHOOKS_HELP}`
 
 async function main(argv: string[]) {
   const { positional, options } = parseArgs(argv)
@@ -48,8 +49,10 @@ async function main(argv: string[]) {
         case 'reconcile':
           await reconcilePayments(options)
           return
+        case 'webhooks':
+          return webhooks(rest.slice(1), options)
         default:
-          throw new Error(`usage:\n${TERMINALS_HELP}`)
+          throw new Error(`usage:\n${TERMINALS_HELP}${WEBHOOKS_HELP}`)
       }
     case 'bench': {
       const script = fileURLToPath(new URL(`../../../bench/${rest[0]}.ts`, import.meta.url))

@@ -60,7 +60,10 @@ describe('kokdala payments terminals and reconcile', () => {
       /TERMINAL_NOT_FOUND: Терминал не найден/,
     )
     await assert.rejects(terminals(['add'], { name: 'x' }, target, output().stream), /--url is required/)
-    await assert.rejects(terminals(['list'], {}, { ...target, token: 'wrong-token-0123456789' }), /UNAUTHORIZED/)
+    await assert.rejects(
+      terminals(['list'], {}, { ...target, token: 'wrong-token-0123456789-0123456789' }),
+      /ADMIN_UNAUTHORIZED/,
+    )
     await assert.rejects(terminals(['frobnicate'], {}, target), /usage/)
   })
 

@@ -12,7 +12,7 @@ after(() => started?.close())
 test('every descriptor of the platform starts, listens where it says and answers', async () => {
   assert.deepEqual(
     platform.map((d) => `${d.role}:${d.name}`),
-    ['simulator:event-provider', 'simulator:payment-gateway', 'service:tickets', 'service:payments'],
+    ['simulator:event-provider', 'simulator:payment-gateway', 'simulator:kaspi', 'service:tickets', 'service:payments'],
   )
   for (const descriptor of platform) {
     const service = started.services.get(descriptor.name)!
@@ -39,7 +39,7 @@ test('tickets is wired to the simulators started beside it', async () => {
 test('names and profiles are checked', () => {
   assert.throws(
     () => descriptorNamed('tikets'),
-    /unknown service "tikets"; known: event-provider, payment-gateway, tickets, payments/,
+    /unknown service "tikets"; known: event-provider, payment-gateway, kaspi, tickets, payments/,
   )
   const env: Record<string, string | undefined> = { RESET_ENABLED: 'false' }
   applyProfile(env, descriptorNamed('tickets'), 'hackload')

@@ -72,7 +72,7 @@ export async function buildPaymentsApp({
   await app.register(terminalRoutes, {
     admin: services.terminals.admin,
     reconcile: services.terminals.reconcile,
-    adminToken: config.PAYMENTS_ADMIN_TOKEN,
+    authorize: requireAdminToken(config.PAYMENTS_ADMIN_TOKEN),
     now: () => clock.now(),
   })
   await app.register(paymentPageRoutes)

@@ -14,10 +14,12 @@ export function createFakeTerminalPool({ terminals = 2 }: { terminals?: number }
   const calls: Array<{ op: string; attemptId: number; amountTenge?: number }> = []
   let offline = false
   let refundsFail = false
+  let gate: Promise<void> | undefined
 
   const pool: TerminalPool = {
     async start({ attemptId, amountTenge }) {
       calls.push({ op: 'start', attemptId, amountTenge })
+      await gate
       if (offline) throw new PaymentsError('TERMINAL_UNAVAILABLE')
       const busy = new Set(leases.values())
       const free = Array.from({ length: terminals }, (_, i) => i + 1).find((id) => !busy.has(id))
@@ -78,6 +80,17 @@ export function createFakeTerminalPool({ terminals = 2 }: { terminals?: number }
     },
     setRefundsFail(value: boolean) {
       refundsFail = value
+    },
+    /** Holds every start until the returned function is called (a terminal that is slow to show its QR). */
+    holdStarts(): () => void {
+      let open = () => {}
+      gate = new Promise<void>((resolve) => {
+        open = resolve
+      })
+      return () => {
+        gate = undefined
+        open()
+      }
     },
   }
 }

@@ -156,6 +156,18 @@ describe('the payment page in Chromium', { skip: unavailable }, () => {
     await close()
   })
 
+  test('without the script the form still pays: the QR comes back from the server', async () => {
+    fake.add(pendingPayment('BROWSER00005', 20_000, 'Экскурсия'))
+    const { page, close } = await open({ javaScriptEnabled: false })
+    await page.goto(`${origin}/pay/BROWSER00005`)
+    await page.locator('[data-method=kaspi_red]').click()
+    await page.locator('#pay').click()
+    await page.locator('#qr-image').waitFor()
+    assert.equal(new URL(page.url()).pathname, '/pay/BROWSER00005')
+    assert.deepEqual(fake.kaspiCalls.at(-1)?.body, { payment_method: 'kaspi_red' })
+    await close()
+  })
+
   test('a description with <script> is shown as text and runs nothing', async () => {
     const hostile = `<img src=x onerror="document.title='pwned'"><script>document.title='pwned'</script>`
     fake.add(pendingPayment('BROWSER00004', 1_000, hostile))

@@ -76,12 +76,16 @@ export async function startFakePayments() {
   const payments = new Map<string, FakePayment>()
   const kaspiCalls: Array<{ id: string; body: unknown; idempotencyKey?: string }> = []
   let kaspiRefusal: { status: number; body: object } | undefined
-  let broken = false
+  let broken: 'failing' | 'limiting' | false = false
 
   const app = Fastify()
   app.addHook('onRequest', async (request, reply) => {
-    if (broken && request.url.startsWith('/api/')) {
+    if (broken === 'failing' && request.url.startsWith('/api/')) {
       return reply.status(500).send({ success: false, message: 'Внутренняя ошибка сервера', error_code: 500 })
+    }
+    if (broken === 'limiting' && request.url.startsWith('/api/')) {
+      const body = { success: false, message: 'Слишком много запросов', error_code: 429, code: 'RATE_LIMITED' }
+      return reply.status(429).send(body)
     }
   })
 
@@ -159,8 +163,8 @@ export async function startFakePayments() {
     refuseKaspi(refusal: { status: number; body: object } | undefined) {
       kaspiRefusal = refusal
     },
-    /** Every API call answers 500 (the page must answer its own 503, not a 500). */
-    breakApi(value: boolean) {
+    /** Every API call answers 500 ('failing') or 429 ('limiting'), until set back to false. */
+    breakApi(value: 'failing' | 'limiting' | false) {
       broken = value
     },
   }

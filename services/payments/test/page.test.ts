@@ -44,6 +44,7 @@ describe('GET /pay/{id} against the seed-shaped API', () => {
     assert.equal((text.match(new RegExp(`\\+7${NBSP}000${NBSP}₸ комиссия 14${NBSP}%`, 'g')) ?? []).length, 2)
     assert.equal((text.match(new RegExp(`57${NBSP}000${NBSP}₸`, 'g')) ?? []).length, 2)
     assert.match(text, /Kaspi Кредит/)
+    assert.match(html, /<dt>Оплатить до<\/dt><dd id="expires-at">03\.12\.2026 11:00<\/dd>/)
     assert.match(text, new RegExp(`на 3, 6, 12${NBSP}мес\\.`))
     assert.match(html, /<button id="pay" type="submit">Оплатить<\/button>/)
     assert.match(html, /<script type="module" nonce="[^"]+">/)
@@ -104,16 +105,21 @@ describe('GET /pay/{id} against the seed-shaped API', () => {
     assert.match(textOf(english.body), /Payment not found/)
   })
 
-  it('answers its own 503 page, not a 500, when the API fails', async () => {
-    fake.breakApi(true)
-    try {
-      const answer = await get('/pay/A3F5D9E2B1C8')
-      assert.equal(answer.statusCode, 503)
-      assert.match(String(answer.headers['content-type']), /^text\/html/)
-      assert.equal(answer.headers['retry-after'], '5')
-      assert.match(textOf(answer.body), /Сервис временно недоступен/)
-    } finally {
-      fake.breakApi(false)
+  it('answers its own page, not a 500 or JSON, when the API fails (503) or limits this customer (429)', async () => {
+    for (const [mode, status] of [
+      ['failing', 503],
+      ['limiting', 429],
+    ] as const) {
+      fake.breakApi(mode)
+      try {
+        const answer = await get('/pay/A3F5D9E2B1C8')
+        assert.equal(answer.statusCode, status, mode)
+        assert.match(String(answer.headers['content-type']), /^text\/html/)
+        assert.equal(answer.headers['retry-after'], '5')
+        assert.match(textOf(answer.body), /Сервис временно недоступен/)
+      } finally {
+        fake.breakApi(false)
+      }
     }
   })
 
@@ -193,6 +199,46 @@ describe('GET /pay/{id} against the seed-shaped API', () => {
     assert.match(textOf(gold), new RegExp(`12${NBSP}281${NBSP}₸\\s+без комиссии`))
     assert.match(textOf(credit), new RegExp(`14${NBSP}000${NBSP}₸\\s+\\+1${NBSP}719${NBSP}₸ комиссия 14`))
     assert.match(html, /value="kaspi_kredit" checked/)
+  })
+
+  it('the form posted without the script starts Kaspi through the API, then back to the page (303)', async () => {
+    fake.add(pendingPayment('NOSCRIPT0001', 50_000, 'Тур'))
+    const post = (url: string, payload: string) =>
+      fake.app.inject({
+        method: 'POST',
+        url,
+        payload,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      })
+
+    const missing = await post('/pay/NOSCRIPT0001', '')
+    assert.equal(missing.statusCode, 422)
+    assert.match(String(missing.headers['content-type']), /^text\/html/)
+    assert.match(missing.body, /<p id="pay-error" class="error" role="alert">Выберите способ оплаты\.<\/p>/)
+
+    fake.refuseKaspi({
+      status: 400,
+      body: { success: false, message: 'Все терминалы заняты', error_code: 400, code: 'TERMINALS_BUSY' },
+    })
+    try {
+      const busy = await post('/pay/NOSCRIPT0001?lang=en', 'payment_method=kaspi_red')
+      assert.equal(busy.statusCode, 422)
+      assert.match(busy.body, /All terminals are busy/)
+      assert.match(busy.body, /href="\/pay\/NOSCRIPT0001\?lang=ru"/)
+    } finally {
+      fake.refuseKaspi(undefined)
+    }
+
+    const started = await post('/pay/NOSCRIPT0001?lang=en', 'payment_method=kaspi_kredit')
+    assert.equal(started.statusCode, 303)
+    assert.equal(started.headers.location, '/pay/NOSCRIPT0001?lang=en')
+    assert.deepEqual(fake.kaspiCalls.at(-1)?.body, { payment_method: 'kaspi_kredit' })
+    const after = await get('/pay/NOSCRIPT0001')
+    assert.match(after.body, /id="qr-image"/)
+
+    const unknown = await post('/pay/UNKNOWN00000', 'payment_method=kaspi_gold')
+    assert.equal(unknown.statusCode, 404)
+    assert.match(String(unknown.headers['content-type']), /^text\/html/)
   })
 
   it('says clearly when a payment is paid, failed, cancelled or expired', async () => {

@@ -63,8 +63,12 @@ function hasSpaceOrControl(text: string): boolean {
   return false
 }
 
-/** An absolute http(s) URL of bounded length, or a 400: endpoints may be registered through an API. */
-function checkedUrl(url: string, allowPrivateNetworks: boolean): string {
+/**
+ * An absolute http(s) URL of bounded length, without credentials, not naming a private address unless allowed; else
+ * a 400 `VALIDATION_FAILED`. Exported so a service can refuse a merchant's URL when it is given (a payment's
+ * `webhook_url` at init), not later inside the transaction that would register it.
+ */
+export function checkWebhookUrl(url: string, allowPrivateNetworks: boolean): string {
   // The URL is stored as given, so what the parser would quietly drop or encode (controls, spaces, NUL, which
   // PostgreSQL text cannot hold) is refused instead.
   if (typeof url !== 'string' || hasSpaceOrControl(url)) {
@@ -148,7 +152,7 @@ export async function createWebhookEndpoint(
 ): Promise<{ id: number; secret: string }> {
   const now = (options.clock ?? systemClock).now()
   const secret = checkedSecret(options.secret ?? generateWebhookSecret())
-  const url = checkedUrl(options.url, options.allowPrivateNetworks ?? false)
+  const url = checkWebhookUrl(options.url, options.allowPrivateNetworks ?? false)
   const key = checkedKey(options.key)
   const id = await repository.insertEndpoint(tx, {
     key,
@@ -185,7 +189,7 @@ export async function ensureWebhookEndpoint(
   if (existing) return sameUrl(existing, options.url)
   const now = (options.clock ?? systemClock).now()
   const secret = checkedSecret(options.secret ?? generateWebhookSecret())
-  const url = checkedUrl(options.url, options.allowPrivateNetworks ?? false)
+  const url = checkWebhookUrl(options.url, options.allowPrivateNetworks ?? false)
   const id = await repository.insertEndpoint(tx, {
     key,
     url,

@@ -16,6 +16,8 @@ export interface PaymentSnapshot {
   paidAmount: Tiyn
   remainingAmount: Tiyn
   writtenOffAmount: Tiyn
+  /** Until when it can be paid, as the API writes it ("2026-01-13 15:30:00", Kazakhstan time). */
+  expiresAt?: string
   /** The chosen method's code, when the API names it. */
   paymentMethod?: string
   /** The current attempt's Kaspi QR (a URL) and its link for phones, while the payment is `processing`. */
@@ -37,7 +39,12 @@ export interface PaymentPageApi {
   /** The payment, or undefined when the API answers 404 (or 400: an id it does not accept). */
   payment(id: string, clientIp: string): Promise<PaymentSnapshot | undefined>
   methods(clientIp: string): Promise<MethodOption[]>
+  /** `POST /api/payment/{id}/kaspi` for the page's form when it is posted without the script. */
+  startKaspi(id: string, paymentMethod: string, clientIp: string): Promise<KaspiStart>
 }
+
+/** How `/kaspi` answered: started, or refused with the API's status and stable code. */
+export type KaspiStart = { started: true } | { started: false; status: number; code?: string }
 
 /** The API answered something the page cannot show (a 5xx, a 429, or a body not in the seed's shape). */
 export class PageApiError extends Error {
@@ -85,6 +92,7 @@ export function readPayment(data: Json): PaymentSnapshot {
     remainingAmount: tiyn(data, 'remaining_amount', amount),
     writtenOffAmount: tiyn(data, 'written_off_amount', 0n),
     paymentMethod: text(data, 'payment_method'),
+    expiresAt: text(data, 'expires_at'),
     qrCode: text(data, 'qr_code'),
     paymentUrl: text(data, 'payment_url'),
   }
@@ -139,6 +147,22 @@ export function injectedApi(app: FastifyInstance): PaymentPageApi {
         throw new PageApiError(`GET /api/payment/{id} answered ${status}`, status === 200 ? 502 : status)
       }
       return readPayment(body.data as Json)
+    },
+    async startKaspi(id, paymentMethod, clientIp) {
+      const answer = await app.inject({
+        method: 'POST',
+        url: `/api/payment/${encodeURIComponent(id)}/kaspi`,
+        payload: { payment_method: paymentMethod },
+        remoteAddress: clientIp,
+      })
+      if (answer.statusCode === 200) return { started: true }
+      let code: unknown
+      try {
+        code = answer.json().code
+      } catch {
+        code = undefined
+      }
+      return { started: false, status: answer.statusCode, code: typeof code === 'string' ? code : undefined }
     },
     async methods(clientIp) {
       const { status, body } = await get('/api/payment-methods/active', clientIp)

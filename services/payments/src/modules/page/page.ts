@@ -86,12 +86,15 @@ function MethodForm({
   page,
   action,
   chosen,
+  error,
 }: {
   methods: MethodOption[]
   due: Due
   page: PaymentPageView
   action: string
   chosen?: string
+  /** Why the last attempt to start did not (a form posted without the script); the script fills it otherwise. */
+  error?: string
 }): Markup {
   const preselected = methods.some((m) => m.code === chosen) ? chosen : methods[0]?.code
   return html`<form id="pay-form" method="post" novalidate>
@@ -102,7 +105,7 @@ function MethodForm({
           html`<${MethodChoice} method=${method} due=${due} page=${page} checked=${method.code === preselected} />`,
       )}
     </fieldset>
-    <p id="pay-error" class="error" role="alert" hidden></p>
+    <p id="pay-error" class="error" role="alert" hidden=${!error}>${error ?? ''}</p>
     <button id="pay" type="submit">${action}</button>
   </form>`
 }
@@ -139,18 +142,20 @@ function StatusPart({
   methods,
   qr,
   page,
+  error,
 }: {
   payment: PaymentSnapshot
   methods: MethodOption[]
   qr?: string
   page: PaymentPageView
+  error?: string
 }): Markup {
   const { t } = page
   const chosen = methods.find((method) => method.code === payment.paymentMethod)
   const due: Due = { remaining: payment.remainingAmount, fromBp: chosen?.commissionBp ?? 0 }
   switch (payment.status) {
     case 'pending':
-      return html`<${MethodForm} methods=${methods} due=${due} page=${page} action=${t.pay} chosen=${payment.paymentMethod} />`
+      return html`<${MethodForm} methods=${methods} due=${due} page=${page} action=${t.pay} chosen=${payment.paymentMethod} error=${error} />`
     case 'processing':
       return html`<${StatusLine} kind="wait">${t.waiting}<//><${QrBlock} payment=${payment} qr=${qr} page=${page} />`
     case 'paid':
@@ -158,11 +163,11 @@ function StatusPart({
     case 'partially_paid':
       return html`<${StatusLine} kind="warn">${t.statusPartial}<//>
         <p class="hint">${t.partialHint}</p>
-        <${MethodForm} methods=${methods} due=${due} page=${page} action=${t.topUp} chosen=${payment.paymentMethod} />`
+        <${MethodForm} methods=${methods} due=${due} page=${page} action=${t.topUp} chosen=${payment.paymentMethod} error=${error} />`
     case 'failed':
       return html`<${StatusLine} kind="bad">${t.statusFailed}<//>
         <p class="hint">${t.failedHint}</p>
-        <${MethodForm} methods=${methods} due=${due} page=${page} action=${t.retry} chosen=${payment.paymentMethod} />`
+        <${MethodForm} methods=${methods} due=${due} page=${page} action=${t.retry} chosen=${payment.paymentMethod} error=${error} />`
     case 'cancelled':
       return html`<${StatusLine} kind="bad">${t.statusCancelled}<//><p class="hint">${t.closedHint}</p>`
     case 'expired':
@@ -176,6 +181,12 @@ function StatusPart({
   }
 }
 
+/** The API's "2026-01-13 15:30:00" (Kazakhstan time) as people read it: "13.01.2026 15:30"; anything else is not shown. */
+function showTime(seedTime: string): string | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})/.exec(seedTime)
+  return m ? `${m[3]}.${m[2]}.${m[1]} ${m[4]}:${m[5]}` : undefined
+}
+
 /** The amounts that matter in this status, as a definition list. */
 function Amounts({ payment, page }: { payment: PaymentSnapshot; page: PaymentPageView }): Markup {
   const { t, lang } = page
@@ -186,6 +197,8 @@ function Amounts({ payment, page }: { payment: PaymentSnapshot; page: PaymentPag
   if (payment.status === 'partially_paid' || (payment.paidAmount > 0n && PAYABLE.has(payment.status))) {
     rows.push(['remaining-amount', t.remaining, showTenge(payment.remainingAmount, lang)])
   }
+  const payBy = payment.expiresAt && PAYABLE.has(payment.status) ? showTime(payment.expiresAt) : undefined
+  if (payBy) rows.push(['expires-at', t.payBy, payBy])
   if (payment.writtenOffAmount > 0n) rows.push(['written-off', t.writtenOff, showTenge(payment.writtenOffAmount, lang)])
   return html`<dl>
     ${rows.map(
@@ -206,11 +219,13 @@ export function PaymentPage({
   payment,
   methods,
   qr,
+  error,
 }: {
   page: PaymentPageView
   payment: PaymentSnapshot
   methods: MethodOption[]
   qr?: string
+  error?: string
 }): Markup {
   const { t, lang } = page
   // The one number the customer came for: what to pay now, what was paid, or what the order was.
@@ -239,7 +254,7 @@ export function PaymentPage({
       <p class="amount-label">${headlineLabel}</p>
       <p class="amount" id="amount">${showTenge(headline, lang)}</p>
       <${Amounts} payment=${payment} page=${page} />
-      <${StatusPart} payment=${payment} methods=${methods} qr=${qr} page=${page} />
+      <${StatusPart} payment=${payment} methods=${methods} qr=${qr} page=${page} error=${error} />
       <p id="offline" class="notice" hidden>${t.offline}</p>
     </section>
     <${ModuleScript} page=${page} code=${PAGE_SCRIPT} />

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { openPage, requestLanguage, sendPage, webPages } from '@kokdala/web-kit'
+import { isLanguage, openPage, requestLanguage, sendPage, webPages } from '@kokdala/web-kit'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { injectedApi, PageApiError, type PaymentPageApi } from './api.ts'
@@ -30,10 +30,11 @@ export const paymentPageRoutes: FastifyPluginAsyncTypebox<PaymentPageOptions> = 
   const language = (request: FastifyRequest, reply: FastifyReply) =>
     requestLanguage(request, reply, { sources: ['query', 'cookie'] })
 
-  function problem(request: FastifyRequest, reply: FastifyReply, kind: 'not-found' | 'unavailable') {
+  /** 404 for what is not a payment; 503 (or the API's 429, passed on) when the page cannot read the API now. */
+  function problem(request: FastifyRequest, reply: FastifyReply, kind: 'not-found' | 'unavailable', status = 503) {
     const page = openPage(reply, pageText, language(request, reply))
     if (kind === 'unavailable') reply.header('retry-after', 5)
-    return sendPage(reply, ProblemPage({ page, kind }), kind === 'not-found' ? 404 : 503)
+    return sendPage(reply, ProblemPage({ page, kind }), kind === 'not-found' ? 404 : status)
   }
 
   // The query is read leniently on purpose: an unknown `?lang=` or an extra parameter (a messenger's tracking tag)
@@ -59,11 +60,63 @@ export const paymentPageRoutes: FastifyPluginAsyncTypebox<PaymentPageOptions> = 
       } catch (error) {
         if (!(error instanceof PageApiError)) throw error
         request.log.warn({ err: error, transactionId: id }, 'payment page could not read the API')
-        return problem(request, reply, 'unavailable')
+        return problem(request, reply, 'unavailable', error.status === 429 ? 429 : 503)
       }
       if (!loaded) return problem(request, reply, 'not-found')
       const page = openPage(reply, pageText, language(request, reply))
       return sendPage(reply, PaymentPage({ page, ...loaded }))
+    },
+  )
+
+  // The form without the script (it failed to load, or is off): the same `/kaspi` call made here, then back to the
+  // page (303, so a reload does not post again), or the page again with the reason when the API refused.
+  app.post(
+    '/pay/:id',
+    {
+      // A missing or odd method is the customer's slip on a page: said on the page, not as a JSON 400.
+      attachValidation: true,
+      schema: {
+        tags: ['Payment page'],
+        summary: 'Форма страницы оплаты без скрипта: POST /api/payment/{id}/kaspi и обратно на страницу',
+        params: Type.Object({ id: Type.String() }),
+        querystring,
+        body: Type.Object({ payment_method: Type.String({ minLength: 1, maxLength: 64 }) }),
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params
+      if (!TRANSACTION_ID.test(id)) return problem(request, reply, 'not-found')
+      const lang = language(request, reply)
+      const path = `/pay/${encodeURIComponent(id)}`
+      const back = isLanguage(request.query.lang) ? `${path}?lang=${request.query.lang}` : path
+      const t = pageText(lang)
+      let error = t.errorNoMethod
+      if (!request.validationError) {
+        const answer = await api.startKaspi(id, request.body.payment_method, request.ip)
+        if (answer.started) return reply.redirect(back, 303)
+        if (answer.status === 404) return problem(request, reply, 'not-found')
+        // It moved on meanwhile (started elsewhere, expired): the page shows what it is now.
+        if (answer.code === 'PAYMENT_IN_PROGRESS' || answer.code === 'PAYMENT_NOT_PAYABLE') {
+          return reply.redirect(back, 303)
+        }
+        error =
+          answer.code === 'TERMINALS_BUSY'
+            ? t.errorBusy
+            : answer.code === 'TERMINAL_UNAVAILABLE'
+              ? t.errorUnavailable
+              : t.errorGeneric
+      }
+      let loaded: Awaited<ReturnType<typeof load>>
+      try {
+        loaded = await load(id, request.ip)
+      } catch (failure) {
+        if (!(failure instanceof PageApiError)) throw failure
+        return problem(request, reply, 'unavailable', failure.status === 429 ? 429 : 503)
+      }
+      if (!loaded) return problem(request, reply, 'not-found')
+      // The switch leads to the page, not back to this POST.
+      const page = openPage(reply, pageText, lang, (other) => `${path}?lang=${other}`)
+      return sendPage(reply, PaymentPage({ page, ...loaded, error }), 422)
     },
   )
 

@@ -1,4 +1,4 @@
-import type { Tiyn } from '@kokdala/core'
+import { MAX_TIYN, type Tiyn } from '@kokdala/core'
 import { PaymentsError } from '../../errors.ts'
 import { parseAmount } from './amounts.ts'
 import type { PaymentDeps } from './deps.ts'
@@ -35,7 +35,7 @@ export function createRefundService(deps: PaymentDeps, lifecycle: LifecycleServi
       const totals = totalsOf(entries)
       const refundable = [...totals.refundable.values()].reduce((sum, left) => sum + left, 0n)
       if (refundable <= 0n) throw new PaymentsError('REFUND_NOT_ALLOWED', undefined, { status: payment.status })
-      const wanted = amount === undefined || amount === null ? refundable : parseAmount(amount, refundable + 1n)
+      const wanted = amount === undefined || amount === null ? refundable : parseAmount(amount, MAX_TIYN)
       if (wanted > refundable) {
         throw new PaymentsError('REFUND_AMOUNT_TOO_LARGE', undefined, { refundable: Number(refundable) / 100 })
       }
@@ -71,7 +71,8 @@ export function createRefundService(deps: PaymentDeps, lifecycle: LifecycleServi
      * afterwards; TERMINAL_UNAVAILABLE when no part could be refunded.
      */
     async refund(sourceId: number, transactionId: string, amount?: unknown): Promise<PaymentSnapshot> {
-      if (amount !== undefined && amount !== null) parseAmount(amount, 2n ** 62n)
+      // A malformed amount is refused before anything is locked or written.
+      if (amount !== undefined && amount !== null) parseAmount(amount, MAX_TIYN)
       const parts = await reserve(sourceId, transactionId, amount)
       const failed: unknown[] = []
       for (const part of parts) {

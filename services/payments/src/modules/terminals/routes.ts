@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { formatTenge } from '@kokdala/core'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Static } from 'typebox'
-import { requireAdminToken } from '../../admin.ts'
 import { seedErrorResponses } from '../../envelope.ts'
 import { PaymentsError } from '../../errors.ts'
 import type { Mismatch, Reconcile, ReconciliationReport } from './reconcile.ts'
@@ -83,10 +83,10 @@ export function reconciliationJson(report: ReconciliationReport): Static<typeof 
 export const terminalRoutes: FastifyPluginAsyncTypebox<{
   admin: TerminalAdmin
   reconcile: Reconcile
-  adminToken: string | undefined
+  authorize: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
   now: () => Date
-}> = async (app, { admin, reconcile, adminToken, now }) => {
-  app.addHook('onRequest', requireAdminToken(adminToken))
+}> = async (app, { admin, reconcile, authorize, now }) => {
+  app.addHook('onRequest', authorize)
   const common = { tags: ['Admin: terminals'], security: [{ adminToken: [] }] }
 
   app.get(
@@ -96,7 +96,7 @@ export const terminalRoutes: FastifyPluginAsyncTypebox<{
         ...common,
         operationId: 'ListTerminals',
         summary: 'Терминалы и их состояние',
-        response: { 200: TerminalListResponse, ...seedErrorResponses(401, 403) },
+        response: { 200: TerminalListResponse, ...seedErrorResponses(401) },
       },
     },
     async () => ({ success: true as const, data: (await admin.list()).map(terminalJson) }),
@@ -110,7 +110,7 @@ export const terminalRoutes: FastifyPluginAsyncTypebox<{
         operationId: 'AddTerminal',
         summary: 'Добавить терминал',
         body: NewTerminalBody,
-        response: { 201: TerminalResponse, ...seedErrorResponses(400, 401, 403, 409) },
+        response: { 201: TerminalResponse, ...seedErrorResponses(400, 401, 409) },
       },
     },
     async (request, reply) => {
@@ -136,7 +136,7 @@ export const terminalRoutes: FastifyPluginAsyncTypebox<{
           operationId: action === 'disable' ? 'DisableTerminal' : 'EnableTerminal',
           summary: action === 'disable' ? 'Выключить терминал' : 'Включить терминал',
           params: TerminalParams,
-          response: { 200: TerminalResponse, ...seedErrorResponses(400, 401, 403, 404) },
+          response: { 200: TerminalResponse, ...seedErrorResponses(400, 401, 404) },
         },
       },
       async (request) => ({ success: true as const, data: terminalJson(await admin[action](request.params.id)) }),
@@ -151,7 +151,7 @@ export const terminalRoutes: FastifyPluginAsyncTypebox<{
         operationId: 'ReconcileTerminals',
         summary: 'Сверка транзакций терминалов с платежами',
         querystring: ReconcileQuery,
-        response: { 200: ReconcileResponse, ...seedErrorResponses(400, 401, 403) },
+        response: { 200: ReconcileResponse, ...seedErrorResponses(400, 401) },
       },
     },
     async (request) => {
