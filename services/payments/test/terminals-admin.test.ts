@@ -53,7 +53,7 @@ describe('terminals admin API and reconciliation', () => {
     }
   })
 
-  it('refuses every admin request when no admin token is configured', async () => {
+  it('refuses every admin request when no admin token is configured: the admin API is off', async () => {
     const closed = await buildPaymentsApp({
       config: loadPaymentsConfig({ LOG_LEVEL: 'silent' }),
       db,
@@ -62,8 +62,8 @@ describe('terminals admin API and reconciliation', () => {
     try {
       for (const headers of [{}, { authorization: 'Bearer ' }, { authorization: 'Bearer undefined' }]) {
         const answer = await closed.app.inject({ method: 'GET', url: '/api/admin/terminals', headers })
-        assert.equal(answer.statusCode, 401)
-        assert.equal(answer.json().code, 'ADMIN_UNAUTHORIZED')
+        assert.equal(answer.statusCode, 403)
+        assert.equal(answer.json().code, 'ADMIN_API_DISABLED')
       }
     } finally {
       await closed.app.close()
