@@ -62,6 +62,7 @@ export function buildPaymentsServices({ config, db, clock, log, runtime, overrid
     events: overrides.events ?? webhooks.events,
     maxAmountTiyn: BigInt(config.PAYMENTS_MAX_AMOUNT) * 100n,
     lifetimeMs: config.PAYMENTS_LIFETIME_MINUTES * 60_000,
+    allowPrivateWebhookUrls: config.PAYMENTS_WEBHOOK_ALLOW_PRIVATE_NETWORKS,
     log,
   })
   runtime.every('payment expiry', config.PAYMENTS_EXPIRY_SWEEP_MS, () => payments.expireDue())

@@ -88,6 +88,10 @@ describe('hostile input on every payment endpoint', () => {
       [{ amount: 100, currency: 'USD' }, 'CURRENCY_NOT_SUPPORTED'],
       [{ amount: 100, webhook_url: 'javascript:alert(1)' }, 'VALIDATION_FAILED'],
       [{ amount: 100, webhook_url: 'not a url' }, 'VALIDATION_FAILED'],
+      // Refused at init, not later inside the transaction of the payment's first status change (SSRF guard).
+      [{ amount: 100, webhook_url: 'http://169.254.169.254/latest/meta-data' }, 'VALIDATION_FAILED'],
+      [{ amount: 100, webhook_url: 'http://127.0.0.1:8081/api/admin/sources' }, 'VALIDATION_FAILED'],
+      [{ amount: 100, webhook_url: 'https://user:password@example.com/hook' }, 'VALIDATION_FAILED'],
       [{ amount: 100, metadata: { big: 'x'.repeat(100_000) } }, 'PAYLOAD_TOO_LARGE'],
       ['{"amount":1,"metadata":' + '['.repeat(100) + ']'.repeat(100) + '}', 'VALIDATION_FAILED'],
     ]

@@ -14,6 +14,8 @@ export interface PaymentDeps {
   maxAmountTiyn: Tiyn
   /** How long a new payment can be paid (its expires_at). */
   lifetimeMs: number
+  /** Whether webhook URLs may name loopback and private addresses (PAYMENTS_WEBHOOK_ALLOW_PRIVATE_NETWORKS). */
+  allowPrivateWebhookUrls: boolean
   log: {
     warn(object: object, message: string): void
     error(object: object, message: string): void

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { Queryable, Tiyn } from '@kokdala/core'
+import { checkWebhookUrl, type Queryable, type Tiyn } from '@kokdala/core'
 import { PaymentsError } from '../../errors.ts'
 import { parseAmount } from './amounts.ts'
 import type { AttemptService } from './attempts.ts'
@@ -29,18 +29,21 @@ function newTransactionId(): string {
   return randomBytes(6).toString('hex').toUpperCase()
 }
 
-function webhookUrl(text: string | undefined): string | null {
+/**
+ * The merchant's webhook URL, refused now (400) rather than later: the URL is registered inside the transaction of
+ * the payment's first status change, where a refusal would undo the change itself. Core's guard is the one the
+ * webhooks module applies: http(s), no credentials, no private or loopback address unless the deployment allows it.
+ */
+function webhookUrl(text: string | undefined, allowPrivateNetworks: boolean): string | null {
   if (text === undefined || text === '') return null
-  let url: URL
   try {
-    url = new URL(text)
+    return checkWebhookUrl(text, allowPrivateNetworks)
   } catch {
-    throw new PaymentsError('VALIDATION_FAILED', 'webhook_url должен быть адресом http(s)')
+    throw new PaymentsError(
+      'VALIDATION_FAILED',
+      'webhook_url должен быть адресом http(s) без логина и пароля, не указывающим на внутреннюю сеть',
+    )
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new PaymentsError('VALIDATION_FAILED', 'webhook_url должен быть адресом http(s)')
-  }
-  return text
 }
 
 /** Creating, reading, cancelling and expiring payments. */
@@ -80,7 +83,7 @@ export function createLifecycleService(deps: PaymentDeps, attempts: AttemptServi
         const known = (await methods.active()).some((method) => method.id === input.payment_method_id)
         if (!known) throw new PaymentsError('PAYMENT_METHOD_UNKNOWN')
       }
-      const url = webhookUrl(input.webhook_url)
+      const url = webhookUrl(input.webhook_url, deps.allowPrivateWebhookUrls)
       return db.transaction(async (tx) => {
         const repo = createPaymentRepository(tx)
         const now = clock.now()
