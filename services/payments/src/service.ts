@@ -18,6 +18,8 @@ export const paymentsService = defineService<PaymentsConfig>({
     demo: (db) => seedDemoSource(db),
     full: (db) => seedDemoSource(db),
   },
+  // `kokdala start` is for trying things on one machine: a merchant's test receiver there is on localhost.
+  profiles: { demo: { PAYMENTS_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' } },
   async build({ config, db }) {
     const { app, runtime } = await buildPaymentsApp({ config, db })
     return { app, runtime }
