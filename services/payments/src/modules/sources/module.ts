@@ -15,7 +15,7 @@ export function createSources(db: Database, clock: Clock = systemClock) {
 /** The demo seed of `npm start`: a source named "demo" and its token, printed once (it is stored only as a hash). */
 export async function seedDemoSource(db: Database): Promise<string> {
   const { sources } = createSources(db)
-  if (await sources.exists('demo')) return 'payments: demo source exists (its token was printed when it was made)'
+  if (await sources.exists('demo')) return 'demo source exists (its token was printed when it was made)'
   const { token } = await sources.createToken('demo')
-  return `payments: demo source "demo", X-API-Token ${token} (shown once)`
+  return `demo source "demo", X-API-Token ${token} (shown once)`
 }
