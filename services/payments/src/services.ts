@@ -28,7 +28,7 @@ export interface PaymentsOverrides {
   /** An in-memory terminal pool instead of the terminals module's. */
   pool?: TerminalPool
   /** How the terminals module reaches terminals (fakes, or the simulator with short timeouts). */
-  terminals?: Pick<TerminalsModuleDeps, 'clientFor' | 'qrReader' | 'history'>
+  terminals?: Pick<TerminalsModuleDeps, 'clientFor' | 'qrReader' | 'history' | 'capturedAttempts'>
   /** Recorded payment events instead of webhooks. */
   events?: PaymentEvents
 }
@@ -49,6 +49,8 @@ export function buildPaymentsServices({ config, db, clock, log, runtime, overrid
     clock,
     log,
     runtime,
+    // Reconciliation compares the terminals' transactions with what the ledger captured.
+    capturedAttempts: (period) => payments.capturedAttempts(period),
     ...overrides.terminals,
     settleAttempt: async (attemptId, outcome) => void (await payments.settleAttempt(attemptId, outcome)),
   })

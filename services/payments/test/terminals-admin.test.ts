@@ -17,6 +17,7 @@ describe('terminals admin API and reconciliation', () => {
   const fleet = createFakeFleet()
   /** What each terminal's own records show, by terminal id. */
   const history = new Map<number, TerminalTransaction[]>()
+  let captured: { attemptId: number; amountTiyn: bigint }[] = []
 
   before(async () => {
     db = await openTestDatabase(paymentsMigrations)
@@ -29,6 +30,8 @@ describe('terminals admin API and reconciliation', () => {
           clientFor: fleet.clientFor,
           qrReader: fleet.qrReader,
           history: { transactions: async (terminal) => history.get(terminal.id) ?? [] },
+          // The attempts below are the pool's alone (no payment behind them): the ledger's side is given here.
+          capturedAttempts: async () => captured,
         },
       },
     })
@@ -164,8 +167,9 @@ describe('terminals admin API and reconciliation', () => {
     }
     assert.equal(list.length, 2)
     const at = new Date()
-    // Terminal records: 101 and 102 as captured; 103 paid on the terminal but absent from the payments' captures
-    // (the default capture source is the recorded paid processes, so one is made to disappear from it); one stranger.
+    // Terminal records: 101 and 102 as captured; 103 paid on the terminal but absent from the payments' captures;
+    // one stranger.
+    captured = [101, 102].map((attemptId) => ({ attemptId, amountTiyn: 1_000_000n }))
     for (const s of started) {
       const list = history.get(s.terminalId) ?? []
       list.push({ transactionId: `tx-${s.processId}`, processId: s.processId, amountTiyn: 1_000_000n, at })
@@ -177,7 +181,6 @@ describe('terminals admin API and reconciliation', () => {
       started[1].terminalId,
       (history.get(started[1].terminalId) ?? []).filter((t) => t.processId !== started[1].processId),
     )
-    await db.query(`UPDATE kaspi_terminal_process SET status = 'failed' WHERE attempt_id = 103`)
 
     const answer = await payments.app.inject({ method: 'GET', url: '/api/admin/terminals/reconcile', headers: auth })
     assert.equal(answer.statusCode, 200, answer.body)

@@ -159,6 +159,16 @@ export function createPaymentRepository(db: Queryable) {
       return rows.map(entry)
     },
 
+    /** The captures recorded in [from, to): what the terminals' transactions are reconciled against. */
+    async capturesBetween(from: Date, to: Date): Promise<{ attemptId: number; grossTiyn: bigint }[]> {
+      const { rows } = await db.query<{ attemptId: number; grossTiyn: string }>(
+        `SELECT attempt_id AS "attemptId", gross_tiyn AS "grossTiyn" FROM payment_entry
+         WHERE kind = 'capture' AND created_at >= $1 AND created_at < $2 ORDER BY id`,
+        [from, to],
+      )
+      return rows.map((row) => ({ attemptId: row.attemptId, grossTiyn: toTiyn(row.grossTiyn) }))
+    },
+
     /** Appends a ledger row; undefined when a unique rule refuses it (an attempt captured twice). */
     async addEntry(e: NewEntry): Promise<number | undefined> {
       const { rows } = await db.query<{ id: number }>(

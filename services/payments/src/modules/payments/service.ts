@@ -2,6 +2,7 @@ import { createAttemptService } from './attempts.ts'
 import type { PaymentDeps } from './deps.ts'
 import { createLifecycleService } from './lifecycle.ts'
 import { createRefundService } from './refunds.ts'
+import { createPaymentRepository } from './repository.ts'
 
 export type { PaymentDeps } from './deps.ts'
 
@@ -22,6 +23,11 @@ export function createPaymentService(deps: PaymentDeps) {
     startAttempt: attempts.start,
     settleAttempt: attempts.settleAttempt,
     refund: refunds.refund,
+    /** What the ledger captured in [from, to), per attempt: the other side of the terminals' reconciliation. */
+    async capturedAttempts({ from, to }: { from: Date; to: Date }) {
+      const captures = await createPaymentRepository(deps.db).capturesBetween(from, to)
+      return captures.map((c) => ({ attemptId: c.attemptId, amountTiyn: c.grossTiyn }))
+    },
   }
 }
 
