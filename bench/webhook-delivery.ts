@@ -190,8 +190,8 @@ async function deliveries() {
     handlers: {
       [WEBHOOK_DELIVERY_JOB]: {
         ...job,
-        run: async (j) => {
-          await job.run(j)
+        run: async (j, run) => {
+          await job.run(j, run)
           if (++finished === messages) allDone()
         },
       },

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.ts'
-import type { Database } from '../db.ts'
+import type { Database, Queryable } from '../db.ts'
 import type { DefinedJob } from './define.ts'
 
 export interface Job {
@@ -12,11 +12,32 @@ export interface Job {
   group: string | null
 }
 
-export type JobHandler = (job: Job) => Promise<void>
+/**
+ * A write to commit in the very statement that settles a run (done, retried or dead): one data-modifying statement
+ * (INSERT, UPDATE or DELETE, without a WITH of its own), placed as a CTE beside the job's own update. `param` binds
+ * a value and returns its placeholder. It commits with the job's new state or not at all, in one round trip.
+ */
+export type JobWrite = (param: (value: unknown) => string) => string
+
+/** What the worker gives each run besides the job. */
+export interface JobRun {
+  /** What the kind's `prepare` loaded for this job when its batch was claimed; undefined without one. */
+  readonly prepared: unknown
+  /** Writes to commit with the run's outcome, whatever it is (the attempt log of a delivery that failed too). */
+  settleWith(...writes: JobWrite[]): void
+}
+
+export type JobHandler = (job: Job, run: JobRun) => Promise<void>
 
 /** A job kind with its own retry policy and a last word when it gives up. */
 export interface JobKind {
   run: JobHandler
+  /**
+   * Loads what the claimed jobs of this kind need, for a whole batch in one query, right after the claim: the jobs
+   * are leased by then, so nothing else runs them meanwhile. Returns each job's part by job id (`JobRun.prepared`).
+   * A failure here is not a failure of the jobs: they run without (`prepared` undefined) and must then load it.
+   */
+  prepare?: (q: Queryable, jobs: readonly Job[]) => Promise<ReadonlyMap<number, unknown>>
   /** Delay in ms before each retry; after the last one the job is dead. Defaults to the worker's schedule. */
   retrySchedule?: number[]
   /** Called once the job is dead (after it is marked so): compensate, alert. May re-arm the job. */
@@ -67,7 +88,6 @@ export interface WorkerStats {
 }
 
 const DEFAULT_RETRIES = [1_000, 5_000, 30_000, 120_000, 600_000]
-const JOB_COLUMNS = 'id, kind, payload, attempts, version, group_key AS "group"'
 /** Longest error message kept in the attempt history. */
 const ATTEMPT_ERROR_CHARS = 2_000
 
@@ -79,8 +99,18 @@ const GROUP_HEAD = `(j.group_key IS NULL OR NOT EXISTS (
   SELECT 1 FROM job earlier WHERE earlier.group_key = j.group_key AND earlier.status IN ('pending', 'dead')
     AND earlier.group_position < j.group_position))`
 
-/** The outcome of one run, as the attempt history records it. */
-type AttemptOutcome = 'done' | 'failed' | 'dead' | 'waiting'
+/**
+ * One statement that settles a run: the run's writes as CTEs, then the worker's own CTEs, then `final`. The worker's
+ * parameters are in `params` already (its SQL numbers them from $1); each write's are appended as it binds them.
+ */
+function settlement(writes: readonly JobWrite[], params: unknown[], ctes: readonly string[], final: string): string {
+  const param = (value: unknown) => {
+    params.push(value)
+    return `$${params.length}`
+  }
+  const all = [...writes.map((write, i) => `write_${i} AS (${write(param)})`), ...ctes]
+  return all.length === 0 ? final : `WITH ${all.join(',\n')}\n${final}`
+}
 
 /** Indexes handlers and definitions by kind; a kind given twice is a wiring mistake, refused at once. */
 function kindsOf(options: WorkerOptions): Map<string, JobKind> {
@@ -113,54 +143,63 @@ export function createWorker(options: WorkerOptions) {
   /** The attempt-history row of each job this worker is running. */
   const attemptRows = new Map<number, number>()
 
+  /** What each kind's `prepare` loaded for a claimed job, until that job runs. */
+  const preparedByJob = new Map<number, unknown>()
+
   /**
-   * Claims jobs and leases them: run_at moves forward so no other worker picks them while they run, and the job
-   * records who holds it. Each claimed run starts a row of the attempt history, in the same transaction.
+   * Claims jobs and leases them, in one statement: run_at moves forward so no other worker picks them while they
+   * run, the job records who holds it, and each claimed run starts a row of the attempt history. The job first, then
+   * its history: every writer touches the two tables in this order (clearJobs too). `params` fill `where` from $3
+   * after the batch size ($2); $1 is now.
    */
   async function claim(where: string, params: unknown[]): Promise<Job[]> {
     const now = clock.now()
-    const jobs = await db.transaction(async (tx) => {
-      const claimed = await tx.query<Job>(
-        `SELECT ${JOB_COLUMNS} FROM job j WHERE status = 'pending' AND run_at <= $1 AND ${where} AND ${GROUP_HEAD}
-         ORDER BY run_at, id LIMIT $2 FOR UPDATE OF j SKIP LOCKED`,
-        [now, ...params],
-      )
-      if (claimed.rows.length === 0) return []
-      const jobs = claimed.rows.map((job) => ({ ...job, attempts: job.attempts + 1 }))
-      const ids = jobs.map((job) => job.id)
-      // The job first, then its history: every writer touches the two tables in this order (clearJobs too).
-      await tx.query(
-        `UPDATE job SET run_at = $2, attempts = attempts + 1, claimed_by = $3 WHERE id = ANY($1::bigint[])`,
-        [ids, new Date(now.getTime() + leaseMs), workerId],
-      )
-      const started = await tx.query<{ id: number; job_id: number }>(
-        `INSERT INTO job_attempt (job_id, attempt, worker_id, started_at)
-         SELECT job_id, attempt, $3::text, $4::timestamptz FROM unnest($1::bigint[], $2::int[]) AS run(job_id, attempt)
-         RETURNING id, job_id`,
-        [ids, jobs.map((job) => job.attempts), workerId, now],
-      )
-      for (const row of started.rows) attemptRows.set(row.job_id, row.id)
-      return jobs
+    const all = [now, ...params, new Date(now.getTime() + leaseMs), workerId]
+    const leasedUntil = `$${all.length - 1}::timestamptz`
+    const holder = `$${all.length}::text`
+    const { rows } = await db.query<Job & { attemptId: number }>(
+      `WITH claimed AS (
+         SELECT j.id, j.run_at FROM job j WHERE status = 'pending' AND run_at <= $1 AND ${where} AND ${GROUP_HEAD}
+         ORDER BY run_at, id LIMIT $2 FOR UPDATE OF j SKIP LOCKED
+       ), leased AS (
+         UPDATE job SET run_at = ${leasedUntil}, attempts = job.attempts + 1, claimed_by = ${holder}
+         FROM claimed WHERE job.id = claimed.id
+         RETURNING job.id, job.kind, job.payload, job.attempts, job.version, job.group_key, claimed.run_at AS due
+       ), started AS (
+         INSERT INTO job_attempt (job_id, attempt, worker_id, started_at)
+         SELECT id, attempts, ${holder}, $1::timestamptz FROM leased RETURNING id, job_id
+       )
+       SELECT l.id, l.kind, l.payload, l.attempts, l.version, l.group_key AS "group", s.id AS "attemptId"
+       FROM leased l JOIN started s ON s.job_id = l.id ORDER BY l.due, l.id`,
+      all,
+    )
+    const jobs = rows.map(({ attemptId, ...job }) => {
+      attemptRows.set(job.id, attemptId)
+      return job
     })
+    await prepareAll(jobs)
     return jobs
   }
 
-  /**
-   * Completes the run's row of the attempt history. The job's own row is already settled: a history that cannot be
-   * written is reported, never turned into a failure of the job.
-   */
-  async function recordAttempt(job: Job, outcome: AttemptOutcome, error?: string): Promise<void> {
-    const row = attemptRows.get(job.id)
-    attemptRows.delete(job.id)
-    if (row === undefined) return
-    await db
-      .query('UPDATE job_attempt SET finished_at = $2, outcome = $3, error = $4 WHERE id = $1', [
-        row,
-        clock.now(),
-        outcome,
-        error?.slice(0, ATTEMPT_ERROR_CHARS) ?? null,
-      ])
-      .catch((historyError) => options.onError?.(job, historyError))
+  /** Runs each kind's `prepare` over its claimed jobs; when one fails, its jobs load what they need themselves. */
+  async function prepareAll(jobs: readonly Job[]): Promise<void> {
+    const byKind = new Map<JobKind, Job[]>()
+    for (const job of jobs) {
+      const kind = kinds.get(job.kind)
+      if (!kind?.prepare) continue
+      const ofKind = byKind.get(kind)
+      if (ofKind) ofKind.push(job)
+      else byKind.set(kind, [job])
+    }
+    for (const [kind, ofKind] of byKind) {
+      try {
+        for (const [id, value] of await (kind.prepare as NonNullable<JobKind['prepare']>)(db, ofKind)) {
+          preparedByJob.set(id, value)
+        }
+      } catch (error) {
+        options.onError?.(ofKind[0], error)
+      }
+    }
   }
 
   /**
@@ -187,64 +226,74 @@ export function createWorker(options: WorkerOptions) {
   /** Runs one claimed job and records the outcome; a job re-armed meanwhile stays pending and runs again at once. */
   async function runJob(job: Job): Promise<void> {
     const kind = kinds.get(job.kind)
+    const attempt = attemptRows.get(job.id) ?? null
+    attemptRows.delete(job.id)
+    const prepared = preparedByJob.get(job.id)
+    preparedByJob.delete(job.id)
+    const writes: JobWrite[] = []
+    const run: JobRun = {
+      prepared,
+      settleWith: (...more) => {
+        writes.push(...more)
+      },
+    }
     try {
       if (!kind) throw new Error(`no handler for job kind ${job.kind}`)
       const releaseLease = holdLease(job)
       try {
-        await kind.run(job)
+        await kind.run(job, run)
       } finally {
         await releaseLease()
       }
-      // The job and its attempt's row settle in one statement: one commit per finished job, as before the history.
-      const attempt = attemptRows.get(job.id) ?? null
-      attemptRows.delete(job.id)
-      await db.query(
-        `WITH settled AS (
-           UPDATE job SET status = CASE WHEN version = $2 THEN 'done' ELSE 'pending' END,
-             finished_at = CASE WHEN version = $2 THEN $3::timestamptz END,
-             run_at = CASE WHEN version = $2 THEN run_at ELSE '-infinity' END,
-             attempts = CASE WHEN version = $2 THEN attempts ELSE 0 END, last_error = NULL, claimed_by = NULL
-           WHERE id = $1 RETURNING id
-         )
-         UPDATE job_attempt SET finished_at = $3, outcome = 'done' WHERE id = $4::bigint AND EXISTS (SELECT 1 FROM settled)`,
-        [job.id, job.version, clock.now(), attempt],
-      )
+      // The job, its attempt's row and the run's writes settle in one statement: one round trip, one commit.
+      const params: unknown[] = [job.id, job.version, clock.now(), attempt]
+      const settled = `settled AS (
+        UPDATE job SET status = CASE WHEN version = $2 THEN 'done' ELSE 'pending' END,
+          finished_at = CASE WHEN version = $2 THEN $3::timestamptz END,
+          run_at = CASE WHEN version = $2 THEN run_at ELSE '-infinity' END,
+          attempts = CASE WHEN version = $2 THEN attempts ELSE 0 END, last_error = NULL, claimed_by = NULL
+        WHERE id = $1 RETURNING id)`
+      const history = `UPDATE job_attempt SET finished_at = $3, outcome = 'done'
+        WHERE id = $4::bigint AND EXISTS (SELECT 1 FROM settled)`
+      await db.query(settlement(writes, params, [settled], history), params)
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
+      const now = clock.now()
+      // $1 the job, $2 its next run (or its version), $3 now, $4 the error, $5 the history row, $6 the error cut short.
+      const params: unknown[] = [job.id, null, now, message, attempt, message.slice(0, ATTEMPT_ERROR_CHARS)]
+      const history = (outcome: string, after: string) =>
+        `UPDATE job_attempt SET finished_at = $3, outcome = ${outcome}, error = $6
+         WHERE id = $5::bigint AND EXISTS (SELECT 1 FROM ${after})`
       if (error instanceof RetryLater) {
-        await db.query(
-          'UPDATE job SET run_at = $2, attempts = attempts - 1, last_error = $3, claimed_by = NULL WHERE id = $1',
-          [job.id, new Date(clock.now().getTime() + error.delayMs), message],
-        )
-        await recordAttempt(job, 'waiting', message)
+        params[1] = new Date(now.getTime() + error.delayMs)
+        const settled = `settled AS (UPDATE job SET run_at = $2, attempts = attempts - 1, last_error = $4,
+          claimed_by = NULL WHERE id = $1 RETURNING id)`
+        await db.query(settlement(writes, params, [settled], history(`'waiting'`, 'settled')), params)
         return
       }
       stats.failed[job.kind] = (stats.failed[job.kind] ?? 0) + 1
       options.onError?.(job, error)
       const delay = (kind?.retrySchedule ?? options.retrySchedule ?? DEFAULT_RETRIES)[job.attempts - 1]
       if (delay !== undefined) {
-        await db.query('UPDATE job SET run_at = $2, last_error = $3, claimed_by = NULL WHERE id = $1', [
-          job.id,
-          new Date(clock.now().getTime() + delay),
-          message,
-        ])
-        await recordAttempt(job, 'failed', message)
+        params[1] = new Date(now.getTime() + delay)
+        const settled = `settled AS (UPDATE job SET run_at = $2, last_error = $4, claimed_by = NULL
+          WHERE id = $1 RETURNING id)`
+        await db.query(settlement(writes, params, [settled], history(`'failed'`, 'settled')), params)
         return
       }
       // Out of retries, unless the job was re-armed while it ran: then the new request gets fresh retries.
-      const { rowCount } = await db.query(
-        `UPDATE job SET status = 'dead', finished_at = $3, last_error = $4, claimed_by = NULL
-         WHERE id = $1 AND version = $2`,
-        [job.id, job.version, clock.now(), message],
+      params[1] = job.version
+      const dead = `dead AS (UPDATE job SET status = 'dead', finished_at = $3, last_error = $4, claimed_by = NULL
+        WHERE id = $1 AND version = $2 RETURNING id)`
+      const rearmed = `rearmed AS (UPDATE job SET run_at = '-infinity', attempts = 0, last_error = $4, claimed_by = NULL
+        WHERE id = $1 AND version <> $2 RETURNING id)`
+      const outcome = `CASE WHEN EXISTS (SELECT 1 FROM dead) THEN 'dead' ELSE 'failed' END`
+      const recorded = `recorded AS (${history(outcome, '(SELECT id FROM dead UNION ALL SELECT id FROM rearmed) AS settled')})`
+      const { rows } = await db.query<{ dead: boolean }>(
+        settlement(writes, params, [dead, rearmed, recorded], 'SELECT EXISTS (SELECT 1 FROM dead) AS dead'),
+        params,
       )
-      if (rowCount === 0) {
-        await db.query(
-          `UPDATE job SET run_at = '-infinity', attempts = 0, last_error = $2, claimed_by = NULL WHERE id = $1`,
-          [job.id, message],
-        )
-        await recordAttempt(job, 'failed', message)
-      } else {
-        await recordAttempt(job, 'dead', message)
+      if (rows[0]?.dead) {
         stats.dead[job.kind] = (stats.dead[job.kind] ?? 0) + 1
         if (kind?.onDead) await kind.onDead(job, error).catch((deadError) => options.onError?.(job, deadError))
       }

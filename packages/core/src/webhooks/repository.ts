@@ -1,8 +1,10 @@
 /**
  * The only SQL of the webhooks module: its four tables (core migrations core_007_webhook.sql and
- * core_008_webhook_targets.sql) and nothing else.
+ * core_008_webhook_targets.sql) and nothing else. The writes of a delivery are `JobWrite`s: the worker commits them
+ * in the statement that settles the delivery's job.
  */
 import type { Queryable } from '../db.ts'
+import type { JobWrite } from '../jobs/worker.ts'
 import type { ExpiringWebhookSecret } from './signature.ts'
 
 export interface WebhookEndpoint {
@@ -124,16 +126,29 @@ export async function findEndpointByKey(q: Queryable, key: string): Promise<Webh
   return rows[0] && toEndpoint(rows[0])
 }
 
+/** Disables an endpoint (or enables it again with null), as a write of its own or with a delivery's job. */
+export function endpointDisabledWrite(endpointId: number, disabled: { reason: string; at: Date } | null): JobWrite {
+  return (p) =>
+    `UPDATE webhook_endpoint SET disabled_reason = ${p(disabled?.reason ?? null)}, disabled_at = ${p(disabled?.at ?? null)}
+     WHERE id = ${p(endpointId)}`
+}
+
+/** Runs a write on its own. */
+async function write(q: Queryable, statement: JobWrite): Promise<number> {
+  const params: unknown[] = []
+  const sql = statement((value) => {
+    params.push(value)
+    return `$${params.length}`
+  })
+  return (await q.query(sql, params)).rowCount
+}
+
 export async function setEndpointDisabled(
   q: Queryable,
   endpointId: number,
   disabled: { reason: string; at: Date } | null,
 ): Promise<boolean> {
-  const { rowCount } = await q.query(
-    'UPDATE webhook_endpoint SET disabled_reason = $2, disabled_at = $3 WHERE id = $1',
-    [endpointId, disabled?.reason ?? null, disabled?.at ?? null],
-  )
-  return rowCount > 0
+  return (await write(q, endpointDisabledWrite(endpointId, disabled))) > 0
 }
 
 export interface NewWebhookMessage {
@@ -189,17 +204,52 @@ export async function findMessage(q: Queryable, messageId: number): Promise<Webh
   return rows[0]
 }
 
+/** A message with its endpoint (undefined once deleted) and the endpoint's secrets: what one delivery needs. */
+export interface WebhookDelivery {
+  message: WebhookMessage
+  endpoint: WebhookEndpoint | undefined
+}
+
+/**
+ * The messages with their endpoints and secrets, in one query (a batch of deliveries reads them together). Messages
+ * of one endpoint share its object, so what one delivery learns about it (a 410) the others see.
+ */
+export async function findDeliveries(q: Queryable, messageIds: readonly number[]): Promise<WebhookDelivery[]> {
+  const { rows } = await q.query<WebhookMessage & { endpoint: (EndpointRow & { disabledAt: string | null }) | null }>(
+    `SELECT m.*, (SELECT row_to_json(e) FROM (SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoint e
+                                             WHERE e.id = m."endpointId") e) AS endpoint
+     FROM (SELECT ${MESSAGE_COLUMNS} FROM webhook_message WHERE id = ANY($1::bigint[])) m`,
+    [messageIds],
+  )
+  const endpoints = new Map<number, WebhookEndpoint>()
+  return rows.map(({ endpoint: row, ...message }) => {
+    let endpoint = row ? endpoints.get(row.id) : undefined
+    if (row && !endpoint) {
+      // row_to_json gives timestamps as text.
+      endpoint = toEndpoint({ ...row, disabledAt: row.disabledAt === null ? null : new Date(row.disabledAt) })
+      endpoints.set(row.id, endpoint)
+    }
+    return { message, endpoint }
+  })
+}
+
+/** Ends a pending message (a message already ended stays as it is). */
+export function finishMessageWrite(
+  messageId: number,
+  outcome: { status: 'delivered' | 'dead'; error: string | null; at: Date },
+): JobWrite {
+  return (p) =>
+    `UPDATE webhook_message SET status = ${p(outcome.status)}, last_error = ${p(outcome.error)},
+       finished_at = ${p(outcome.at)} WHERE id = ${p(messageId)} AND status = 'pending'`
+}
+
 /** Ends a pending message (a message already ended stays as it is); returns whether it was pending. */
 export async function finishMessage(
   q: Queryable,
   messageId: number,
   outcome: { status: 'delivered' | 'dead'; error: string | null; at: Date },
 ): Promise<boolean> {
-  const { rowCount } = await q.query(
-    `UPDATE webhook_message SET status = $2, last_error = $3, finished_at = $4 WHERE id = $1 AND status = 'pending'`,
-    [messageId, outcome.status, outcome.error, outcome.at],
-  )
-  return rowCount > 0
+  return (await write(q, finishMessageWrite(messageId, outcome))) > 0
 }
 
 /** Makes an ended message pending again (for a resend); false when it is pending already or does not exist. */
@@ -212,12 +262,16 @@ export async function reopenMessage(q: Queryable, messageId: number): Promise<bo
   return rowCount > 0
 }
 
-export async function insertAttempt(q: Queryable, messageId: number, attempt: WebhookAttempt): Promise<void> {
-  await q.query(
+/** An attempt's row of the log. */
+export function attemptWrite(messageId: number, attempt: WebhookAttempt): JobWrite {
+  return (p) =>
     `INSERT INTO webhook_attempt (message_id, attempted_at, response_status, error, latency_ms, response_body)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
-    [messageId, attempt.attemptedAt, attempt.responseStatus, attempt.error, attempt.latencyMs, attempt.responseBody],
-  )
+     VALUES (${p(messageId)}, ${p(attempt.attemptedAt)}, ${p(attempt.responseStatus)}, ${p(attempt.error)},
+       ${p(attempt.latencyMs)}, ${p(attempt.responseBody)})`
+}
+
+export async function insertAttempt(q: Queryable, messageId: number, attempt: WebhookAttempt): Promise<void> {
+  await write(q, attemptWrite(messageId, attempt))
 }
 
 export async function listAttempts(q: Queryable, messageId: number): Promise<WebhookAttempt[]> {
