@@ -4,8 +4,9 @@ import { PaymentsError } from '../../errors.ts'
 import { parseAmount } from './amounts.ts'
 import type { AttemptService } from './attempts.ts'
 import type { PaymentDeps } from './deps.ts'
+import { totalsOf } from './ledger.ts'
 import { createPaymentRepository, type PaymentRepository, type PaymentRow } from './repository.ts'
-import { loadSnapshot, type PaymentSnapshot, recordEvent } from './snapshot.ts'
+import { loadSnapshot, type PaymentSnapshot, recordEvent, withFigures } from './snapshot.ts'
 import { paymentStates } from './state.ts'
 
 /** What `POST /api/payment/init` takes, as validated by its schema (the amount is checked here). */
@@ -108,7 +109,8 @@ export function createLifecycleService(deps: PaymentDeps, attempts: AttemptServi
             now,
           )
           if (payment) {
-            const snapshot = await loadSnapshot(repo, payment)
+            // Just inserted in this transaction: no ledger row and no attempt to read back.
+            const snapshot = withFigures(payment, totalsOf([]), undefined)
             await inTransaction?.(tx, snapshot)
             return snapshot
           }
