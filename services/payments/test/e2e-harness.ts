@@ -47,7 +47,7 @@ export async function http(
 
 /** The seed's API at `baseUrl`, with a source's X-API-Token for the calls that need one. */
 export function seedApi(baseUrl: string, token?: string) {
-  const auth = token ? { 'x-api-token': token } : {}
+  const auth: Record<string, string> = token ? { 'x-api-token': token } : {}
   return {
     init: (body: unknown, headers: Record<string, string> = {}) =>
       http(baseUrl, 'POST', '/api/payment/init', body, { ...auth, ...headers }),
