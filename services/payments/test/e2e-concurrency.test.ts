@@ -101,13 +101,28 @@ describe('e2e: concurrent requests through the HTTP API', () => {
     }
     assert.equal((await busyTerminals()).length, 0)
     const paymentCalls = (await sim.requests('payment')).length
-    const answers = await Promise.all(ids.map((id) => api.kaspi(id, 'kaspi_gold')))
+    // Load shedding may refuse some at once (PostgreSQL: more than 100 queries waiting for the 20-connection pool):
+    // 503 OVERLOADED with Retry-After, which an integrator retries. Every final answer is a start or the seed's busy.
+    let shed = 0
+    const startOnce = async (id: string): Promise<HttpAnswer> => {
+      for (let i = 0; i < 20; i++) {
+        const answer = await api.kaspi(id, 'kaspi_gold')
+        if (answer.status !== 503) return answer
+        assert.equal(answer.body.code, 'OVERLOADED', JSON.stringify(answer.body))
+        assert.ok(Number(answer.headers.get('retry-after')) > 0)
+        shed++
+        await new Promise((resolve) => setTimeout(resolve, 200 + Math.random() * 800))
+      }
+      throw new Error('shed 20 times')
+    }
+    const answers = await Promise.all(ids.map(startOnce))
+    if (shed > 0) process.stderr.write(`# 200 /kaspi at once: ${shed} refused 503 OVERLOADED first, then retried\n`)
     const won = answers.filter((a) => a.status === 200)
     const lost = answers.filter((a) => a.status !== 200)
     assert.equal(won.length, TERMINALS, `${won.length} started; others: ${JSON.stringify(lost[0]?.body)}`)
     assert.equal(new Set(won.map((a) => a.body.data.terminal_id)).size, TERMINALS, 'never two on one terminal')
     for (const a of lost) {
-      assert.equal(a.status, 400)
+      assert.equal(a.status, 400, JSON.stringify(a.body))
       assert.deepEqual(
         [a.body.success, a.body.message, a.body.error_code, a.body.code],
         [false, 'Все терминалы заняты, попробуйте позже', 400, 'TERMINALS_BUSY'],
