@@ -61,6 +61,14 @@ export const PaymentsConfigSchema = Type.Object({
    * call 169.254.169.254 or our own admin; on for `npm start` and tests, whose receivers are local.
    */
   PAYMENTS_WEBHOOK_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false }),
+  /**
+   * This process's name in the job table: stable across restarts and unique among live processes, so a restarted
+   * process takes back at once the webhook deliveries it held when it died. Default: host, port, service and
+   * WORKER_INDEX.
+   */
+  WORKER_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  /** The cluster worker's index (0..N−1), set by `kokdala serve --workers N` and kept when a worker is replaced. */
+  WORKER_INDEX: Type.Integer({ default: 0, minimum: 0 }),
 })
 
 export type PaymentsConfig = Static<typeof PaymentsConfigSchema>

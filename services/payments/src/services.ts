@@ -1,3 +1,4 @@
+import { hostname } from 'node:os'
 import { type Clock, createIdempotencyStore, createWorker, type Database, type Runtime } from '@kokdala/core'
 import type { PaymentsConfig } from './config.ts'
 import { createMethodRepository } from './modules/methods/repository.ts'
@@ -73,6 +74,8 @@ export function buildPaymentsServices({ config, db, clock, log, runtime, overrid
   const worker = createWorker({
     db,
     clock,
+    // Stable across restarts: a process restarted after a crash takes back its deliveries at once.
+    workerId: config.WORKER_ID ?? `${hostname()}:${config.PAYMENTS_PORT}/payments#${config.WORKER_INDEX}`,
     concurrency: config.PAYMENTS_WEBHOOK_CONCURRENCY,
     batchSize: config.PAYMENTS_WEBHOOK_CONCURRENCY * 4,
     pollIntervalMs: 200,
