@@ -3,6 +3,7 @@ import type { WebhookAttempt, WebhookMessage } from '@kokdala/core'
 import type { Static } from 'typebox'
 import { requireAdminToken } from '../../admin.ts'
 import { seedErrorResponses } from '../../envelope.ts'
+import { PaymentsError } from '../../errors.ts'
 import {
   DeliveriesQuery,
   DeliveriesResponse,
@@ -20,7 +21,19 @@ import {
 import type { WebhookAdmin } from './service.ts'
 
 const iso = (date: Date | null | undefined) => date?.toISOString() ?? null
-const dateOf = (text: string | undefined) => (text === undefined ? undefined : new Date(text))
+/**
+ * A query's date-time as a Date. The format lets through what no timestamp column holds — a leap second
+ * ('23:59:60', an Invalid Date) or the year 0000 (PostgreSQL has no year 0) — which would reach the database as a
+ * 500: refused here with a 400.
+ */
+function dateOf(text: string | undefined): Date | undefined {
+  if (text === undefined) return undefined
+  const date = new Date(text)
+  if (Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1 || date.getUTCFullYear() > 9999) {
+    throw new PaymentsError('VALIDATION_FAILED', `Нет такого момента времени: ${text}`)
+  }
+  return date
+}
 const HOUR_MS = 3_600_000
 
 function deliveryJson({ message, attempts }: { message: WebhookMessage; attempts: WebhookAttempt[] }) {
