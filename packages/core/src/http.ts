@@ -141,6 +141,7 @@ export async function createApp(options: CreateAppOptions) {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if ((body as string).trim() === '') return done(null, undefined)
     if (hasNul(body as string)) return done(nulError(), undefined)
+    if (hasLoneSurrogate(body as string)) return done(surrogateError(), undefined)
     if (nestedTooDeep(body as string)) return done(depthError(), undefined)
     parseJson(request, body as string, done)
   })
@@ -196,6 +197,7 @@ export function keepRawJsonBody(app: FastifyInstance): void {
     const text = raw.toString('utf8')
     if (text.trim() === '') return done(null, undefined)
     if (hasNul(text)) return done(nulError(), undefined)
+    if (hasLoneSurrogate(text)) return done(surrogateError(), undefined)
     if (nestedTooDeep(text)) return done(depthError(), undefined)
     parseJson(request, text, done)
   })
@@ -208,6 +210,37 @@ function hasNul(text: string): boolean {
 
 function nulError(): AppError {
   return new CoreError('VALIDATION_FAILED', 'NUL characters are not allowed')
+}
+
+/**
+ * JSON text with an escaped lone UTF-16 surrogate (`"\\ud800"` with no low half after it, or a low half alone).
+ * JSON.parse accepts it, but it is no Unicode text: PostgreSQL's jsonb refuses the escape (a 500 on every route that
+ * stores JSON as given, such as a payment's metadata) and text columns silently get U+FFFD instead. Raw lone
+ * surrogates cannot reach here: the body was decoded from UTF-8, which has none.
+ */
+function hasLoneSurrogate(text: string): boolean {
+  if (!/\\u[dD][89a-fA-F]/.test(text)) return false // the common case: no surrogate escape at all
+  const hexAt = (i: number) =>
+    /^[0-9a-fA-F]{4}$/.test(text.slice(i, i + 4)) ? Number.parseInt(text.slice(i, i + 4), 16) : -1
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) !== 0x5c) continue
+    if (text[i + 1] !== 'u') {
+      i++ // `\\` or another escape: the next character is not the start of one
+      continue
+    }
+    const unit = hexAt(i + 2)
+    if (unit >= 0xdc00 && unit <= 0xdfff) return true // a low half with no high half before it
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const low = text[i + 6] === '\\' && text[i + 7] === 'u' ? hexAt(i + 8) : -1
+      if (low < 0xdc00 || low > 0xdfff) return true
+      i += 11 // past both halves
+    } else i += 5
+  }
+  return false
+}
+
+function surrogateError(): AppError {
+  return new CoreError('VALIDATION_FAILED', 'Unpaired UTF-16 surrogates (\\ud800…\\udfff) are not text')
 }
 
 /** Deeper than any request of ours needs; a few kilobytes of `[[[…` nested 100 000 deep overflow every recursive walk. */

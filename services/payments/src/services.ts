@@ -56,7 +56,7 @@ export function buildPaymentsServices({ config, db, clock, log, runtime, overrid
     settleAttempt: async (attemptId, outcome) => void (await payments.settleAttempt(attemptId, outcome)),
   })
   const pool = overrides.pool ?? terminals.pool
-  const webhooks = createWebhooksModule({ config, db, clock })
+  const webhooks = createWebhooksModule({ config, db, clock, log })
   const payments = createPaymentService({
     db,
     clock,

@@ -42,7 +42,8 @@ for (const [network, prefix] of [
  * address is not caught here: that needs a check at connect time.
  */
 function isPrivateHost(hostname: string): boolean {
-  const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname
+  // A fully qualified name's trailing dot (`localhost.`, `localhost.localhost..`) resolves the same: drop it.
+  const host = (hostname.startsWith('[') ? hostname.slice(1, -1) : hostname).replace(/\.+$/, '')
   if (host === 'localhost' || host.endsWith('.localhost')) return true
   const family = isIP(host)
   if (family === 0) return false
@@ -64,11 +65,15 @@ function hasSpaceOrControl(text: string): boolean {
 }
 
 /**
- * An absolute http(s) URL of bounded length, without credentials, not naming a private address unless allowed; else
- * a 400 `VALIDATION_FAILED`. Exported so a service can refuse a merchant's URL when it is given (a payment's
- * `webhook_url` at init), not later inside the transaction that would register it.
+ * An absolute http(s) URL of bounded length, or a 400: endpoints may be registered through an API. Exported as
+ * `checkWebhookUrl` so a service can refuse a merchant's URL when it is handed over (a payment's `webhook_url`),
+ * not later when the first event is recorded in some other request's transaction.
  */
-export function checkWebhookUrl(url: string, allowPrivateNetworks: boolean): string {
+export function checkWebhookUrl(url: string, { allowPrivateNetworks = false } = {}): string {
+  return checkedUrl(url, allowPrivateNetworks)
+}
+
+function checkedUrl(url: string, allowPrivateNetworks: boolean): string {
   // The URL is stored as given, so what the parser would quietly drop or encode (controls, spaces, NUL, which
   // PostgreSQL text cannot hold) is refused instead.
   if (typeof url !== 'string' || hasSpaceOrControl(url)) {
@@ -152,7 +157,7 @@ export async function createWebhookEndpoint(
 ): Promise<{ id: number; secret: string }> {
   const now = (options.clock ?? systemClock).now()
   const secret = checkedSecret(options.secret ?? generateWebhookSecret())
-  const url = checkWebhookUrl(options.url, options.allowPrivateNetworks ?? false)
+  const url = checkedUrl(options.url, options.allowPrivateNetworks ?? false)
   const key = checkedKey(options.key)
   const id = await repository.insertEndpoint(tx, {
     key,
@@ -189,7 +194,7 @@ export async function ensureWebhookEndpoint(
   if (existing) return sameUrl(existing, options.url)
   const now = (options.clock ?? systemClock).now()
   const secret = checkedSecret(options.secret ?? generateWebhookSecret())
-  const url = checkWebhookUrl(options.url, options.allowPrivateNetworks ?? false)
+  const url = checkedUrl(options.url, options.allowPrivateNetworks ?? false)
   const id = await repository.insertEndpoint(tx, {
     key,
     url,

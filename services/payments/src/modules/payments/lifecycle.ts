@@ -38,7 +38,7 @@ function newTransactionId(): string {
 function webhookUrl(text: string | undefined, allowPrivateNetworks: boolean): string | null {
   if (text === undefined || text === '') return null
   try {
-    return checkWebhookUrl(text, allowPrivateNetworks)
+    return checkWebhookUrl(text, { allowPrivateNetworks })
   } catch {
     throw new PaymentsError(
       'VALIDATION_FAILED',

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Static } from 'typebox'
 import { seedErrorResponses } from '../../envelope.ts'
 import { PaymentsError } from '../../errors.ts'
+import { queryDate } from '../../query-dates.ts'
 import type { Mismatch, Reconcile, ReconciliationReport } from './reconcile.ts'
 import type { TerminalView } from './repository.ts'
 import {
@@ -155,8 +156,8 @@ export const terminalRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request) => {
-      const to = request.query.to ? new Date(request.query.to) : now()
-      const from = request.query.from ? new Date(request.query.from) : new Date(to.getTime() - DAY_MS)
+      const to = queryDate(request.query.to) ?? now()
+      const from = queryDate(request.query.from) ?? new Date(to.getTime() - DAY_MS)
       if (!(from < to))
         throw new PaymentsError('VALIDATION_FAILED', undefined, { reason: '`from` must be before `to`' })
       return { success: true as const, data: reconciliationJson(await reconcile({ from, to })) }

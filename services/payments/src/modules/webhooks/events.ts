@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { type Clock, enqueueWebhook, ensureWebhookEndpoint, type Queryable } from '@kokdala/core'
+import { type Clock, checkWebhookUrl, enqueueWebhook, ensureWebhookEndpoint, type Queryable } from '@kokdala/core'
 import type { PaymentEvent, PaymentEvents } from '../payments/events.ts'
 
 /** What the seed's sender put in `User-Agent`; integrators filter on it. */
@@ -27,6 +27,8 @@ export interface PaymentWebhookEventsOptions {
   clock: Clock
   /** Tests and our own receivers only: lets webhook URLs point at loopback and private addresses. */
   allowPrivateNetworks: boolean
+  /** Where a payment's unusable webhook URL is reported (it is skipped, not allowed to fail the payment). */
+  log?: { warn(object: object, message: string): void }
 }
 
 /**
@@ -38,10 +40,23 @@ export interface PaymentWebhookEventsOptions {
 export function createPaymentWebhookEvents({
   clock,
   allowPrivateNetworks,
+  log,
 }: PaymentWebhookEventsOptions): PaymentEvents {
   return {
     async record(tx: Queryable, event: PaymentEvent): Promise<void> {
       if (!event.webhookUrl) return
+      // A URL we will never call (a private address, credentials) that got past `init` must not make the change it
+      // announces fail: recorded in a cancel's or a capture's transaction, the 400 would leave the payment
+      // uncancellable and its terminal leased, or a customer's money unrecorded. It is skipped and reported.
+      try {
+        checkWebhookUrl(event.webhookUrl, { allowPrivateNetworks })
+      } catch (error) {
+        log?.warn(
+          { transactionId: event.transactionId, event: event.name, reason: (error as Error).message },
+          'webhook not sent: the payment’s webhook_url is not allowed',
+        )
+        return
+      }
       const { id: endpointId } = await ensureWebhookEndpoint(tx, {
         key: endpointKey(event.sourceId, event.webhookUrl),
         url: event.webhookUrl,

@@ -7,6 +7,8 @@ export interface WebhooksModuleDeps {
   config: PaymentsConfig
   db: Database
   clock: Clock
+  /** Reports events whose webhook cannot be sent (an unusable URL); optional so tests may leave it out. */
+  log?: { warn(object: object, message: string): void }
 }
 
 /** The retry schedule of the configuration: delays in ms between attempts (about 3 days in all by default). */
@@ -18,10 +20,10 @@ export function retryScheduleOf(config: PaymentsConfig): number[] {
  * The payments' webhooks: `events` for the payments module (an outbox row in its transaction), the delivery job
  * for the service's worker, and `admin` for the admin API and the CLI.
  */
-export function createWebhooksModule({ config, db, clock }: WebhooksModuleDeps) {
+export function createWebhooksModule({ config, db, clock, log }: WebhooksModuleDeps) {
   const allowPrivateNetworks = config.PAYMENTS_WEBHOOK_ALLOW_PRIVATE_NETWORKS
   return {
-    events: createPaymentWebhookEvents({ clock, allowPrivateNetworks }),
+    events: createPaymentWebhookEvents({ clock, allowPrivateNetworks, log }),
     admin: createWebhookAdmin({ db, clock, allowPrivateNetworks }),
     jobs: {
       [WEBHOOK_DELIVERY_JOB]: createWebhookDeliveryJob({

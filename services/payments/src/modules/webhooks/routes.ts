@@ -3,6 +3,7 @@ import type { WebhookAttempt, WebhookMessage } from '@kokdala/core'
 import type { Static } from 'typebox'
 import { requireAdminToken } from '../../admin.ts'
 import { seedErrorResponses } from '../../envelope.ts'
+import { queryDate } from '../../query-dates.ts'
 import {
   DeliveriesQuery,
   DeliveriesResponse,
@@ -20,7 +21,6 @@ import {
 import type { WebhookAdmin } from './service.ts'
 
 const iso = (date: Date | null | undefined) => date?.toISOString() ?? null
-const dateOf = (text: string | undefined) => (text === undefined ? undefined : new Date(text))
 const HOUR_MS = 3_600_000
 
 function deliveryJson({ message, attempts }: { message: WebhookMessage; attempts: WebhookAttempt[] }) {
@@ -80,8 +80,8 @@ export const webhookAdminRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhookAd
       const deliveries = await webhooks.deliveries({
         transactionId: q.transaction_id,
         status: q.status as WebhookMessage['status'] | undefined,
-        from: dateOf(q.from),
-        to: dateOf(q.to),
+        from: queryDate(q.from),
+        to: queryDate(q.to),
         beforeId: q.before_id,
         limit: q.limit,
       })
@@ -124,8 +124,8 @@ export const webhookAdminRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhookAd
     async (request) => {
       const body = request.body ?? {}
       const resent = await webhooks.resendRange({
-        from: dateOf(body.from),
-        to: dateOf(body.to),
+        from: queryDate(body.from),
+        to: queryDate(body.to),
         transactionId: body.transaction_id,
         includeDelivered: body.include_delivered,
       })
@@ -145,7 +145,7 @@ export const webhookAdminRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhookAd
       },
     },
     async (request) => {
-      const stats = await webhooks.stats({ from: dateOf(request.query.from), to: dateOf(request.query.to) })
+      const stats = await webhooks.stats({ from: queryDate(request.query.from), to: queryDate(request.query.to) })
       return {
         success: true as const,
         data: stats.map((s) => ({
