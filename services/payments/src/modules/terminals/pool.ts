@@ -56,6 +56,11 @@ export interface TerminalPoolDeps {
   startWaitMs?: number
 }
 
+/** A terminal's process id as we store it: printable ASCII, bounded. */
+const PROCESS_ID = /^[\x21-\x7e]{1,128}$/
+/** A Kaspi QR as customers are shown it: an https URL of printable ASCII, bounded. */
+const QR = /^https:\/\/[\x21-\x7e]{1,2000}$/
+
 /** Unreachable terminals tried in one start before giving up: the next free one may well answer. */
 const START_TRIES = 3
 const REFUND_METHODS: readonly string[] = ['qr', 'card', 'alaqan']
@@ -262,9 +267,15 @@ export function createTerminalPool(
       }
       await terminals.markOnline(leased.id, clock.now())
       let qrCode: string | undefined
-      if (await terminals.setProcessId(attemptId, processId)) {
+      // What the terminal and the camera say is stored and shown to customers: an id or a QR no real one sends
+      // (NUL, control characters, a megabyte, another scheme) is refused like no answer, and the terminal freed.
+      if (!PROCESS_ID.test(processId)) {
+        await terminals.noteError(leased.id, 'the terminal answered an unusable processId')
+      } else if (await terminals.setProcessId(attemptId, processId)) {
         try {
-          qrCode = await deps.qrReader.readQr({ cameraId: leased.cameraId, processId })
+          const read = await deps.qrReader.readQr({ cameraId: leased.cameraId, processId })
+          if (QR.test(read)) qrCode = read
+          else await terminals.noteError(leased.id, 'camera: an unusable QR text')
         } catch (error) {
           log.warn({ terminalId: leased.id, err: error }, 'kaspi camera could not read the QR')
           await terminals.noteError(leased.id, `camera: ${reasonOf(error)}`)
