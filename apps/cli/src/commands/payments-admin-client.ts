@@ -47,3 +47,13 @@ export async function call(target: AdminTarget, method: string, path: string, bo
   }
   return json.data
 }
+
+/** A `--from`/`--to` style option as an ISO time; absent stays undefined, anything not a date is said plainly. */
+export function dateOption(options: Options, name: string): string | undefined {
+  const value = options[name]
+  if (value === undefined) return undefined
+  if (value === true) throw new Error(`--${name} needs a date`)
+  const parsed = new Date(value)
+  if (Number.isNaN(parsed.getTime())) throw new Error(`--${name} is not a date: ${value}`)
+  return parsed.toISOString()
+}

@@ -1,5 +1,5 @@
 // `kokdala payments terminals add|list|disable|enable` and `kokdala payments reconcile`.
-import { type AdminTarget, adminTarget, call, type Json, type Options } from './payments-admin-client.ts'
+import { type AdminTarget, adminTarget, call, dateOption, type Json, type Options } from './payments-admin-client.ts'
 
 export type { AdminTarget } from './payments-admin-client.ts'
 
@@ -79,13 +79,8 @@ export async function reconcilePayments(
 ): Promise<Json> {
   const query = new URLSearchParams()
   for (const name of ['from', 'to']) {
-    const value = options[name]
-    if (value === true) throw new Error(`--${name} needs a date`)
-    if (value !== undefined) {
-      const date = new Date(value)
-      if (Number.isNaN(date.getTime())) throw new Error(`--${name} is not a date: ${value}`)
-      query.set(name, date.toISOString())
-    }
+    const value = dateOption(options, name)
+    if (value !== undefined) query.set(name, value)
   }
   const report = await call(target, 'GET', `/api/admin/terminals/reconcile${query.size ? `?${query}` : ''}`)
   out.write(

@@ -1,5 +1,5 @@
 // `kokdala payments webhooks list|resend|stats`: the webhooks' admin API for an operator at a terminal.
-import { type AdminTarget, adminTarget, call, type Json, type Options } from './payments-admin-client.ts'
+import { type AdminTarget, adminTarget, call, dateOption, type Json, type Options } from './payments-admin-client.ts'
 
 export const WEBHOOKS_HELP = `  kokdala payments webhooks list [--payment TRANSACTION_ID] [--status pending|delivered|dead] [--from ISO] [--to ISO] [--limit N]
   kokdala payments webhooks resend ID                      one message again, same webhook-id
@@ -7,15 +7,6 @@ export const WEBHOOKS_HELP = `  kokdala payments webhooks list [--payment TRANSA
                                                            every dead (and with --delivered, delivered) message of a range
   kokdala payments webhooks stats [--from ISO] [--to ISO]  per merchant URL: attempts, success rate, latency, backlog
 `
-
-function date(options: Options, name: string): string | undefined {
-  const value = options[name]
-  if (value === undefined) return undefined
-  if (value === true) throw new Error(`--${name} needs a date`)
-  const parsed = new Date(value)
-  if (Number.isNaN(parsed.getTime())) throw new Error(`--${name} is not a date: ${value}`)
-  return parsed.toISOString()
-}
 
 function text(options: Options, name: string): string | undefined {
   const value = options[name]
@@ -46,7 +37,11 @@ export async function webhooks(
         status: text(options, 'status'),
         limit: text(options, 'limit'),
       }
-      for (const [name, value] of Object.entries({ ...fields, from: date(options, 'from'), to: date(options, 'to') })) {
+      for (const [name, value] of Object.entries({
+        ...fields,
+        from: dateOption(options, 'from'),
+        to: dateOption(options, 'to'),
+      })) {
         if (value !== undefined) query.set(name, value)
       }
       const list: Json[] = await call(target, 'GET', `/api/admin/webhooks/deliveries${query.size ? `?${query}` : ''}`)
@@ -60,11 +55,11 @@ export async function webhooks(
         out.write(`message ${id} queued again\n`)
         return
       }
-      const from = date(options, 'from')
+      const from = dateOption(options, 'from')
       if (from === undefined) throw new Error(`resend needs a message id or --from\n${WEBHOOKS_HELP}`)
       const result = await call(target, 'POST', '/api/admin/webhooks/resend', {
         from,
-        to: date(options, 'to'),
+        to: dateOption(options, 'to'),
         transaction_id: text(options, 'payment'),
         include_delivered: options.delivered === true ? true : undefined,
       })
@@ -76,7 +71,7 @@ export async function webhooks(
     case 'stats': {
       const query = new URLSearchParams()
       for (const name of ['from', 'to']) {
-        const value = date(options, name)
+        const value = dateOption(options, name)
         if (value !== undefined) query.set(name, value)
       }
       const stats: Json[] = await call(target, 'GET', `/api/admin/webhooks/stats${query.size ? `?${query}` : ''}`)
