@@ -1,8 +1,9 @@
 import { bindRuntime, type Clock, createApp, createRuntime, type Database, systemClock } from '@kokdala/core'
-import { adminTokenScheme } from './admin.ts'
+import { adminTokenScheme, requireAdminToken } from './admin.ts'
 import type { FiscalConfig } from './config.ts'
 import { openFiscalDatabase } from './database.ts'
 import { fiscalErrors } from './errors.ts'
+import { tokenRoutes } from './modules/tokens/routes.ts'
 import { buildFiscalServices, type FiscalOverrides } from './services.ts'
 
 export { fiscalMigrations, openFiscalDatabase } from './database.ts'
@@ -43,6 +44,12 @@ export async function buildFiscalApp({
   const runtime = createRuntime(app.log)
   if (!givenDb) runtime.closeWith(db)
   const services = buildFiscalServices({ config, db, clock, log: app.log, runtime, overrides })
+
+  await app.register(tokenRoutes, {
+    tokens: services.tokens.tokens,
+    nextScheduledRefresh: services.tokens.nextScheduledRefresh,
+    authorize: requireAdminToken(config.FISCAL_ADMIN_TOKEN),
+  })
 
   bindRuntime(app, runtime, { background })
   return { app, db, services, runtime }
