@@ -20,7 +20,7 @@ export function createFakeWebkassa({ strict = true, authorizeMs = 20, callMs = 5
   const valid = new Set<string>()
   const issued = new Set<string>()
   const stats = { authorize: 0, calls: 0 }
-  let password = SECRETS.password
+  let password: string = SECRETS.password
   /** Held calls and logins wait here until released (tests that need a call to be in flight at a given moment). */
   const gates = { calls: gate(), authorize: gate() }
   const unsupported = async () => ({ kind: 'unknown', reason: 'network' }) as const
