@@ -242,13 +242,16 @@ export function createTokenService({
       const first = await current()
       if (first.kind === 'failed') return first.failure
       const result = await call(first.token)
-      touch(first.generation)
-      if (!isTokenRefused(result)) return result
+      // "Last used" is the last call Webkassa accepted the token for.
+      if (!isTokenRefused(result)) {
+        touch(first.generation)
+        return result
+      }
       // Not counted as an attempt of the caller's job: the token, not the request, was refused.
       const fresh = await refresh(first.generation, 'expired')
       if (fresh.kind === 'failed') return fresh.failure
       const replay = await call(fresh.token)
-      touch(fresh.generation)
+      if (!isTokenRefused(replay)) touch(fresh.generation)
       return replay
     },
   }
