@@ -137,7 +137,12 @@ export function createWebkassaClient(options: WebkassaHttpClientOptions): Webkas
     return undefined
   }
 
-  async function send(host: string, operation: string, path: string, body: unknown): Promise<HttpResult | OutboundError> {
+  async function send(
+    host: string,
+    operation: string,
+    path: string,
+    body: unknown,
+  ): Promise<HttpResult | OutboundError> {
     try {
       return await targetFor(host).call(operation, {
         method: 'POST',
@@ -222,7 +227,12 @@ export function createWebkassaClient(options: WebkassaHttpClientOptions): Webkas
       call(
         'ticketByExternalNumber',
         '/api-history/v4/Ticket/GetTicketByExternalCheckNumber',
-        { Token: token, CashboxUniqueNumber: cashbox, ExternalCheckNumber: externalCheckNumber, ShiftNumber: shiftNumber },
+        {
+          Token: token,
+          CashboxUniqueNumber: cashbox,
+          ExternalCheckNumber: externalCheckNumber,
+          ShiftNumber: shiftNumber,
+        },
         isReceipt,
       ),
     checkHistoryByNumber: (token, cashbox, number, shiftNumber) =>
@@ -232,8 +242,7 @@ export function createWebkassaClient(options: WebkassaHttpClientOptions): Webkas
         { Token: token, CashboxUniqueNumber: cashbox, Number: number, ShiftNumber: shiftNumber },
         isReceipt,
       ),
-    moneyOperation: (token, request) =>
-      call('moneyOperation', '/api/v4/MoneyOperation', { Token: token, ...request }),
+    moneyOperation: (token, request) => call('moneyOperation', '/api/v4/MoneyOperation', { Token: token, ...request }),
     stats() {
       const total: Record<string, Record<string, number>> = {}
       for (const target of targets.values()) {
