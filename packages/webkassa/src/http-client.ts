@@ -247,7 +247,8 @@ export function createWebkassaClient(options: WebkassaHttpClientOptions): Webkas
       const total: Record<string, Record<string, number>> = {}
       for (const target of targets.values()) {
         for (const [operation, outcomes] of Object.entries(target.stats())) {
-          const into = (total[operation] ??= {})
+          total[operation] ??= {}
+          const into = total[operation]
           for (const [outcome, n] of Object.entries(outcomes)) into[outcome] = (into[outcome] ?? 0) + n
         }
       }
