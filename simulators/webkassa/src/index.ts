@@ -1,0 +1,12 @@
+export {
+  buildWebkassaSimulatorApp,
+  type WebkassaSimAccount,
+  type WebkassaSimulatorApp,
+  type WebkassaSimulatorOptions,
+} from './app.ts'
+export { createSimClock, type SimClock } from './clock.ts'
+export { WebkassaFaultSwitches, type WebkassaFaults, type WebkassaSimContext } from './context.ts'
+export { WEBKASSA_SIM_DEMO, WebkassaSimulatorConfig, webkassaSimulator, webkassaSimulatorFromEnv } from './env.ts'
+export { ERROR_TEXTS, WebkassaSimError } from './errors.ts'
+export { webkassaSimulatorService } from './service.ts'
+export { createWebkassaSim, OFFLINE_LIMIT_MS, SHIFT_LIMIT_MS, type WebkassaSim } from './simulator.ts'

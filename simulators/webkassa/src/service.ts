@@ -1,0 +1,29 @@
+import { bindRuntime, createRuntime, defineService } from '@kokdala/core'
+import { buildWebkassaSimulatorApp } from './app.ts'
+import { webkassaSimulatorFromEnv } from './env.ts'
+
+type WebkassaSimulatorSettings = ReturnType<typeof webkassaSimulatorFromEnv>
+
+/** The Webkassa simulator as the platform's tools see it; it keeps its state in memory. */
+export const webkassaSimulatorService = defineService<WebkassaSimulatorSettings>({
+  name: 'webkassa',
+  role: 'simulator',
+  loadConfig: (env) => webkassaSimulatorFromEnv(env),
+  address: ({ host, port, url }) => ({ host, port, url }),
+  portVariable: 'WEBKASSA_SIM_PORT',
+  /** A service started beside it (fiscal) finds Webkassa here. */
+  wire(env) {
+    const { url } = webkassaSimulatorFromEnv(env)
+    env.WEBKASSA_SIMULATOR_URL ??= url
+  },
+  async build({ config }) {
+    const app = await buildWebkassaSimulatorApp(config.options)
+    const runtime = createRuntime(app.log)
+    bindRuntime(app, runtime)
+    return { app, runtime }
+  },
+  describe: ({ url, options }) => [
+    `${url}/api/v4/Authorize   ${options.cashboxes.length} cashboxes   login ${options.accounts[0]?.login ?? '—'}`,
+    `controls ${url}/__sim/cashboxes   inspection ${url}/__sim/receipts`,
+  ],
+})
