@@ -368,11 +368,11 @@ export function createWebkassaSim(options: { clock?: SimClock; policy: () => Sim
     /** `POST /api/v4/Check/HistoryByNumber`: a receipt by its fiscal number in a shift. */
     historyByNumber(account: Account, body: Body) {
       const cashbox = cashboxFor(account, body)
-      const shift = shiftNumbered(cashbox, body.ShiftNumber)
       const number = body.Number
       if (typeof number !== 'string' || number === '' || number.length > 64) {
         throw new WebkassaSimError(9, 'Number обязательно')
       }
+      const shift = shiftNumbered(cashbox, body.ShiftNumber)
       const receipt = ledger.byNumber(number)
       if (!receipt || receipt.cashbox !== cashbox.uniqueNumber || receipt.shiftNumber !== shift.number) {
         throw new WebkassaSimError(16)

@@ -3,6 +3,9 @@ import { runSimulator } from '@kokdala/sim-kit'
 import { buildWebkassaSimulatorApp, type WebkassaSimulatorOptions } from '../src/app.ts'
 import { WEBKASSA_SIM_DEMO } from '../src/env.ts'
 
+// biome-ignore lint/suspicious/noExplicitAny: test answers are read field by field, as the tests assert them
+export type Json = any
+
 export const DEMO = WEBKASSA_SIM_DEMO
 export const CASHBOX = DEMO.cashboxes[0]
 
@@ -28,7 +31,7 @@ export async function post(
   path: string,
   body: unknown,
   headers: Record<string, string> = { 'x-api-key': DEMO.apiKey },
-): Promise<{ status: number; text: string; json: any; headers: Headers }> {
+): Promise<{ status: number; text: string; json: Json; headers: Headers }> {
   const response = await fetch(`${url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -73,6 +76,6 @@ export function saleBody(tokenValue: string, external: string, cashbox: string =
 }
 
 /** The codes of an answer's `Errors`, or [] when it has none. */
-export function codesOf(answer: { json: any }): number[] {
+export function codesOf(answer: { json: Json }): number[] {
   return (answer.json?.Errors ?? []).map((error: { Code: number }) => error.Code)
 }

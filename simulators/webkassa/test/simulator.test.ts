@@ -3,7 +3,7 @@ import { after, before, beforeEach, describe, test } from 'node:test'
 import { startService } from '@kokdala/core'
 import { freePort } from '@kokdala/core/testing'
 import { WEBKASSA_SIM_DEMO, webkassaSimulatorFromEnv, webkassaSimulatorService } from '../src/index.ts'
-import { CASHBOX, codesOf, control, DEMO, post, saleBody, startWebkassaSimulator, token } from './helpers.ts'
+import { CASHBOX, codesOf, control, DEMO, type Json, post, saleBody, startWebkassaSimulator, token } from './helpers.ts'
 
 /** Behaviour the contract suite does not reach through the client: raw requests, switches, configuration. */
 describe('the Webkassa simulator', () => {
@@ -17,7 +17,10 @@ describe('the Webkassa simulator', () => {
   beforeEach(() => control(url, 'POST', '/__sim/reset'))
 
   test('a missing or unknown x-api-key is refused (HTTP 401, code 4 by default; both switchable)', async () => {
-    for (const headers of [{}, { 'x-api-key': 'nope' }, { 'x-api-key': DEMO.apiKey.toUpperCase() }]) {
+    for (const headers of [{}, { 'x-api-key': 'nope' }, { 'x-api-key': DEMO.apiKey.toUpperCase() }] as Record<
+      string,
+      string
+    >[]) {
       const answer = await post(url, '/api/v4/Authorize', { Login: DEMO.login, Password: DEMO.password }, headers)
       assert.equal(answer.status, 401)
       assert.deepEqual(codesOf(answer), [4])
@@ -81,7 +84,7 @@ describe('the Webkassa simulator', () => {
 
   test('receipt validation: VAT off by more than a tiyn, short payments, change from a card, long numbers → 9', async () => {
     const t = await token(url)
-    const cases: [string, (body: any) => void][] = [
+    const cases: [string, (body: Json) => void][] = [
       ['tax', (b) => (b.Positions[0].Tax = 68.95)],
       ['negative tax', (b) => (b.Positions[0].Tax = -68.97)],
       ['no VAT with a tax', (b) => Object.assign(b.Positions[0], { TaxType: 0 })],
