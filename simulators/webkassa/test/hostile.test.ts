@@ -17,7 +17,7 @@ before(async () => {
 })
 after(() => sim.close())
 
-async function raw(path: string, body: string | Buffer, contentType = 'application/json') {
+async function raw(path: string, body: string, contentType = 'application/json') {
   const response = await fetch(`${url}${path}`, {
     method: 'POST',
     headers: { 'content-type': contentType, 'x-api-key': DEMO.apiKey },
