@@ -307,3 +307,19 @@ test('the descriptor starts the simulator as `kokdala start` does, with the demo
     await started.close()
   }
 })
+
+test('with control routes off (a shared fixture) only /__sim/health answers; the API works as before', async () => {
+  const sim = await startWebkassaSimulator({ controlRoutes: false })
+  try {
+    assert.equal((await fetch(`${sim.url}/__sim/health`)).status, 200)
+    for (const path of ['/__sim/receipts', '/__sim/faults', '/__sim/cashboxes', '/__sim/clock']) {
+      assert.equal((await fetch(`${sim.url}${path}`)).status, 404, path)
+    }
+    const reset = await fetch(`${sim.url}/__sim/reset`, { method: 'POST' })
+    assert.equal(reset.status, 404)
+    const t = await token(sim.url)
+    assert.equal((await post(sim.url, '/api/v4/check', saleBody(t, 'c-1'))).json.Data.ShiftNumber, 1)
+  } finally {
+    await sim.close()
+  }
+})
