@@ -4,7 +4,12 @@ import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
 import { fetchJson } from '@kokdala/core/testing'
 import { runSimulator } from '@kokdala/sim-kit'
-import { buildWebkassaSimulatorApp, WEBKASSA_SIM_DEMO } from '@kokdala/webkassa-simulator'
+import {
+  buildWebkassaSimulatorApp,
+  createInProcessWebkassaClient,
+  createWebkassaSim,
+  WEBKASSA_SIM_DEMO,
+} from '@kokdala/webkassa-simulator'
 import { createWebkassaClient, type WebkassaHttpClient, type WebkassaHttpClientOptions } from '../src/index.ts'
 import { type WebkassaContractSubject, webkassaContract } from './contract.ts'
 
@@ -99,6 +104,25 @@ webkassaContract('the simulator over HTTP', async (): Promise<WebkassaContractSu
       await new Promise<void>((resolve) => alternative.close(() => resolve()))
       await sim.close()
     },
+  }
+})
+
+// The simulator's in-process front end: the same state machine without a port (no control: its cases are skipped).
+webkassaContract('the simulator in process', async (): Promise<WebkassaContractSubject> => {
+  const sim = createWebkassaSim()
+  for (const uniqueNumber of WEBKASSA_SIM_DEMO.cashboxes) sim.cashboxes.add({ uniqueNumber })
+  sim.accounts.add({
+    login: WEBKASSA_SIM_DEMO.login,
+    password: WEBKASSA_SIM_DEMO.password,
+    cashboxes: WEBKASSA_SIM_DEMO.cashboxes,
+  })
+  let externals = 0
+  return {
+    client: createInProcessWebkassaClient(sim),
+    login: WEBKASSA_SIM_DEMO.login,
+    password: WEBKASSA_SIM_DEMO.password,
+    cashbox: WEBKASSA_SIM_DEMO.cashboxes[0],
+    externalNumber: () => `in-process-${++externals}`,
   }
 })
 

@@ -24,6 +24,14 @@ export interface SimPolicy extends TokenPolicy {
   repeatZReportCode: 12 | 13
 }
 
+/** The policies the HTTP simulator starts with (its switches' defaults), for the state machine used alone. */
+export const DEFAULT_SIM_POLICY: SimPolicy = {
+  invalidatePreviousTokens: true,
+  tokenTtlMs: 86_400_000,
+  duplicateWithData: false,
+  repeatZReportCode: 12,
+}
+
 export const HOUR_MS = 3_600_000
 /** A shift older than this blocks operations with code 11. */
 export const SHIFT_LIMIT_MS = 24 * HOUR_MS
@@ -55,9 +63,9 @@ function page(body: Body): { skip: number; take: number } {
  * cash with withdrawals refused beyond the drawer, and the history lookups. Each operation takes the request body
  * (PascalCase) and returns the answer's `Data`, or throws `WebkassaSimError` with Webkassa's code.
  */
-export function createWebkassaSim(options: { clock?: SimClock; policy: () => SimPolicy }) {
+export function createWebkassaSim(options: { clock?: SimClock; policy?: () => SimPolicy } = {}) {
   const clock = options.clock ?? createSimClock()
-  const policy = options.policy
+  const policy = options.policy ?? (() => DEFAULT_SIM_POLICY)
   const accounts = createAccounts(clock, policy)
   const cashboxes = createCashboxes()
   const ledger = createReceiptLedger()
