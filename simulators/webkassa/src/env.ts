@@ -9,8 +9,8 @@ import { buildWebkassaSimulatorApp, type WebkassaSimulatorApp, type WebkassaSimu
  */
 export const WEBKASSA_SIM_DEMO = {
   login: 'demo@kokdala.kz',
-  password: 'demo-webkassa-password',
-  apiKey: 'demo-webkassa-api-key',
+  password: 'demo-password',
+  apiKey: 'demo-integrator-key',
   cashboxes: ['SWK00000001', 'SWK00000002', 'SWK00000003'],
 } as const
 

@@ -11,10 +11,20 @@ export const webkassaSimulatorService = defineService<WebkassaSimulatorSettings>
   loadConfig: (env) => webkassaSimulatorFromEnv(env),
   address: ({ host, port, url }) => ({ host, port, url }),
   portVariable: 'WEBKASSA_SIM_PORT',
-  /** A service started beside it (fiscal) finds Webkassa here. */
+  /**
+   * The fiscal service started beside it talks to it with its demo account (the environment wins where set). A
+   * simulator's credentials: public on purpose, they only ever fiscalize fake receipts.
+   */
   wire(env) {
-    const { url } = webkassaSimulatorFromEnv(env)
+    const { url, options } = webkassaSimulatorFromEnv(env)
+    const [account] = options.accounts
     env.WEBKASSA_SIMULATOR_URL ??= url
+    env.FISCAL_WEBKASSA_URL ??= url
+    env.FISCAL_WEBKASSA_API_KEY ??= options.apiKeys[0]
+    if (account) {
+      env.FISCAL_WEBKASSA_LOGIN ??= account.login
+      env.FISCAL_WEBKASSA_PASSWORD ??= account.password
+    }
   },
   async build({ config }) {
     const app = await buildWebkassaSimulatorApp(config.options)

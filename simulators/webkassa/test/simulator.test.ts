@@ -294,8 +294,15 @@ test('the environment names the demo account, keys and cashboxes; defaults are t
   assert.deepEqual(custom.options.initialFaults, { tokenTtlMs: 0, cashboxLatencyMs: 50 })
   assert.throws(() => webkassaSimulatorFromEnv({ WEBKASSA_SIM_CASHBOXES: 'A1,,B2' }))
   const env: Record<string, string | undefined> = { WEBKASSA_SIM_PORT: '9555' }
-  webkassaSimulatorService.wire?.(env, new Set(['webkassa']))
+  webkassaSimulatorService.wire?.(env, new Set(['webkassa', 'fiscal']))
   assert.equal(env.WEBKASSA_SIMULATOR_URL, 'http://127.0.0.1:9555')
+  assert.equal(env.FISCAL_WEBKASSA_URL, 'http://127.0.0.1:9555')
+  assert.equal(env.FISCAL_WEBKASSA_API_KEY, 'demo-integrator-key')
+  assert.equal(env.FISCAL_WEBKASSA_LOGIN, 'demo@kokdala.kz')
+  assert.equal(env.FISCAL_WEBKASSA_PASSWORD, 'demo-password')
+  const chosen: Record<string, string | undefined> = { FISCAL_WEBKASSA_URL: 'https://devkkm.webkassa.kz' }
+  webkassaSimulatorService.wire?.(chosen, new Set(['webkassa', 'fiscal']))
+  assert.equal(chosen.FISCAL_WEBKASSA_URL, 'https://devkkm.webkassa.kz', 'the environment wins')
 })
 
 test('the descriptor starts the simulator as `kokdala start` does, with the demo account', async () => {
