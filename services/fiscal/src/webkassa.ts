@@ -1,11 +1,18 @@
-import type { WebkassaClient } from '@kokdala/webkassa'
+import { createWebkassaClient, type WebkassaHttpClient } from '@kokdala/webkassa'
 import type { FiscalConfig } from './config.ts'
 
 /**
- * The Webkassa client the service talks through, built from the config. The HTTP client of `@kokdala/webkassa`
- * is being written beside this service; until it is on main there is none, and every call fails with
- * WEBKASSA_NOT_CONFIGURED instead of pretending.
+ * The Webkassa client the service talks through, built from the config; none without an API key (development
+ * without configuration), and every call then fails with WEBKASSA_NOT_CONFIGURED instead of pretending.
  */
-export function webkassaClientOf(_config: FiscalConfig): WebkassaClient | undefined {
-  return undefined
+export function webkassaClientOf(config: FiscalConfig): WebkassaHttpClient | undefined {
+  if (config.FISCAL_WEBKASSA_API_KEY === undefined) return undefined
+  return createWebkassaClient({
+    baseUrl: config.FISCAL_WEBKASSA_URL,
+    apiKey: config.FISCAL_WEBKASSA_API_KEY,
+    timeoutMs: config.FISCAL_WEBKASSA_TIMEOUT_MS,
+    failoverHosts: config.FISCAL_WEBKASSA_FAILOVER_HOSTS.split(',')
+      .map((host) => host.trim())
+      .filter((host) => host !== ''),
+  })
 }
