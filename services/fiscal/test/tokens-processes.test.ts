@@ -48,12 +48,14 @@ async function child() {
     })
     return { kind: result.kind, attempts: tokens.length }
   }
-  process.stdout.write('ready\n')
+  // Protocol lines start with @@; the rest of stdout is the app's log (the log test reads it through the parent).
+  const say = (text: string) => process.stdout.write(`@@${text}\n`)
+  say('ready')
   for await (const line of createInterface({ input: process.stdin })) {
-    if (line === 'warm') process.stdout.write(`${JSON.stringify([await call()])}\n`)
+    if (line === 'warm') say(JSON.stringify([await call()]))
     if (line === 'go') {
       const results = await Promise.all(Array.from({ length: CALLS_PER_PROCESS }, call))
-      process.stdout.write(`${JSON.stringify(results)}\n`)
+      say(JSON.stringify(results))
     }
     if (line === 'exit') break
   }
@@ -126,7 +128,15 @@ if (process.env.FISCAL_PROCESS_CHILD) {
         children.push(child)
         lines.push(createInterface({ input: child.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]())
       }
-      const next = async (i: number) => (await (lines[i] as AsyncIterator<string>).next()).value as string
+      /** The child's next protocol line; its log lines are passed on to this process's output. */
+      const next = async (i: number): Promise<string> => {
+        for (;;) {
+          const { value, done } = await (lines[i] as AsyncIterator<string>).next()
+          if (done) throw new Error(`child ${i} ended`)
+          if (value.startsWith('@@')) return value.slice(2)
+          process.stdout.write(`${value}\n`)
+        }
+      }
       for (let i = 0; i < 2; i++) assert.equal(await next(i), 'ready')
       // Both processes hold the first token.
       children[0]?.stdin?.write('warm\n')
