@@ -21,6 +21,7 @@ export function createFakeWebkassa({ strict = true, authorizeMs = 20, callMs = 5
   const issued = new Set<string>()
   const stats = { authorize: 0, calls: 0 }
   let password: string = SECRETS.password
+  let loginsWithoutAnswer = 0
   /** Held calls and logins wait here until released (tests that need a call to be in flight at a given moment). */
   const gates = { calls: gate(), authorize: gate() }
   const unsupported = async () => ({ kind: 'unknown', reason: 'network' }) as const
@@ -30,6 +31,10 @@ export function createFakeWebkassa({ strict = true, authorizeMs = 20, callMs = 5
       stats.authorize++
       await gates.authorize.pass()
       await sleep(authorizeMs)
+      if (loginsWithoutAnswer > 0) {
+        loginsWithoutAnswer--
+        return { kind: 'unknown', reason: 'timeout' }
+      }
       if (login !== SECRETS.login || given !== password) {
         return { kind: 'errors', errors: [{ Code: 1, Text: 'Неверный логин и/или пароль' }] }
       }
@@ -61,6 +66,10 @@ export function createFakeWebkassa({ strict = true, authorizeMs = 20, callMs = 5
     /** Every token issued so far expires (code 2 from now on). */
     expireAll() {
       valid.clear()
+    },
+    /** The next `count` logins get no answer (a timeout). */
+    failNextLogins(count: number) {
+      loginsWithoutAnswer = count
     },
     /** The account's password changes at Webkassa (ours is then wrong). */
     changePassword(next: string) {

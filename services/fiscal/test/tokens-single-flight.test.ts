@@ -136,6 +136,23 @@ test('code 1 blocks the account: no second Authorize within the block window, vi
   assert.equal((await a.services.tokens.tokens.status()).blocked, true)
 })
 
+test('a login without an answer is one attempt for every waiting call of both processes; the next call tries again', async () => {
+  const fake = createFakeWebkassa({ authorizeMs: 50 })
+  const { a, b } = await twoProcesses(fake)
+  fake.failNextLogins(1)
+  const calls = await Promise.all(Array.from({ length: 20 }, (_, i) => xReport(i % 2 ? a : b, fake)))
+  assert.equal(fake.stats.authorize, 1, 'one login attempt, not one per call or per process')
+  for (const call of calls) {
+    assert.deepEqual(call.result, { kind: 'unknown', reason: 'timeout' })
+    assert.equal(call.tokens.length, 0)
+  }
+  const status = await a.services.tokens.tokens.status()
+  assert.equal(status.blocked, false, 'no answer is not a refusal: nothing is blocked')
+  assert.equal(status.lastError?.text, 'timeout')
+  assert.equal((await xReport(b, fake)).result.kind, 'ok')
+  assert.equal(fake.stats.authorize, 2)
+})
+
 test('an operator refresh tries even while blocked, and a success lifts the block', async () => {
   const fake = createFakeWebkassa()
   const { a } = await twoProcesses(fake)

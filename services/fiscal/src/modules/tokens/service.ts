@@ -117,7 +117,10 @@ export function createTokenService({
 
   async function login(seen: number, reason: RefreshReason): Promise<Current> {
     if (!credentials) throw new FiscalError('WEBKASSA_NOT_CONFIGURED')
-    const result = await client.authorize(credentials.login, credentials.password)
+    // The client never throws by contract; if one does, it counts as no answer, and the lease is still given back.
+    const result: WebkassaResult<{ Token: string }> = await client
+      .authorize(credentials.login, credentials.password)
+      .catch(() => ({ kind: 'unknown', reason: 'network' }) as const)
     const at = now()
     if (result.kind === 'ok' && typeof result.data?.Token === 'string' && TOKEN_TEXT.test(result.data.Token)) {
       const token = result.data.Token
@@ -134,6 +137,9 @@ export function createTokenService({
       if (!stored) {
         // Our lease ran out and another process refreshed meanwhile: the row's token is the one in force.
         log.warn({ account: accountId, generation: seen, fingerprint }, 'webkassa refresh lease lost; using the newer')
+        const row = await repository.read(accountId, now())
+        const newer = row.generation > seen ? tokenOf(row) : undefined
+        if (newer !== undefined) return { kind: 'token', token: newer, generation: row.generation }
         return { kind: 'failed', failure: { kind: 'unknown', reason: 'timeout' } }
       }
       cached = { generation: seen + 1, token }
@@ -219,7 +225,11 @@ export function createTokenService({
 
   /** The token to call with: waits for a refresh under way here or elsewhere, logs in when there is none. */
   async function current(): Promise<Current> {
-    if (pending) await pending.catch(() => undefined)
+    if (pending) {
+      // A login this process just waited for and that failed is this call's answer too, not a reason to try again.
+      const outcome = await pending
+      if (outcome.kind === 'failed') return outcome
+    }
     let row = await repository.read(accountId, now())
     if (leaseHeld(row)) row = await waitForOthers(row.generation)
     const token = tokenOf(row)
