@@ -8,7 +8,11 @@ const TOKEN = 'admin-token-0123456789-0123456789abcdef'
 
 function call(guard: ReturnType<typeof requireAdminToken>, authorization?: string) {
   const headers: Record<string, string> = {}
-  const reply = { header: (name: string, value: string) => void (headers[name] = value) }
+  const reply = {
+    header(name: string, value: string) {
+      headers[name] = value
+    },
+  }
   const request = { headers: authorization === undefined ? {} : { authorization } }
   return {
     done: guard(request as FastifyRequest, reply as unknown as FastifyReply),
