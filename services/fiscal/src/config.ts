@@ -54,6 +54,8 @@ export const FiscalConfigSchema = Type.Object({
   FISCAL_TIMEZONE: Type.String({ default: 'Asia/Almaty' }),
   /** After Webkassa refuses the login and password (code 1), no login is tried for this long. */
   FISCAL_TOKEN_BLOCK_MINUTES: Type.Integer({ default: 30, minimum: 1 }),
+  /** After a login with no answer or another error, calls get that failure for this long before one tries again. */
+  FISCAL_TOKEN_RETRY_PAUSE_MS: Type.Integer({ default: 5_000, minimum: 0 }),
   /** A refresh lease not released within this long (its process died) may be taken over. */
   FISCAL_TOKEN_LEASE_MS: Type.Integer({ default: 15_000, minimum: 100 }),
   // The receipts module.

@@ -136,9 +136,9 @@ test('code 1 blocks the account: no second Authorize within the block window, vi
   assert.equal((await a.services.tokens.tokens.status()).blocked, true)
 })
 
-test('a login without an answer is one attempt for every waiting call of both processes; the next call tries again', async () => {
+test('a login without an answer is one attempt for every call of both processes; the next login waits for the retry pause', async () => {
   const fake = createFakeWebkassa({ authorizeMs: 50 })
-  const { a, b } = await twoProcesses(fake)
+  const { a, b, clock } = await twoProcesses(fake)
   fake.failNextLogins(1)
   const calls = await Promise.all(Array.from({ length: 20 }, (_, i) => xReport(i % 2 ? a : b, fake)))
   assert.equal(fake.stats.authorize, 1, 'one login attempt, not one per call or per process')
@@ -149,6 +149,12 @@ test('a login without an answer is one attempt for every waiting call of both pr
   const status = await a.services.tokens.tokens.status()
   assert.equal(status.blocked, false, 'no answer is not a refusal: nothing is blocked')
   assert.equal(status.lastError?.text, 'timeout')
+  // Calls right after the failure get it without a new login (FISCAL_TOKEN_RETRY_PAUSE_MS, 5 s by default)…
+  clock.advance(4_999)
+  assert.deepEqual((await xReport(b, fake)).result, { kind: 'unknown', reason: 'timeout' })
+  assert.equal(fake.stats.authorize, 1)
+  // …and after the pause one of them logs in.
+  clock.advance(1)
   assert.equal((await xReport(b, fake)).result.kind, 'ok')
   assert.equal(fake.stats.authorize, 2)
 })

@@ -55,6 +55,7 @@ export function createTokensModule({ config, db, clock, log, runtime, client, ra
     owner: `${base}/${process.pid}.${randomBytes(3).toString('hex')}`,
     leaseMs: Math.max(config.FISCAL_TOKEN_LEASE_MS, config.FISCAL_WEBKASSA_TIMEOUT_MS + 1_000),
     blockMs: config.FISCAL_TOKEN_BLOCK_MINUTES * 60_000,
+    retryPauseMs: config.FISCAL_TOKEN_RETRY_PAUSE_MS,
   })
   let schedule: DailySchedule | undefined
   if (config.FISCAL_TOKEN_SCHEDULED_REFRESH) {

@@ -35,6 +35,11 @@ export interface TokenServiceDeps {
   leaseMs: number
   /** After code 1 no login is tried for this long. */
   blockMs: number
+  /**
+   * After a login that failed otherwise (no answer, another code) calls get that failure for this long instead of
+   * logging in again: a partner that is down is not asked once per call, per process.
+   */
+  retryPauseMs?: number
   /** How often a process waiting for another's refresh looks at the row. */
   pollMs?: number
   /** `last_used_at` of the token's history row is written at most this often per process. */
@@ -75,6 +80,7 @@ export function createTokenService({
   accountId = 'default',
   leaseMs,
   blockMs,
+  retryPauseMs = 5_000,
   pollMs = 25,
   touchEveryMs = 60_000,
 }: TokenServiceDeps) {
@@ -202,6 +208,9 @@ export function createTokenService({
         }
         if (blocked(row) && !ignoreBlock) return { kind: 'failed', failure: failureOf(row) }
         const at = now()
+        if (!ignoreBlock && lastFailure !== null && at.getTime() - lastFailure < retryPauseMs) {
+          return { kind: 'failed', failure: failureOf(row) }
+        }
         const won = await repository.takeLease({
           accountId,
           seen,
