@@ -71,6 +71,20 @@ const ATTEMPT = `id, payment_id AS "paymentId", method_id AS "methodId", commiss
 const ENTRY = `id, kind, attempt_id AS "attemptId", method_id AS "methodId", gross_tiyn AS "grossTiyn",
   value_tiyn AS "valueTiyn", basis_bp AS "basisBp", refers_to AS "refersTo"`
 
+// A payment with its ledger and newest attempt in one statement (json: money as text, times as ISO text).
+const SNAPSHOT = `SELECT ${PAYMENT},
+  (SELECT COALESCE(json_agg(e ORDER BY e.id), '[]') FROM (SELECT id, kind, attempt_id AS "attemptId",
+     method_id AS "methodId", gross_tiyn::text AS "grossTiyn", value_tiyn::text AS "valueTiyn", basis_bp AS "basisBp",
+     refers_to AS "refersTo" FROM payment_entry WHERE payment_id = payment.id) e) AS entries,
+  (SELECT row_to_json(a) FROM (SELECT id, payment_id AS "paymentId", method_id AS "methodId",
+     commission_bp AS "commissionBp", due_tiyn::text AS "dueTiyn", charge_tiyn::text AS "chargeTiyn",
+     terminal_id AS "terminalId", process_id AS "processId", qr_code AS "qrCode", payment_url AS "paymentUrl", status,
+     failure_reason AS "failureReason", created_at AS "createdAt", settled_at AS "settledAt"
+     FROM payment_attempt WHERE payment_id = payment.id ORDER BY id DESC LIMIT 1) a) AS "lastAttempt"
+  FROM payment WHERE transaction_id = $1`
+
+type JsonAttempt = Omit<AttemptRow, 'createdAt' | 'settledAt'> & { createdAt: string; settledAt: string | null }
+
 // int8 columns arrive as numbers (core db.ts); money becomes bigint here, at the edge.
 const payment = (row: PaymentRow): PaymentRow => ({ ...row, amountTiyn: toTiyn(row.amountTiyn) })
 const attempt = (row: AttemptRow): AttemptRow => ({
@@ -124,6 +138,27 @@ export function createPaymentRepository(db: Queryable) {
       return rows[0] && payment(rows[0])
     },
 
+    /** A payment with its ledger rows and newest attempt, in one round trip (status checks and reads). */
+    async snapshotByTransactionId(
+      transactionId: string,
+    ): Promise<{ payment: PaymentRow; entries: LedgerEntry[]; lastAttempt: AttemptRow | undefined } | undefined> {
+      const { rows } = await db.query<PaymentRow & { entries: LedgerEntry[]; lastAttempt: JsonAttempt | null }>(
+        SNAPSHOT,
+        [transactionId],
+      )
+      const row = rows[0]
+      if (!row) return undefined
+      const { entries, lastAttempt, ...rest } = row
+      const last = lastAttempt
+        ? attempt({
+            ...lastAttempt,
+            createdAt: new Date(lastAttempt.createdAt),
+            settledAt: lastAttempt.settledAt === null ? null : new Date(lastAttempt.settledAt),
+          })
+        : undefined
+      return { payment: payment(rest), entries: entries.map(entry), lastAttempt: last }
+    },
+
     async byId(id: number, lock = false): Promise<PaymentRow | undefined> {
       const { rows } = await db.query<PaymentRow>(
         `SELECT ${PAYMENT} FROM payment WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
@@ -142,13 +177,13 @@ export function createPaymentRepository(db: Queryable) {
     },
 
     /** Payments past their expiry that can still expire, oldest first. */
-    async dueForExpiry(now: Date, limit: number): Promise<number[]> {
-      const { rows } = await db.query<{ id: number }>(
-        `SELECT id FROM payment WHERE status IN ('pending', 'processing', 'failed') AND expires_at <= $1
-         ORDER BY expires_at LIMIT $2`,
+    async dueForExpiry(now: Date, limit: number): Promise<{ id: number; transactionId: string }[]> {
+      const { rows } = await db.query<{ id: number; transactionId: string }>(
+        `SELECT id, transaction_id AS "transactionId" FROM payment
+         WHERE status IN ('pending', 'processing', 'failed') AND expires_at <= $1 ORDER BY expires_at LIMIT $2`,
         [now, limit],
       )
-      return rows.map((row) => row.id)
+      return rows
     },
 
     async entries(paymentId: number): Promise<LedgerEntry[]> {
