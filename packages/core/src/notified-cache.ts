@@ -66,7 +66,10 @@ export function createNotifiedCache<V>({ feed, maxEntries }: NotifiedCacheOption
     async load(key, load, validUntil) {
       const read: Read = { stale: !feed.live }
       let reads = reading.get(key)
-      if (!reads) reading.set(key, (reads = new Set()))
+      if (!reads) {
+        reads = new Set()
+        reading.set(key, reads)
+      }
       reads.add(read)
       try {
         const value = await load()

@@ -102,7 +102,7 @@ export function buildPaymentsServices({ config, db, clock, log, runtime, overrid
     onError: (job, error) => log.warn({ job: job.id, kind: job.kind, err: error }, 'job failed'),
   })
   runtime.loop('job worker', worker)
-  return { methods, tokens, sources, idempotency, pool, payments, terminals, webhooks, worker }
+  return { methods, tokens, sources, idempotency, pool, payments, terminals, webhooks, worker, changes }
 }
 
 export type PaymentsServices = ReturnType<typeof buildPaymentsServices>
