@@ -95,7 +95,7 @@ describe('status cache, one process', () => {
     assert.equal((await status(id)).status, 'expired')
   })
 
-  test('a change made by plain SQL, around the code, is seen through migration 007's NOTIFY', {
+  test('a change made by plain SQL, around the code, is seen through the NOTIFY of migration 007', {
     skip: !onPostgres && 'PostgreSQL only: on PGlite every change goes through this process',
   }, async () => {
     const db = await freshDatabase()
@@ -107,7 +107,9 @@ describe('status cache, one process', () => {
   })
 })
 
-describe('status cache, two processes on one PostgreSQL database', { skip: !onPostgres && 'needs TEST_DATABASE_URL' }, () => {
+describe('status cache, two processes on one PostgreSQL database', {
+  skip: !onPostgres && 'needs TEST_DATABASE_URL',
+}, () => {
   test("a change in process A is in process B's answers as soon as B hears of it", async () => {
     const db = await freshDatabase()
     const a = await instance(db)
