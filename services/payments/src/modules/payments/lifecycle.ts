@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { checkWebhookUrl, createNotifiedCache, type Queryable, type Tiyn } from '@kokdala/core'
+import { checkWebhookUrl, createBatcher, createNotifiedCache, type Queryable, type Tiyn } from '@kokdala/core'
 import { PaymentsError } from '../../errors.ts'
 import { parseAmount } from './amounts.ts'
 import type { AttemptService } from './attempts.ts'
 import type { PaymentDeps } from './deps.ts'
 import { totalsOf } from './ledger.ts'
-import { createPaymentRepository, type PaymentRepository, type PaymentRow } from './repository.ts'
+import { createPaymentRepository, type NewPayment, type PaymentRepository, type PaymentRow } from './repository.ts'
 import { loadSnapshot, type PaymentSnapshot, recordEvent, withFigures } from './snapshot.ts'
 import { paymentStates } from './state.ts'
 
@@ -64,6 +64,17 @@ export function createLifecycleService(deps: PaymentDeps, attempts: AttemptServi
     return payment
   }
 
+  // Inits without an Idempotency-Key have nothing to commit beside their row: concurrent ones share one INSERT and
+  // one commit (group commit, core batcher); alone, an init is a batch of one and waits for nothing. A batch that
+  // fails is split until the failing init is alone, so one request never fails another.
+  const inserts = createBatcher<NewPayment, PaymentRow | undefined>({
+    run: (list) => createPaymentRepository(db).insertMany(list),
+    isolate: (error) => {
+      const code = (error as { code?: unknown } | null)?.code
+      return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|53300|57P)/.test(code)
+    },
+  })
+
   /** A payment with its ledger and newest attempt, in one statement. */
   async function read(transactionId: string): Promise<PaymentSnapshot> {
     const found = TRANSACTION_ID.test(transactionId)
@@ -112,40 +123,35 @@ export function createLifecycleService(deps: PaymentDeps, attempts: AttemptServi
         if (!known) throw new PaymentsError('PAYMENT_METHOD_UNKNOWN')
       }
       const url = webhookUrl(input.webhook_url, deps.allowPrivateWebhookUrls)
-      const insert = async (q: Queryable): Promise<PaymentSnapshot> => {
-        const repo = createPaymentRepository(q)
-        const now = clock.now()
-        for (let draw = 0; draw < 5; draw++) {
-          const payment = await repo.insert(
-            {
-              transactionId: newTransactionId(),
-              sourceId,
-              amountTiyn,
-              currency,
-              description: input.description ?? null,
-              customerName: input.customer_name ?? null,
-              customerPhone: input.customer_phone ?? null,
-              customerEmail: input.customer_email ?? null,
-              paymentMethodId: input.payment_method_id ?? null,
-              webhookUrl: url,
-              webhookSecret: input.webhook_secret ?? null,
-              metadata: (input.metadata as Record<string, unknown> | undefined) ?? null,
-              expiresAt: new Date(now.getTime() + deps.lifetimeMs),
-              createdAt: now,
-            },
-            now,
-          )
-          if (payment) {
-            // Just inserted: no ledger row and no attempt to read back.
-            const snapshot = withFigures(payment, totalsOf([]), undefined)
-            await inTransaction?.(q, snapshot)
-            return snapshot
-          }
-        }
-        throw new Error('no free transaction id in 5 draws')
+      const now = clock.now()
+      const draw = (): NewPayment => ({
+        transactionId: newTransactionId(),
+        sourceId,
+        amountTiyn,
+        currency,
+        description: input.description ?? null,
+        customerName: input.customer_name ?? null,
+        customerPhone: input.customer_phone ?? null,
+        customerEmail: input.customer_email ?? null,
+        paymentMethodId: input.payment_method_id ?? null,
+        webhookUrl: url,
+        webhookSecret: input.webhook_secret ?? null,
+        metadata: (input.metadata as Record<string, unknown> | undefined) ?? null,
+        expiresAt: new Date(now.getTime() + deps.lifetimeMs),
+        createdAt: now,
+      })
+      for (let attempt = 0; attempt < 5; attempt++) {
+        // Just inserted: no ledger row and no attempt to read back.
+        const payment = inTransaction
+          ? await db.transaction(async (tx) => {
+              const inserted = await createPaymentRepository(tx).insert(draw(), now)
+              if (inserted) await inTransaction(tx, withFigures(inserted, totalsOf([]), undefined))
+              return inserted
+            })
+          : await inserts.submit(draw())
+        if (payment) return withFigures(payment, totalsOf([]), undefined)
       }
-      // One statement commits by itself: BEGIN and COMMIT only when something must commit with the insert.
-      return inTransaction ? db.transaction(insert) : insert(db)
+      throw new Error('no free transaction id in 5 draws')
     },
 
     /** A payment as it stands, without asking any terminal. */

@@ -129,6 +129,47 @@ export function createPaymentRepository(db: Queryable) {
       return rows[0] && payment(rows[0])
     },
 
+    /**
+     * Inserts payments in one statement (one round trip, one commit for all): the payment of each, or undefined where
+     * its transaction id is taken (in the table or earlier in `list`). One fixed statement whatever the count.
+     */
+    async insertMany(list: NewPayment[]): Promise<(PaymentRow | undefined)[]> {
+      const column = <T>(pick: (p: NewPayment) => T) => list.map(pick)
+      const { rows } = await db.query<PaymentRow>(
+        `INSERT INTO payment (transaction_id, source_id, amount_tiyn, currency, description, customer_name,
+           customer_phone, customer_email, payment_method_id, webhook_url, webhook_secret, metadata, status,
+           expires_at, created_at, updated_at)
+         SELECT t, s, a, c, d, cn, cp, ce, m, wu, ws, md::jsonb, 'pending', e, n, n
+         FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
+           $8::text[], $9::smallint[], $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[])
+           AS u(t, s, a, c, d, cn, cp, ce, m, wu, ws, md, e, n)
+         ON CONFLICT (transaction_id) DO NOTHING RETURNING ${PAYMENT}`,
+        [
+          column((p) => p.transactionId),
+          column((p) => p.sourceId),
+          column((p) => String(p.amountTiyn)),
+          column((p) => p.currency),
+          column((p) => p.description),
+          column((p) => p.customerName),
+          column((p) => p.customerPhone),
+          column((p) => p.customerEmail),
+          column((p) => p.paymentMethodId),
+          column((p) => p.webhookUrl),
+          column((p) => p.webhookSecret),
+          column((p) => (p.metadata === null ? null : JSON.stringify(p.metadata))),
+          column((p) => p.expiresAt.toISOString()),
+          column((p) => p.createdAt.toISOString()),
+        ],
+      )
+      const inserted = new Map(rows.map((row) => [row.transactionId, row]))
+      return list.map((p) => {
+        const row = inserted.get(p.transactionId)
+        // A repeated id in one list was inserted once: only its first item gets the row.
+        inserted.delete(p.transactionId)
+        return row && payment(row)
+      })
+    },
+
     /** A payment by its public id; `lock` holds its row until the transaction ends (every change takes it). */
     async byTransactionId(transactionId: string, lock = false): Promise<PaymentRow | undefined> {
       const { rows } = await db.query<PaymentRow>(
