@@ -13,6 +13,7 @@ export interface ChangeListener {
   reset(): void
 }
 
+/** Changes by key, from this process and (on PostgreSQL) from every process; see the top of this file. */
 export interface ChangeFeed {
   /** Whether every committed change is heard: false until the first LISTEN succeeds and while it is down. */
   readonly live: boolean
@@ -24,6 +25,7 @@ export interface ChangeFeed {
   close(): Promise<void>
 }
 
+/** Where a change feed listens, and on which channel. */
 export interface ChangeFeedOptions {
   /** `postgres://…`: LISTEN there on a connection of its own. Absent: only this process changes the data. */
   url?: string

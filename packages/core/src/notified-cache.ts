@@ -7,12 +7,14 @@
 import { LRUCache } from 'lru-cache'
 import type { ChangeFeed } from './change-feed.ts'
 
+/** What a notified cache hears and how much it holds. */
 export interface NotifiedCacheOptions {
   feed: ChangeFeed
   /** The most keys kept; the least recently used go first. */
   maxEntries: number
 }
 
+/** Values by key, answered only while the feed vouches that nothing changed them. */
 export interface NotifiedCache<V> {
   /** The value kept for `key`, unless there is none, it is not valid at `nowMs` any more or the feed is not live. */
   get(key: string, nowMs: number): V | undefined
@@ -37,6 +39,7 @@ interface Read {
   stale: boolean
 }
 
+/** A bounded cache emptied key by key by `feed` (see the top of this file). */
 export function createNotifiedCache<V>({ feed, maxEntries }: NotifiedCacheOptions): NotifiedCache<V> {
   const kept = new LRUCache<string, Kept<V>>({ max: maxEntries })
   const reading = new Map<string, Set<Read>>()
