@@ -25,9 +25,20 @@ export interface NewPaymentInput {
 
 const TRANSACTION_ID = /^[0-9A-F]{12}$/
 
+// Random bytes for ids, drawn 1 536 at a time: one call into the CSPRNG per 256 ids instead of one per id (it
+// showed at 2 % of the init profile). The bytes are used once each, in order; nothing about them is weaker.
+let randomPool = Buffer.alloc(0)
+let randomOffset = 0
+
 /** The seed's transaction id: 12 upper-case hex characters (48 random bits; a clash is drawn again). */
 function newTransactionId(): string {
-  return randomBytes(6).toString('hex').toUpperCase()
+  if (randomOffset + 6 > randomPool.length) {
+    randomPool = randomBytes(6 * 256)
+    randomOffset = 0
+  }
+  const id = randomPool.toString('hex', randomOffset, randomOffset + 6).toUpperCase()
+  randomOffset += 6
+  return id
 }
 
 /**
