@@ -26,6 +26,8 @@ import { fileURLToPath } from 'node:url'
 /** The core migrations (job/outbox table) that every service applies before its own. */
 export const coreMigrationsDir = fileURLToPath(new URL('../migrations', import.meta.url))
 export * from './batcher.ts'
+export * from './change-feed.ts'
+export * from './notified-cache.ts'
 export * from './schemas.ts'
 export * from './table-locks.ts'
 export * from './throttle.ts'

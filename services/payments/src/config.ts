@@ -37,6 +37,11 @@ export const PaymentsConfigSchema = Type.Object({
   PAYMENTS_LIFETIME_MINUTES: Type.Integer({ default: 60, minimum: 1, maximum: 60 * 24 * 30 }),
   /** How often payments past expires_at are expired. */
   PAYMENTS_EXPIRY_SWEEP_MS: Type.Integer({ default: 5_000, minimum: 50 }),
+  /**
+   * How many payments' status answers each process keeps in memory until they change (≈1–2 KB each; 0: none). On
+   * PostgreSQL the cache needs its LISTEN connection (one more connection per process) and is off while it is down.
+   */
+  PAYMENTS_STATUS_CACHE_SIZE: Type.Integer({ default: 20_000, minimum: 0 }),
   /** Requests per client address per minute on each public endpoint (GET payment, status, /kaspi); 0: no limit. */
   PAYMENTS_PUBLIC_RATE_PER_MINUTE: Type.Integer({ default: 600, minimum: 0 }),
   IDEMPOTENCY_KEY_TTL_HOURS: Type.Integer({ default: 24, minimum: 1 }),

@@ -1,5 +1,12 @@
 import { hostname } from 'node:os'
-import { type Clock, createIdempotencyStore, createWorker, type Database, type Runtime } from '@kokdala/core'
+import {
+  type Clock,
+  createChangeFeed,
+  createIdempotencyStore,
+  createWorker,
+  type Database,
+  type Runtime,
+} from '@kokdala/core'
 import type { PaymentsConfig } from './config.ts'
 import { createMethodRepository } from './modules/methods/repository.ts'
 import { createMethodService } from './modules/methods/service.ts'
@@ -57,12 +64,24 @@ export function buildPaymentsServices({ config, db, clock, log, runtime, overrid
   })
   const pool = overrides.pool ?? terminals.pool
   const webhooks = createWebhooksModule({ config, db, clock, log })
+  // Which payments changed, for the status cache. PGlite belongs to this process alone: what it changes is all there
+  // is. PostgreSQL is shared: the cache listens to migration 007's notifications, and without a URL to listen on
+  // (a database handed over without one) it has nothing to trust and stays off.
+  const listenUrl = db.kind === 'postgres' ? config.DATABASE_URL : undefined
+  const changes = createChangeFeed({ url: listenUrl, channel: 'payment_changed', log })
+  const cacheSize = db.kind === 'postgres' && !listenUrl ? 0 : config.PAYMENTS_STATUS_CACHE_SIZE
+  if (listenUrl && cacheSize > 0) {
+    void changes.start()
+    runtime.closeWith(changes)
+  }
   const payments = createPaymentService({
     db,
     clock,
     methods,
     pool,
     events: overrides.events ?? webhooks.events,
+    changes,
+    statusCacheSize: cacheSize,
     maxAmountTiyn: BigInt(config.PAYMENTS_MAX_AMOUNT) * 100n,
     lifetimeMs: config.PAYMENTS_LIFETIME_MINUTES * 60_000,
     allowPrivateWebhookUrls: config.PAYMENTS_WEBHOOK_ALLOW_PRIVATE_NETWORKS,
@@ -83,7 +102,7 @@ export function buildPaymentsServices({ config, db, clock, log, runtime, overrid
     onError: (job, error) => log.warn({ job: job.id, kind: job.kind, err: error }, 'job failed'),
   })
   runtime.loop('job worker', worker)
-  return { methods, tokens, sources, idempotency, pool, payments, terminals, webhooks, worker }
+  return { methods, tokens, sources, idempotency, pool, payments, terminals, webhooks, worker, changes }
 }
 
 export type PaymentsServices = ReturnType<typeof buildPaymentsServices>
