@@ -4,6 +4,7 @@ import { parseAmount } from './amounts.ts'
 import type { PaymentDeps } from './deps.ts'
 import { type LedgerEntry, totalsOf } from './ledger.ts'
 import type { LifecycleService } from './lifecycle.ts'
+import { createRefundLedger } from './refund-ledger.ts'
 import { createPaymentRepository } from './repository.ts'
 import { loadSnapshot, type PaymentSnapshot, recordEvent } from './snapshot.ts'
 import { paymentStates } from './state.ts'
@@ -77,7 +78,10 @@ export function createRefundService(deps: PaymentDeps, lifecycle: LifecycleServi
       const failed: unknown[] = []
       for (const part of parts) {
         try {
-          await pool.refund({ attemptId: part.attemptId, amountTenge: Number(part.grossTiyn) / 100 })
+          const amountTenge = Number(part.grossTiyn) / 100
+          const { processId } = await pool.refund({ attemptId: part.attemptId, amountTenge, entryId: part.entryId })
+          // The terminal's id of the refund, for the reconciliation (refund-ledger.ts says why it comes after).
+          await createRefundLedger(db).setReference(part.entryId, processId)
         } catch (error) {
           failed.push(error)
           log.warn({ err: error, attemptId: part.attemptId }, 'terminal refund failed')

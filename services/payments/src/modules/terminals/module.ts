@@ -5,7 +5,12 @@ import type { QrReader, TerminalClientFactory } from './client.ts'
 import { adoptSimulatorTerminals, createSimulatorHistory } from './history.ts'
 import { createTerminalPoller, type SettleAttempt } from './poller.ts'
 import { createTerminalCalls, createTerminalPool, type TerminalLog } from './pool.ts'
-import { type CapturedAttempts, createReconciliation, type TransactionHistory } from './reconcile.ts'
+import {
+  type CapturedAttempts,
+  createReconciliation,
+  type LedgerRefunds,
+  type TransactionHistory,
+} from './reconcile.ts'
 import { createTerminalRepository } from './repository.ts'
 import { createTerminalAdmin } from './service.ts'
 
@@ -24,6 +29,8 @@ export interface TerminalsModuleDeps {
   history?: TransactionHistory
   /** The payments module's captures for reconciliation (default: the paid processes recorded here). */
   capturedAttempts?: CapturedAttempts
+  /** The payments module's refunds for reconciliation (default: the refunds sent through terminals, recorded here). */
+  ledgerRefunds?: LedgerRefunds
 }
 
 /**
@@ -78,6 +85,7 @@ export function createTerminalsModule(deps: TerminalsModuleDeps) {
     terminals,
     history: deps.history ?? createSimulatorHistory({ timeoutMs: config.KASPI_TERMINAL_TIMEOUT_MS }),
     capturedAttempts: deps.capturedAttempts,
+    ledgerRefunds: deps.ledgerRefunds,
   })
   const admin = createTerminalAdmin({ terminals })
   const simulatorUrl = config.KASPI_SIMULATOR_URL

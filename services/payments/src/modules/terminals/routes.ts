@@ -62,6 +62,25 @@ function mismatchJson(m: Mismatch): Static<typeof MismatchJson> {
         attempt_id: m.attemptId,
         amount: tenge(m.amountTiyn),
       }
+    case 'missing_refund':
+      return {
+        kind: m.kind,
+        terminal_id: m.terminalId,
+        attempt_id: m.attemptId,
+        refund_id: m.refundId,
+        refund_reference: m.reference,
+        amount: tenge(m.amountTiyn),
+      }
+    case 'refund_amount_differs':
+      return {
+        kind: m.kind,
+        terminal_id: m.terminalId,
+        transaction_id: m.transactionId,
+        attempt_id: m.attemptId,
+        refund_id: m.refundId,
+        terminal_amount: tenge(m.terminalAmountTiyn),
+        refunded_amount: tenge(m.refundedAmountTiyn),
+      }
     default:
       return { kind: m.kind, terminal_id: m.terminalId, transaction_id: m.transactionId, amount: tenge(m.amountTiyn) }
   }
@@ -75,6 +94,7 @@ export function reconciliationJson(report: ReconciliationReport): Static<typeof 
     terminals: report.terminals,
     transactions: report.transactions,
     captures: report.captures,
+    refunds: report.refunds,
     unreadable: report.unreadable.map((u) => ({ terminal_id: u.terminalId, error: u.error })),
     mismatches: report.mismatches.map(mismatchJson),
   }
