@@ -172,7 +172,13 @@ describe('terminals admin API and reconciliation', () => {
     captured = [101, 102].map((attemptId) => ({ attemptId, amountTiyn: 1_000_000n }))
     for (const s of started) {
       const list = history.get(s.terminalId) ?? []
-      list.push({ kind: 'purchase', transactionId: `tx-${s.processId}`, processId: s.processId, amountTiyn: 1_000_000n, at })
+      list.push({
+        kind: 'purchase',
+        transactionId: `tx-${s.processId}`,
+        processId: s.processId,
+        amountTiyn: 1_000_000n,
+        at,
+      })
       history.set(s.terminalId, list)
     }
     history.get(started[0].terminalId)?.push({ kind: 'purchase', transactionId: 'stranger', amountTiyn: 5_000_00n, at })

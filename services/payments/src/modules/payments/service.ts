@@ -1,8 +1,8 @@
 import { createAttemptService } from './attempts.ts'
 import type { PaymentDeps } from './deps.ts'
 import { createLifecycleService } from './lifecycle.ts'
-import { createRefundService } from './refunds.ts'
 import { createRefundLedger } from './refund-ledger.ts'
+import { createRefundService } from './refunds.ts'
 import { createPaymentRepository } from './repository.ts'
 
 export type { PaymentDeps } from './deps.ts'

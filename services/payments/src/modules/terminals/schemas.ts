@@ -84,3 +84,24 @@ export const ReconcileResponse = Type.Object({
     mismatches: Type.Array(MismatchJson),
   }),
 })
+
+export const RunListQuery = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 366, default: 14, description: 'Newest days first' })) },
+  { additionalProperties: false },
+)
+
+export const RunJson = Type.Object({
+  day: Type.String({ format: 'date', description: 'The local day reconciled (PAYMENTS_TIMEZONE)' }),
+  from: Type.String({ format: 'date-time' }),
+  to: Type.String({ format: 'date-time' }),
+  status: Type.String({ enum: ['running', 'done', 'failed'] }),
+  attempts: Type.Integer(),
+  started_at: Type.String({ format: 'date-time' }),
+  finished_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  mismatches: Type.Union([Type.Integer(), Type.Null()]),
+  unreadable: Type.Union([Type.Integer(), Type.Null()]),
+  error: Type.Union([Type.String(), Type.Null()]),
+  report: Type.Union([ReconcileResponse.properties.data, Type.Null()]),
+})
+
+export const RunListResponse = Type.Object({ success: Type.Literal(true), data: Type.Array(RunJson) })
