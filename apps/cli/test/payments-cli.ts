@@ -1,8 +1,8 @@
 /** What the payments CLI tests share: a payments service on a free port with an admin token, and captured output. */
 import { PassThrough } from 'node:stream'
 import type { Database } from '@kokdala/core'
-import { openTestDatabase } from '@kokdala/core/testing'
-import { buildPaymentsApp, loadPaymentsConfig, type PaymentsApp, paymentsMigrations } from '@kokdala/payments'
+import type { PaymentsApp } from '@kokdala/payments'
+import { startPaymentsApp } from '../../../services/payments/test/harness.ts'
 import type { AdminTarget } from '../src/commands/payments-admin-client.ts'
 
 export type { AdminTarget } from '../src/commands/payments-admin-client.ts'
@@ -40,23 +40,9 @@ export async function startPaymentsForCli({
   overrides,
 }: {
   env?: Record<string, string>
-  overrides?: Parameters<typeof buildPaymentsApp>[0]['overrides']
+  overrides?: NonNullable<Parameters<typeof startPaymentsApp>[0]>['overrides']
 } = {}): Promise<PaymentsForCli> {
-  const db = await openTestDatabase(paymentsMigrations)
-  const payments = await buildPaymentsApp({
-    config: loadPaymentsConfig({ LOG_LEVEL: 'silent', PAYMENTS_ADMIN_TOKEN: CLI_ADMIN_TOKEN, ...env }),
-    db,
-    background: false,
-    overrides,
-  })
+  const payments = await startPaymentsApp({ env, adminToken: CLI_ADMIN_TOKEN, overrides })
   const url = await payments.app.listen({ port: 0, host: '127.0.0.1' })
-  return {
-    payments,
-    db,
-    target: { url, token: CLI_ADMIN_TOKEN },
-    async close() {
-      await payments.app.close()
-      await db.close()
-    },
-  }
+  return { payments, db: payments.db, target: { url, token: CLI_ADMIN_TOKEN }, close: () => payments.close() }
 }
