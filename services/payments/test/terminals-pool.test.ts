@@ -1,29 +1,19 @@
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, describe, it } from 'node:test'
-import { type Database, manualClock } from '@kokdala/core'
-import { openTestDatabase } from '@kokdala/core/testing'
-import { paymentsMigrations } from '../src/database.ts'
+import { beforeEach, describe, it } from 'node:test'
+import { manualClock } from '@kokdala/core'
 import { PaymentsError } from '../src/errors.ts'
 import type { TerminalOutcome } from '../src/modules/terminals/pool.ts'
-import { createTerminalRepository } from '../src/modules/terminals/repository.ts'
 import { createTerminalAdmin } from '../src/modules/terminals/service.ts'
 import { createFakeFleet, type FakeFleet } from './terminals-fake.ts'
-import { LEASE_MS, processPoller, processPool } from './terminals-rig.ts'
+import { LEASE_MS, processPoller, processPool, terminalsDatabase } from './terminals-rig.ts'
 
 describe('Kaspi terminal pool', () => {
-  let db: Database
   let fleet: FakeFleet
   let clock: ReturnType<typeof manualClock>
   let nextAttempt = 1
-  const repo = () => createTerminalRepository(db)
-
-  before(async () => {
-    db = await openTestDatabase(paymentsMigrations)
-  })
-  after(() => db.close())
+  const { repo } = terminalsDatabase()
 
   beforeEach(async () => {
-    await db.exec('TRUNCATE kaspi_terminal_refund, kaspi_terminal_process, kaspi_terminal RESTART IDENTITY')
     fleet = createFakeFleet()
     clock = manualClock()
   })

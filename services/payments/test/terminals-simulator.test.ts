@@ -1,38 +1,29 @@
 import assert from 'node:assert/strict'
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test'
-import { type Database, manualClock } from '@kokdala/core'
-import { fetchJson, openTestDatabase } from '@kokdala/core/testing'
+import { afterEach, beforeEach, describe, it } from 'node:test'
+import { manualClock } from '@kokdala/core'
+import { fetchJson } from '@kokdala/core/testing'
 import { createCameraQrReader, createKaspiTerminalClient } from '@kokdala/kaspi'
 import { defaultAccessToken } from '@kokdala/kaspi-simulator'
-import { paymentsMigrations } from '../src/database.ts'
 import { PaymentsError } from '../src/errors.ts'
 import type { TerminalClientFactory } from '../src/modules/terminals/client.ts'
 import { adoptSimulatorTerminals, createSimulatorHistory } from '../src/modules/terminals/history.ts'
 import type { TerminalOutcome } from '../src/modules/terminals/pool.ts'
 import { createReconciliation } from '../src/modules/terminals/reconcile.ts'
-import { createTerminalRepository } from '../src/modules/terminals/repository.ts'
 import { createTerminalAdmin } from '../src/modules/terminals/service.ts'
 import { type KaspiSim, startKaspiSimulator } from './e2e-harness.ts'
-import { LEASE_MS, processPoller, processPool } from './terminals-rig.ts'
+import { LEASE_MS, processPoller, processPool, terminalsDatabase } from './terminals-rig.ts'
 
 const TERMINALS = 20
 
 /** The terminal pool against the Kaspi simulator over real HTTP (must-be-true 2 and 5 of issue 10). */
 describe('Kaspi terminal pool on the simulator', () => {
-  let db: Database
   let sim: KaspiSim
   let clock: ReturnType<typeof manualClock>
   const closeables: { close(): Promise<void> }[] = []
   let nextAttempt = 1
-  const repo = () => createTerminalRepository(db)
-
-  before(async () => {
-    db = await openTestDatabase(paymentsMigrations)
-  })
-  after(() => db.close())
+  const { repo, empty } = terminalsDatabase()
 
   beforeEach(async () => {
-    await db.exec('TRUNCATE kaspi_terminal_refund, kaspi_terminal_process, kaspi_terminal RESTART IDENTITY')
     const terminals = Array.from({ length: TERMINALS }, (_, i) => ({ id: String(i + 1) }))
     sim = await startKaspiSimulator(TERMINALS)
     clock = manualClock()
@@ -239,7 +230,7 @@ describe('Kaspi terminal pool on the simulator', () => {
   })
 
   it('kokdala start: an empty database adopts the simulator’s terminals, once', async () => {
-    await db.exec('TRUNCATE kaspi_terminal_refund, kaspi_terminal_process, kaspi_terminal RESTART IDENTITY')
+    await empty()
     const admin = createTerminalAdmin({ terminals: repo() })
     assert.equal(await adoptSimulatorTerminals(sim.url, admin, 2_000), TERMINALS)
     assert.equal(await adoptSimulatorTerminals(sim.url, admin, 2_000), 0)
