@@ -77,11 +77,10 @@ export function createRefundService(deps: PaymentDeps, lifecycle: LifecycleServi
       const parts = await reserve(sourceId, transactionId, amount)
       const failed: unknown[] = []
       for (const part of parts) {
+        let processId: string
         try {
           const amountTenge = Number(part.grossTiyn) / 100
-          const { processId } = await pool.refund({ attemptId: part.attemptId, amountTenge, entryId: part.entryId })
-          // The terminal's id of the refund, for the reconciliation (refund-ledger.ts says why it comes after).
-          await createRefundLedger(db).setReference(part.entryId, processId)
+          ;({ processId } = await pool.refund({ attemptId: part.attemptId, amountTenge, entryId: part.entryId }))
         } catch (error) {
           failed.push(error)
           log.warn({ err: error, attemptId: part.attemptId }, 'terminal refund failed')
@@ -98,7 +97,13 @@ export function createRefundService(deps: PaymentDeps, lifecycle: LifecycleServi
               createdAt: clock.now(),
             })
           })
+          continue
         }
+        // The terminal gave the money back: its id of the refund goes on the row for the reconciliation
+        // (refund-ledger.ts says why only now). A failure here leaves the row unmatched there, never reversed.
+        await createRefundLedger(db)
+          .setReference(part.entryId, processId)
+          .catch((error) => log.warn({ err: error, entryId: part.entryId }, 'refund reference not recorded'))
       }
       const snapshot = await db.transaction(async (tx) => {
         const repo = createPaymentRepository(tx)
