@@ -31,7 +31,8 @@ export interface ScheduleDeps {
 }
 
 export type TickResult =
-  | { ran: false; day: string; reason: 'not_due' | 'taken' }
+  /** Another process has run it, is running it, or will retry it. */
+  | { ran: false; day: string; reason: 'taken' }
   | { ran: true; day: string; mismatches: number; unreadable: number }
   | { ran: true; day: string; error: string }
 
@@ -62,7 +63,6 @@ export function createReconciliationSchedule(deps: ScheduleDeps) {
       const now = clock.now()
       const day = dueDay(now)
       const { from, to } = localDayBounds(day, deps.timeZone)
-      if (to > now) return { ran: false, day, reason: 'not_due' }
       const claim = { day, from, to, worker: deps.worker, now, leaseUntil: new Date(now.getTime() + leaseMs) }
       if (!(await runs.claim(claim))) return { ran: false, day, reason: 'taken' }
       try {
