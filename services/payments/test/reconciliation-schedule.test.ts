@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, it } from 'node:test'
-import { type Database, manualClock } from '@kokdala/core'
+import { type Database, manualClock, openDatabase } from '@kokdala/core'
 import { openTestDatabase } from '@kokdala/core/testing'
 import { buildPaymentsApp, type PaymentsApp } from '../src/app.ts'
 import { loadPaymentsConfig } from '../src/config.ts'
@@ -24,12 +24,28 @@ describe('daily terminal reconciliation', () => {
   const reads: { terminalId: number; from: string; to: string }[] = []
   let historyFails = false
   const instances: PaymentsApp[] = []
+  const pools: Database[] = []
+
+  /**
+   * Another process's connections to the same database: on PostgreSQL a pool of its own; PGlite belongs to this
+   * process alone, so there the instances share it.
+   */
+  async function ownConnections(): Promise<Database> {
+    const adminUrl = process.env.TEST_DATABASE_URL
+    if (!adminUrl) return db
+    const { rows } = await db.query<{ name: string }>('SELECT current_database() AS name')
+    const url = new URL(adminUrl)
+    url.pathname = `/${rows[0].name}`
+    const pool = await openDatabase({ url: url.toString(), migrationsDir: paymentsMigrations, poolSize: 5 })
+    pools.push(pool)
+    return pool
+  }
 
   /** One payments process on the shared database, with the injected clock and a fake terminal history. */
   async function instance(): Promise<PaymentsApp> {
     const app = await buildPaymentsApp({
       config: loadPaymentsConfig({ LOG_LEVEL: 'silent', PAYMENTS_ADMIN_TOKEN: ADMIN_TOKEN }),
-      db,
+      db: instances.length === 0 ? db : await ownConnections(),
       clock,
       background: false,
       overrides: {
@@ -61,10 +77,12 @@ describe('daily terminal reconciliation', () => {
   })
   after(async () => {
     await Promise.all(instances.map((i) => i.app.close()))
+    await Promise.all(pools.map((p) => p.close()))
     await db.close()
   })
   beforeEach(async () => {
     await Promise.all(instances.splice(0).map((i) => i.app.close()))
+    await Promise.all(pools.splice(0).map((p) => p.close()))
     await db.exec('TRUNCATE terminal_reconciliation, kaspi_terminal_refund, kaspi_terminal_process, kaspi_terminal')
     reads.length = 0
     historyFails = false
