@@ -36,7 +36,7 @@ export interface PaymentsOverrides {
   /** An in-memory terminal pool instead of the terminals module's. */
   pool?: TerminalPool
   /** How the terminals module reaches terminals (fakes, or the simulator with short timeouts). */
-  terminals?: Pick<TerminalsModuleDeps, 'clientFor' | 'qrReader' | 'history' | 'capturedAttempts'>
+  terminals?: Pick<TerminalsModuleDeps, 'clientFor' | 'qrReader' | 'history' | 'capturedAttempts' | 'ledgerRefunds'>
   /** Recorded payment events instead of webhooks. */
   events?: PaymentEvents
 }
@@ -59,6 +59,10 @@ export function buildPaymentsServices({ config, db, clock, log, runtime, overrid
     runtime,
     // Reconciliation compares the terminals' transactions with what the ledger captured.
     capturedAttempts: (period) => payments.capturedAttempts(period),
+    ledgerRefunds: {
+      between: (period) => payments.ledgerRefunds.between(period),
+      byReferences: (references) => payments.ledgerRefunds.byReferences(references),
+    },
     ...overrides.terminals,
     settleAttempt: async (attemptId, outcome) => void (await payments.settleAttempt(attemptId, outcome)),
   })

@@ -1,6 +1,7 @@
 import { createAttemptService } from './attempts.ts'
 import type { PaymentDeps } from './deps.ts'
 import { createLifecycleService } from './lifecycle.ts'
+import { createRefundLedger } from './refund-ledger.ts'
 import { createRefundService } from './refunds.ts'
 import { createPaymentRepository } from './repository.ts'
 
@@ -34,6 +35,11 @@ export function createPaymentService(deps: PaymentDeps) {
     async capturedAttempts({ from, to }: { from: Date; to: Date }) {
       const captures = await createPaymentRepository(deps.db).capturesBetween(from, to)
       return captures.map((c) => ({ attemptId: c.attemptId, amountTiyn: c.grossTiyn }))
+    },
+    /** The ledger's refunds (not reversed): the other side of the terminals' refund transactions. */
+    ledgerRefunds: {
+      between: ({ from, to }: { from: Date; to: Date }) => createRefundLedger(deps.db).between(from, to),
+      byReferences: (references: string[]) => createRefundLedger(deps.db).byReferences(references),
     },
   }
 }
