@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream'
 import { Agent, request } from 'undici'
 import type { Clock } from '../clock.ts'
 import type { Database, Queryable } from '../db.ts'
-import type { Job, JobKind, JobRun, JobWrite } from '../jobs.ts'
+import type { Job, JobKind, JobRowWrite, JobRun, JobWrite } from '../jobs.ts'
 import type { WebhookDeliveryPayload } from './outbox.ts'
 import * as repository from './repository.ts'
 import { createWebhookSigner, type WebhookSigner } from './signature.ts'
@@ -210,7 +210,7 @@ export function createWebhookDeliveryJob(options: WebhookDeliveryOptions): JobKi
     const status = attempt.responseStatus
     const delivered = status !== null && status >= 200 && status < 300
     // Committed with the job's outcome, in one statement: an attempt is logged exactly when its job settles.
-    const writes: JobWrite[] = [repository.attemptWrite(messageId, attempt)]
+    const writes: (JobWrite | JobRowWrite)[] = [repository.attemptWrite(messageId, attempt)]
     if (delivered) writes.push(repository.finishMessageWrite(messageId, { status: 'delivered', error: null, at: now }))
     if (status === 410) {
       // The receiver says the endpoint is gone for good: stop sending to it instead of retrying for a day. The
