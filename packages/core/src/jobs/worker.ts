@@ -289,7 +289,9 @@ export function createWorker(options: WorkerOptions) {
       while (next < jobs.length) settling.push(finish(await execute(jobs[next++])))
     })
     await Promise.all(lanes)
-    await Promise.all(settling)
+    // Every run settles (or fails to) before the first failure is reported.
+    const failed = (await Promise.allSettled(settling)).find((r) => r.status === 'rejected')
+    if (failed) throw failed.reason
   }
 
   /** Makes the jobs a previous incarnation of this worker held due again; they run on the next claim. */

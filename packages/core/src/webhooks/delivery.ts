@@ -90,6 +90,7 @@ async function responsePrefix(body: Readable, limit: number): Promise<string> {
     // Ends the body at once when the loop stopped early; a body read to its end is left to undici (keep-alive).
     if (!body.readableEnded) body.destroy()
   }
+  if (size === 0) return ''
   // Streaming mode leaves out a character cut in half at the limit instead of turning it into U+FFFD.
   let text = new TextDecoder().decode(Buffer.concat(chunks, size).subarray(0, limit), { stream: true })
   // Invalid bytes do become U+FFFD, three bytes each: trim back to the limit. PostgreSQL text cannot hold NUL,

@@ -4,7 +4,7 @@
  * `v1,<base64 HMAC-SHA256>` values, one per secret the sender signs with, so a receiver holding either the old or
  * the new secret accepts a message during a rotation.
  */
-import { createHmac, randomBytes } from 'node:crypto'
+import { createHmac, createSecretKey, type KeyObject, randomBytes } from 'node:crypto'
 import { equalBytes, hmacSha256 } from './hmac.ts'
 
 /** The default tolerance for `webhook-timestamp`, both ways, as the specification recommends: 5 minutes. */
@@ -113,15 +113,16 @@ export function createWebhookSigner(secrets: WebhookSecrets): WebhookSigner {
   const list = typeof secrets === 'string' ? [secrets] : secrets
   const keys = list.map((entry) => {
     const { secret, expiresAt } = typeof entry === 'string' ? { secret: entry, expiresAt: null } : entry
-    return { secret, key: undefined as Buffer | undefined, expiresAt: expiresAt ? expiresAt.getTime() : null }
+    return { secret, key: undefined as KeyObject | undefined, expiresAt: expiresAt ? expiresAt.getTime() : null }
   })
   return (id, timestamp, body, now) => {
     const prefix = `${id}.${timestamp}.`
     let header = ''
     for (const entry of keys) {
       if (entry.expiresAt !== null && entry.expiresAt <= now.getTime()) continue
-      // Decoded on first use: an expired secret is never decoded, as with `liveKeys`.
-      entry.key ??= webhookSecretKey(entry.secret)
+      // Decoded on first use (an expired secret is never decoded, as with `liveKeys`), into a key object that each
+      // HMAC takes as it is instead of importing the key bytes again.
+      entry.key ??= createSecretKey(webhookSecretKey(entry.secret))
       // The signed content is fed in two parts rather than copied into one buffer.
       const mac = createHmac('sha256', entry.key).update(prefix, 'utf8').update(body).digest('base64')
       header += header === '' ? `v1,${mac}` : ` v1,${mac}`
