@@ -172,8 +172,7 @@ function settleStatement(batch: readonly Settlement[], now: Date): { sql: string
 
 /** Settles runs, those finishing together in one statement; `settle` resolves with the job's new status. */
 export function createSettler(options: { db: Queryable; now: () => Date }) {
-  const queue: { settlement: Settlement; resolve: (status: SettledStatus) => void; reject: (e: unknown) => void }[] =
-    []
+  const queue: { settlement: Settlement; resolve: (status: SettledStatus) => void; reject: (e: unknown) => void }[] = []
   let flushing = false
 
   async function run(batch: readonly Settlement[]): Promise<Map<number, SettledStatus>> {

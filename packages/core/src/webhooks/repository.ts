@@ -244,7 +244,11 @@ export function finishMessageWrite(
   messageId: number,
   outcome: { status: 'delivered' | 'dead'; error: string | null; at: Date },
 ): JobRowWrite {
-  return { statement: finishMessages, columns: FINISH_COLUMNS, row: [messageId, outcome.status, outcome.error, outcome.at] }
+  return {
+    statement: finishMessages,
+    columns: FINISH_COLUMNS,
+    row: [messageId, outcome.status, outcome.error, outcome.at],
+  }
 }
 
 /** Ends a pending message (a message already ended stays as it is); returns whether it was pending. */
