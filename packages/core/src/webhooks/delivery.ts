@@ -174,7 +174,10 @@ export function createWebhookDeliveryJob(options: WebhookDeliveryOptions): JobKi
   const signers = new WeakMap<repository.WebhookEndpoint, WebhookSigner>()
   const signerOf = (endpoint: repository.WebhookEndpoint) => {
     let signer = signers.get(endpoint)
-    if (!signer) signers.set(endpoint, (signer = createWebhookSigner(endpoint.secrets)))
+    if (!signer) {
+      signer = createWebhookSigner(endpoint.secrets)
+      signers.set(endpoint, signer)
+    }
     return signer
   }
 
