@@ -319,14 +319,21 @@ export function createWorker(options: WorkerOptions) {
   let mayClaim = true
   let stopping: (() => void) | undefined
 
-  /** Fills free slots from the claimed jobs, and claims more when none are left. */
+  /**
+   * Fills free slots from the claimed jobs, and claims more when a slot is free with nothing left to give it, or
+   * ahead of time when fewer than a round of slots wait and there is room for at least that many: the slots then
+   * do not stand idle while the claim's round trips are under way.
+   */
   function pump(): void {
     while (running < concurrency && waiting.length > 0) start(waiting.shift() as Job)
     if (stopped) {
       if (held === 0 && !claiming) stopping?.()
       return
     }
-    if (mayClaim && !claiming && running < concurrency && waiting.length === 0 && held < batchSize) claimMore()
+    const room = batchSize - held
+    const dry = running < concurrency && waiting.length === 0
+    const low = waiting.length < concurrency && room >= concurrency
+    if (mayClaim && !claiming && room > 0 && (dry || low)) claimMore()
   }
 
   function start(job: Job): void {
