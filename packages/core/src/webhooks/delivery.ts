@@ -4,7 +4,8 @@
  *
  * What it costs the database per message: the worker claims a batch in one statement and `prepare` reads the
  * batch's messages with their endpoints and secrets in one more; after the POST, the attempt's row, the message's
- * new status (and a 410's disabling) go into the one statement that settles the job. One round trip a delivery.
+ * new status (and a 410's disabling) go into the statement that settles the job, which deliveries finishing
+ * together share (`jobs/settle.ts`): a fraction of a round trip a delivery under load.
  */
 import { EventEmitter } from 'node:events'
 import { performance } from 'node:perf_hooks'
