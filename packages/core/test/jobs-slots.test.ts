@@ -204,3 +204,37 @@ test('a run whose write fails commits nothing of its own and does not hold back 
     'the failed settle is reported',
   )
 })
+
+test('a run that fails to settle while another still runs is reported once every run has settled', async () => {
+  const release = gate()
+  const worker = createWorker({
+    db,
+    clock: manualClock(),
+    concurrency: 2,
+    batchSize: 2,
+    retrySchedule: [1_000],
+    handlers: {
+      'settle.early': async (job, run) => {
+        const { bad } = job.payload as { bad: boolean }
+        // The bad run finishes (and fails to settle) at once; the other one only later.
+        if (!bad) await release.opened
+        run.settleWith(probe(job.id, bad ? 'bad' : 'late'))
+      },
+    },
+  })
+  await db.transaction(async (tx) => {
+    await enqueue(tx, 'settle.early', { bad: true })
+    await enqueue(tx, 'settle.early', { bad: false })
+  })
+  const running = worker.runDue()
+  setTimeout(release.open, 200)
+  await assert.rejects(running, /settle_probe/)
+  const { rows } = await db.query<{ status: string; note: string | null }>(
+    `SELECT j.status, p.note FROM job j LEFT JOIN settle_probe p ON p.job_id = j.id
+     WHERE j.kind = 'settle.early' ORDER BY j.id`,
+  )
+  assert.deepEqual(rows, [
+    { status: 'pending', note: null },
+    { status: 'done', note: 'late' },
+  ])
+})

@@ -286,7 +286,12 @@ export function createWorker(options: WorkerOptions) {
     const settling: Promise<void>[] = []
     const lanes = Array.from({ length: Math.min(concurrency, jobs.length) }, async () => {
       // A lane goes on to its next job while the previous one settles: settling is batched across lanes.
-      while (next < jobs.length) settling.push(finish(await execute(jobs[next++])))
+      while (next < jobs.length) {
+        const settled = finish(await execute(jobs[next++]))
+        // Handled here so a failure while other lanes still run is not an unhandled rejection; reported below.
+        settled.catch(() => {})
+        settling.push(settled)
+      }
     })
     await Promise.all(lanes)
     // Every run settles (or fails to) before the first failure is reported.
