@@ -13,6 +13,11 @@
  * `bench_payment`, a table with the payment table's columns and indexes (emptied before each run), on its own
  * database. `--idempotency-keys` sends a distinct `Idempotency-Key` with every init (one more row each).
  * `--checkout` runs the service of another checkout, e.g. a branch not merged yet.
+ *
+ * Besides the rates: CPU µs per init of the service process, and the database transactions it committed per init
+ * (pg_stat_database.xact_commit of its database, read after the service stopped, when its connections have flushed
+ * their statistics; over the whole bench, warm-up and the few statements of start-up included). Without a key an
+ * init is one statement, and concurrent inits share one (group commit), so this is below 1 under load.
  */
 import { randomUUID } from 'node:crypto'
 import { resolve } from 'node:path'
@@ -92,7 +97,23 @@ async function pgbenchInserts(): Promise<number> {
   return pgbenchScript(pgbenchUrl, PGBENCH_SCRIPT, concurrency, seconds)
 }
 
+/** Transactions committed in the database at `url` so far, as its statistics know them. */
+async function committed(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const { rows } = await client.query(
+      'SELECT xact_commit::int8 AS n FROM pg_stat_database WHERE datname = current_database()',
+    )
+    return Number(rows[0].n)
+  } finally {
+    await client.end()
+  }
+}
+
 const env = { ...paymentsServiceEnv(), DATABASE_URL: await freshBenchDatabase('kokdala_bench_payments') }
+const committedBefore = await committed(env.DATABASE_URL)
+let initsSent = 0
 const service = await startServed('payments', 'PAYMENTS_PORT', port, env, { checkout })
 const pid = service.process.pid!
 const runs = []
@@ -113,14 +134,16 @@ try {
   })
   const firstText = await first.text()
   if (first.status !== 201) throw new Error(`init answered ${first.status}: ${firstText}`)
+  initsSent++
   process.stderr.write(`first init: ${firstText}\n`)
   // Warm-up: the service's code paths compiled, its pool connected.
-  await runLoad({ url: service.url, concurrency, durationMs: 3_000, request: init })
+  initsSent += (await runLoad({ url: service.url, concurrency, durationMs: 3_000, request: init })).requests
 
   for (let run = 1; run <= runCount; run++) {
     const cpuBefore = cpuMicros(pid)
     const inits = await runLoad({ url: service.url, concurrency, durationMs: seconds * 1000, request: init })
     const cpuUsPerRequest = round2((cpuMicros(pid) - cpuBefore) / Math.max(1, inits.requests))
+    initsSent += inits.requests
     process.stderr.write(`run ${run} inits: ${JSON.stringify({ ...inits, cpuUsPerRequest })}\n`)
     const pgbenchTps = await pgbenchInserts()
     process.stderr.write(`run ${run} pgbench single-row inserts: ${pgbenchTps} tps\n`)
@@ -129,10 +152,14 @@ try {
 } finally {
   await service.stop()
 }
+// A backend writes its statistics when it exits, a moment after its connection closed.
+await new Promise((resolve) => setTimeout(resolve, 1000))
+const transactionsPerInit = round2(((await committed(env.DATABASE_URL)) - committedBefore) / Math.max(1, initsSent))
+process.stderr.write(`database transactions per init (whole bench): ${transactionsPerInit}\n`)
 
 const pass =
   runs.length === runCount && runs.every((r) => r.ratio >= 0.5 && r.inits.statuses['201'] === r.inits.requests)
 process.stdout.write(
-  `${JSON.stringify({ bench: 'payments-init', checkout, seconds, concurrency, idempotencyKeys, runs, pass })}\n`,
+  `${JSON.stringify({ bench: 'payments-init', checkout, seconds, concurrency, idempotencyKeys, runs, transactionsPerInit, pass })}\n`,
 )
 if (!pass) process.exitCode = 1

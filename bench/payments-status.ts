@@ -12,11 +12,15 @@
  * their ids in turn, so each id is asked for once every `--payments` requests (a cache must hold them all). A
  * pending payment is never sent to a terminal: this is the path of the seed's integrators polling for a status.
  * Both sides build each request with autocannon's `setupRequest` (the reference's path never changes), so the load
- * tool does the same work for both. CPU µs per request of each process is printed beside its rate.
+ * tool does the same work for both. CPU µs per request of each process is printed beside its rate, and the statements
+ * per status the service sent to its database during the measured runs (pg_stat_database.xact_commit: every read is
+ * a statement of its own; read 11 s after the warm-up, when idle connections have flushed their statistics, and
+ * after the service stopped). With the status cache, a status answered from memory sends none.
  */
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+import pg from 'pg'
 import { intOption, parseArgs } from '../apps/cli/src/args.ts'
 import { cpuMicros } from './lib/cpu.ts'
 import {
@@ -61,6 +65,7 @@ async function measureTarget(target: Target, duration = seconds) {
     p50ms: result.latency.p50,
     p99ms: result.latency.p99,
     cpuUsPerRequest: Math.round((cpu / Math.max(1, result.requests.total)) * 10) / 10,
+    requests: result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors,
     // Answers by status code: what the non-2xx were (a limit, load shedding) shows here.
@@ -90,7 +95,24 @@ async function createPayments(url: string, token: string, count: number): Promis
   return ids
 }
 
+/** Transactions committed in the database at `url` so far, as its statistics know them. */
+async function committed(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const { rows } = await client.query(
+      'SELECT xact_commit::int8 AS n FROM pg_stat_database WHERE datname = current_database()',
+    )
+    return Number(rows[0].n)
+  } finally {
+    await client.end()
+  }
+}
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
 const env = { ...paymentsServiceEnv(), DATABASE_URL: await freshBenchDatabase('kokdala_bench_payments') }
+let committedBefore = 0
+let statusesSent = 0
 const hello = await startScript(
   fileURLToPath(new URL('reference/hello.ts', import.meta.url)),
   { PORT: helloPort },
@@ -114,9 +136,13 @@ try {
     status: { url: service.url, pid: service.process.pid!, path: (i: number) => paths[i % paths.length] },
   }
   for (const target of Object.values(targets)) await measureTarget(target, 3) // warm-up
+  // PostgreSQL 15 writes an idle connection's statistics within 10 s.
+  await pause(11_000)
+  committedBefore = await committed(env.DATABASE_URL)
   for (let run = 1; run <= runCount; run++) {
     const reference = await measureTarget(targets.reference)
     const status = await measureTarget(targets.status)
+    statusesSent += status.requests
     const result = {
       reference,
       status,
@@ -130,10 +156,15 @@ try {
 } finally {
   await Promise.all([service.stop(), hello.stop()])
 }
+// A backend writes its statistics when it exits, a moment after its connection closed.
+await pause(1000)
+const statementsPerStatus =
+  Math.round((((await committed(env.DATABASE_URL)) - committedBefore) / Math.max(1, statusesSent)) * 1000) / 1000
+process.stderr.write(`database statements per status (measured runs): ${statementsPerStatus}\n`)
 
 const clean = (r: { non2xx: number; errors: number }) => r.non2xx === 0 && r.errors === 0
 const pass = runs.length === runCount && runs.every((r) => r.ratio >= 0.6 && clean(r.status) && clean(r.reference))
 process.stdout.write(
-  `${JSON.stringify({ bench: 'payments-status', checkout, seconds, connections, payments: paymentCount, runs, pass })}\n`,
+  `${JSON.stringify({ bench: 'payments-status', checkout, seconds, connections, payments: paymentCount, runs, statementsPerStatus, pass })}\n`,
 )
 if (!pass) process.exitCode = 1

@@ -15,7 +15,13 @@
  * receiver for `--seconds`, without signing or database. The receiver (bench/reference/receiver.ts) is a minimal
  * node:http server answering 200, its own process. Each phase also shows the CPU µs per request of the bench process
  * (the worker or the undici loops) and of the receiver.
+ *
+ * `--profile DIR` writes a V8 CPU profile of the bench process during each run's delivery phase only (not the
+ * enqueueing, not the reference): `npx node bench/lib/profile-summary.ts DIR/deliveries-<run>.cpuprofile`.
  */
+import { writeFile } from 'node:fs/promises'
+import { Session } from 'node:inspector/promises'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
   clearJobs,
@@ -45,6 +51,7 @@ const concurrency = intOption(options, 'concurrency', 16)
 const runCount = intOption(options, 'runs', 3)
 /** Deliveries not finished by then end the run (reported, and the run fails). */
 const maxSeconds = intOption(options, 'max-seconds', 120)
+const profileDir = typeof options.profile === 'string' ? options.profile : undefined
 const receiverPort = '18092'
 
 /** The seed's `paid` webhook payload (its own example); `timestamp` is added per message, as the service does. */
@@ -167,8 +174,24 @@ async function plainPosts(body: string) {
   }
 }
 
+/** Profiles what `phase` does in this process, into `profileDir` as `name`.cpuprofile (just runs it without one). */
+async function profiled<T>(name: string, phase: () => Promise<T>): Promise<T> {
+  if (!profileDir) return phase()
+  const session = new Session()
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.start')
+  try {
+    return await phase()
+  } finally {
+    const { profile } = await session.post('Profiler.stop')
+    await writeFile(join(profileDir, `${name}.cpuprofile`), JSON.stringify(profile))
+    session.disconnect()
+  }
+}
+
 /** Enqueues `messages` messages, then runs the core worker until all are delivered (or `maxSeconds` passed). */
-async function deliveries() {
+async function deliveries(run: number) {
   const enqueueStarted = performance.now()
   const { firstId, lastId } = await enqueueMessages(messages)
   const enqueueSeconds = round2((performance.now() - enqueueStarted) / 1000)
@@ -202,12 +225,14 @@ async function deliveries() {
   const cpuBefore = benchCpu()
   const receiverBefore = cpuMicros(receiverPid)
   const started = performance.now()
-  await worker.start()
-  const timeout = setTimeout(allDone, maxSeconds * 1000)
-  await done
-  clearTimeout(timeout)
-  // Stopping waits for the batch in hand: its jobs are settled (done) when this returns.
-  await worker.stop()
+  await profiled(`deliveries-${run}`, async () => {
+    await worker.start()
+    const timeout = setTimeout(allDone, maxSeconds * 1000)
+    await done
+    clearTimeout(timeout)
+    // Stopping waits for the jobs in hand: they are settled (done) when this returns.
+    await worker.stop()
+  })
   const elapsed = (performance.now() - started) / 1000
   const cpu = benchCpu() - cpuBefore
   const receiverCpu = cpuMicros(receiverPid) - receiverBefore
@@ -253,7 +278,7 @@ try {
     await purgeDeliveredWebhooks(db, new Date(Date.now() + 60_000))
     const reference = await plainPosts(body)
     process.stderr.write(`run ${run} plain undici POSTs: ${JSON.stringify(reference)}\n`)
-    const delivery = await deliveries()
+    const delivery = await deliveries(run)
     process.stderr.write(`run ${run} webhook deliveries: ${JSON.stringify(delivery)}\n`)
     runs.push({
       reference,

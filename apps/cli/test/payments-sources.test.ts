@@ -1,42 +1,21 @@
 import assert from 'node:assert/strict'
-import { PassThrough } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
-import { openTestDatabase } from '@kokdala/core/testing'
-import { buildPaymentsApp, loadPaymentsConfig, type PaymentsApp, paymentsMigrations } from '@kokdala/payments'
-import type { AdminTarget } from '../src/commands/payments-admin-client.ts'
 import { tokens } from '../src/commands/payments-sources.ts'
+import { type AdminTarget, type PaymentsForCli, printed, startPaymentsForCli } from './payments-cli.ts'
 
-const TOKEN = 'cli-admin-token-0123456789-0123456789abcdef'
-
-async function run(args: string[], options: Record<string, string | true>, target: AdminTarget): Promise<string> {
-  const out = new PassThrough()
-  let text = ''
-  out.on('data', (chunk) => {
-    text += chunk
-  })
-  await tokens(args, options, target, out)
-  return text
-}
+const run = (args: string[], options: Record<string, string | true>, target: AdminTarget) =>
+  printed((out) => tokens(args, options, target, out))
 
 describe('kokdala payments token', () => {
-  let payments: PaymentsApp
+  let service: PaymentsForCli
+  let payments: PaymentsForCli['payments']
   let target: AdminTarget
-  let closeDb: () => Promise<void>
 
   before(async () => {
-    const db = await openTestDatabase(paymentsMigrations)
-    closeDb = () => db.close()
-    payments = await buildPaymentsApp({
-      config: loadPaymentsConfig({ LOG_LEVEL: 'silent', PAYMENTS_ADMIN_TOKEN: TOKEN }),
-      db,
-      background: false,
-    })
-    target = { url: await payments.app.listen({ port: 0, host: '127.0.0.1' }), token: TOKEN }
+    service = await startPaymentsForCli()
+    ;({ payments, target } = service)
   })
-  after(async () => {
-    await payments.app.close()
-    await closeDb()
-  })
+  after(() => service.close())
 
   it('create prints a 64-character token once, which verifies; list shows its prefix only', async () => {
     const token = (await run(['create'], { source: 'byfly' }, target)).split('\n')[1]

@@ -1,41 +1,23 @@
 import assert from 'node:assert/strict'
-import { PassThrough } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
-import { openTestDatabase } from '@kokdala/core/testing'
-import { buildPaymentsApp, loadPaymentsConfig, type PaymentsApp, paymentsMigrations } from '@kokdala/payments'
-import { type AdminTarget, reconcilePayments, terminals } from '../src/commands/payments-terminals.ts'
-
-const TOKEN = 'cli-admin-token-0123456789-0123456789abcdef'
-
-function output() {
-  const stream = new PassThrough()
-  let text = ''
-  stream.on('data', (chunk) => {
-    text += chunk
-  })
-  return { stream, text: () => text }
-}
+import type { TerminalTransaction } from '../../../services/payments/src/modules/terminals/reconcile.ts'
+import { reconcilePayments, terminals } from '../src/commands/payments-terminals.ts'
+import { type AdminTarget, output, type PaymentsForCli, startPaymentsForCli } from './payments-cli.ts'
 
 describe('kokdala payments terminals and reconcile', () => {
-  let payments: PaymentsApp
+  let service: PaymentsForCli
   let target: AdminTarget
-  let closeDb: () => Promise<void>
+  /** What every terminal's history shows. */
+  let history: TerminalTransaction[] = []
 
   before(async () => {
-    const db = await openTestDatabase(paymentsMigrations)
-    closeDb = () => db.close()
-    payments = await buildPaymentsApp({
-      config: loadPaymentsConfig({ LOG_LEVEL: 'silent', PAYMENTS_ADMIN_TOKEN: TOKEN }),
-      db,
-      background: false,
-      overrides: { terminals: { history: { transactions: async () => [] } } },
+    service = await startPaymentsForCli({
+      overrides: { terminals: { history: { transactions: async () => history } } },
     })
-    const address = await payments.app.listen({ port: 0, host: '127.0.0.1' })
-    target = { url: address, token: TOKEN }
+    target = service.target
   })
   after(async () => {
-    await payments.app.close()
-    await closeDb()
+    await service.close()
     process.exitCode = 0
   })
 
@@ -75,5 +57,52 @@ describe('kokdala payments terminals and reconcile', () => {
     assert.match(out.text(), /0 mismatches/)
     assert.notEqual(process.exitCode, 1)
     await assert.rejects(reconcilePayments({ from: 'soon' }, target, out.stream), /--from is not a date/)
+  })
+
+  it('reconcile prints a refund the terminal made that no refund of ours shows, and exits 1', async () => {
+    history = [{ kind: 'refund', transactionId: 'r-1', processId: 'p-9', amountTiyn: 150_000n, at: new Date() }]
+    const out = output()
+    try {
+      const report = await reconcilePayments({}, target, out.stream)
+      assert.equal(report.mismatches.length, 1)
+      assert.match(out.text(), /1 terminals, 1 transactions, 0 captured attempts, 0 refunds/)
+      assert.match(
+        out.text(),
+        /unknown_refund: refunded on the terminal, no refund of ours — terminal 1, transaction r-1: 1500 ₸/,
+      )
+      assert.equal(process.exitCode, 1)
+    } finally {
+      history = []
+      process.exitCode = 0
+    }
+  })
+
+  it('reconcile --list prints the daily runs, newest first, and exits 1 when the newest found a mismatch', async () => {
+    const empty = output()
+    assert.deepEqual(await reconcilePayments({ list: true }, target, empty.stream), [])
+    assert.equal(empty.text(), 'no daily reconciliation has run yet\n')
+    const { schedule } = service.payments.services.terminals
+    const first = await schedule.tick()
+    assert.equal(first.ran, true)
+    const out = output()
+    const runs = await reconcilePayments({ list: true, limit: '5' }, target, out.stream)
+    assert.equal(runs.length, 1)
+    assert.match(out.text(), new RegExp(`^${first.day}\tdone\t0 mismatches, 0 unreadable\t\\S+ – \\S+\n$`))
+    assert.notEqual(process.exitCode, 1)
+
+    // The newest run found a refund nobody made here.
+    history = [{ kind: 'refund', transactionId: 'r-2', amountTiyn: 100n, at: new Date() }]
+    await service.db.exec('DELETE FROM terminal_reconciliation')
+    try {
+      await schedule.tick()
+      const flagged = output()
+      await reconcilePayments({ list: true }, target, flagged.stream)
+      assert.match(flagged.text(), /\tdone\t1 mismatches, 0 unreadable\t/)
+      assert.equal(process.exitCode, 1)
+    } finally {
+      history = []
+      process.exitCode = 0
+    }
+    await assert.rejects(reconcilePayments({ list: true, limit: '0' }, target, out.stream), /--limit/)
   })
 })

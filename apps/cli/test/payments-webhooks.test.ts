@@ -1,50 +1,31 @@
 import assert from 'node:assert/strict'
-import { PassThrough } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
-import { openTestDatabase, type ReferenceWebhookReceiver, startReferenceWebhookReceiver } from '@kokdala/core/testing'
-import { buildPaymentsApp, loadPaymentsConfig, type PaymentsApp, paymentsMigrations } from '@kokdala/payments'
+import { type ReferenceWebhookReceiver, startReferenceWebhookReceiver } from '@kokdala/core/testing'
 import { paymentEvent, record } from '../../../services/payments/test/webhooks-harness.ts'
-import type { AdminTarget } from '../src/commands/payments-admin-client.ts'
 import { webhooks } from '../src/commands/payments-webhooks.ts'
+import { type AdminTarget, CLI_ADMIN_TOKEN, type PaymentsForCli, printed, startPaymentsForCli } from './payments-cli.ts'
 
-const TOKEN = 'cli-admin-token-0123456789-0123456789abcdef'
+const TOKEN = CLI_ADMIN_TOKEN
 
-async function run(args: string[], options: Record<string, string | true>, target: AdminTarget): Promise<string> {
-  const out = new PassThrough()
-  let text = ''
-  out.on('data', (chunk) => {
-    text += chunk
-  })
-  await webhooks(args, options, target, out)
-  return text
-}
+const run = (args: string[], options: Record<string, string | true>, target: AdminTarget) =>
+  printed((out) => webhooks(args, options, target, out))
 
 describe('kokdala payments webhooks', () => {
-  let payments: PaymentsApp
+  let service: PaymentsForCli
+  let payments: PaymentsForCli['payments']
   let target: AdminTarget
   let receiver: ReferenceWebhookReceiver
-  let closeDb: () => Promise<void>
 
   before(async () => {
-    const db = await openTestDatabase(paymentsMigrations)
-    closeDb = () => db.close()
-    payments = await buildPaymentsApp({
-      config: loadPaymentsConfig({
-        LOG_LEVEL: 'silent',
-        PAYMENTS_ADMIN_TOKEN: TOKEN,
-        PAYMENTS_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
-        PAYMENTS_WEBHOOK_RETRY_SCHEDULE_MS: '10',
-      }),
-      db,
-      background: false,
+    service = await startPaymentsForCli({
+      env: { PAYMENTS_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', PAYMENTS_WEBHOOK_RETRY_SCHEDULE_MS: '10' },
     })
-    target = { url: await payments.app.listen({ port: 0, host: '127.0.0.1' }), token: TOKEN }
+    ;({ payments, target } = service)
     receiver = await startReferenceWebhookReceiver()
   })
   after(async () => {
     await receiver.stop()
-    await payments.app.close()
-    await closeDb()
+    await service.close()
   })
 
   it('lists a payment’s messages with their attempts, and resends a dead one after the merchant is back', async () => {

@@ -6,7 +6,7 @@ import { manualClock } from '../src/clock.ts'
 import type { Database } from '../src/db.ts'
 import { coreMigrationsDir } from '../src/index.ts'
 import { createWorker } from '../src/jobs.ts'
-import { openTestDatabase } from '../src/testing/index.ts'
+import { eventually, openTestDatabase } from '../src/testing/index.ts'
 import { createWebhookDeliveryJob, MAX_LOGGED_RESPONSE_BYTES } from '../src/webhooks/delivery.ts'
 import { createWebhookEndpoint } from '../src/webhooks/endpoints.ts'
 import { enqueueWebhook, getWebhookMessage, listWebhookAttempts, WEBHOOK_DELIVERY_JOB } from '../src/webhooks/outbox.ts'
@@ -84,4 +84,70 @@ test('a binary answer with NUL bytes and broken UTF-8 is logged, not a failed in
   assert.equal(typeof attempt.responseBody, 'string')
   assert.ok(!attempt.responseBody?.includes('\0'))
   assert.equal(status, 'pending')
+})
+
+test('an endpoint that hangs until the timeout does not hold up deliveries to a healthy one', async (t) => {
+  let hangingCalls = 0
+  // Takes the request and never answers: its delivery waits out the whole timeout.
+  const hanging = createServer(() => {
+    hangingCalls++
+  })
+  const healthy = createServer((request, response) => {
+    request.resume()
+    request.on('end', () => response.writeHead(204).end())
+  })
+  for (const server of [hanging, healthy]) {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    t.after(() => {
+      server.closeAllConnections()
+      server.close()
+    })
+  }
+  const urlOf = (server: typeof hanging) => `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`
+  const clock = manualClock(new Date())
+  const [slowEndpoint, fastEndpoint] = await db.transaction(async (tx) => [
+    await createWebhookEndpoint(tx, { url: urlOf(hanging), clock, allowPrivateNetworks: true }),
+    await createWebhookEndpoint(tx, { url: urlOf(healthy), clock, allowPrivateNetworks: true }),
+  ])
+  const timeoutMs = 3_000
+  const worker = createWorker({
+    db,
+    clock,
+    concurrency: 4,
+    batchSize: 8,
+    pollIntervalMs: 20,
+    handlers: {
+      [WEBHOOK_DELIVERY_JOB]: createWebhookDeliveryJob({ db, clock, retrySchedule: [60_000], timeoutMs }),
+    },
+  })
+  const stuck = await db.transaction((tx) =>
+    enqueueWebhook(tx, { endpointId: slowEndpoint.id, eventType: 'e', payload: {} }),
+  )
+  await worker.start()
+  try {
+    await eventually(async () => hangingCalls === 1, 5_000, 'the hanging endpoint called')
+    const enqueuedAt = performance.now()
+    const messages = await db.transaction(async (tx) => {
+      const written = []
+      for (let n = 0; n < 6; n++) {
+        written.push(await enqueueWebhook(tx, { endpointId: fastEndpoint.id, eventType: 'e', payload: { n } }))
+      }
+      return written
+    })
+    await eventually(
+      async () => {
+        const statuses = await Promise.all(messages.map(async (m) => (await getWebhookMessage(db, m.id))?.status))
+        return statuses.every((status) => status === 'delivered')
+      },
+      timeoutMs,
+      'the healthy endpoint’s six messages delivered',
+    )
+    const elapsed = performance.now() - enqueuedAt
+    assert.ok(elapsed < 1_500, `delivered ${Math.round(elapsed)} ms after they were written (timeout ${timeoutMs} ms)`)
+    assert.deepEqual(await listWebhookAttempts(db, stuck.id), [], 'the hanging delivery is still waiting')
+  } finally {
+    await worker.stop()
+  }
+  const [attempt] = await listWebhookAttempts(db, stuck.id)
+  assert.equal(attempt.error, 'timeout')
 })

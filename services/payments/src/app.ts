@@ -72,6 +72,7 @@ export async function buildPaymentsApp({
   await app.register(terminalRoutes, {
     admin: services.terminals.admin,
     reconcile: services.terminals.reconcile,
+    runs: services.terminals.runs,
     authorize: requireAdminToken(config.PAYMENTS_ADMIN_TOKEN),
     now: () => clock.now(),
   })

@@ -30,6 +30,13 @@ export const PaymentsConfigSchema = Type.Object({
   KASPI_POLL_INTERVAL_MS: Type.Integer({ default: 2_000, minimum: 100 }),
   /** An unreachable terminal is skipped for this long, then tried again. */
   KASPI_OFFLINE_RETRY_MS: Type.Integer({ default: 30_000, minimum: 100 }),
+  // The daily reconciliation of the terminals' transactions (terminals module, schedule.ts).
+  /** From this local time (`HH:MM`, PAYMENTS_TIMEZONE) each day, the previous local day is reconciled, once. */
+  PAYMENTS_RECONCILE_AT: Type.String({ default: '04:00', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' }),
+  /** The IANA time zone of the business day (Kaspi's and the merchant's). */
+  PAYMENTS_TIMEZONE: Type.String({ default: 'Asia/Almaty', minLength: 1 }),
+  /** How often each process checks whether the day's reconciliation is due. */
+  PAYMENTS_RECONCILE_CHECK_MS: Type.Integer({ default: 60_000, minimum: 100 }),
   // The payments module.
   /** The largest amount a payment may ask for, in whole tenge. */
   PAYMENTS_MAX_AMOUNT: Type.Integer({ default: 100_000_000, minimum: 1, maximum: 10_000_000_000_000 }),
@@ -37,6 +44,11 @@ export const PaymentsConfigSchema = Type.Object({
   PAYMENTS_LIFETIME_MINUTES: Type.Integer({ default: 60, minimum: 1, maximum: 60 * 24 * 30 }),
   /** How often payments past expires_at are expired. */
   PAYMENTS_EXPIRY_SWEEP_MS: Type.Integer({ default: 5_000, minimum: 50 }),
+  /**
+   * How many payments' status answers each process keeps in memory until they change (≈1–2 KB each; 0: none). On
+   * PostgreSQL the cache needs its LISTEN connection (one more connection per process) and is off while it is down.
+   */
+  PAYMENTS_STATUS_CACHE_SIZE: Type.Integer({ default: 20_000, minimum: 0 }),
   /** Requests per client address per minute on each public endpoint (GET payment, status, /kaspi); 0: no limit. */
   PAYMENTS_PUBLIC_RATE_PER_MINUTE: Type.Integer({ default: 600, minimum: 0 }),
   IDEMPOTENCY_KEY_TTL_HOURS: Type.Integer({ default: 24, minimum: 1 }),

@@ -1,5 +1,12 @@
 import { hostname } from 'node:os'
-import { type Clock, createIdempotencyStore, createWorker, type Database, type Runtime } from '@kokdala/core'
+import {
+  type Clock,
+  createChangeFeed,
+  createIdempotencyStore,
+  createWorker,
+  type Database,
+  type Runtime,
+} from '@kokdala/core'
 import type { PaymentsConfig } from './config.ts'
 import { createMethodRepository } from './modules/methods/repository.ts'
 import { createMethodService } from './modules/methods/service.ts'
@@ -29,7 +36,7 @@ export interface PaymentsOverrides {
   /** An in-memory terminal pool instead of the terminals module's. */
   pool?: TerminalPool
   /** How the terminals module reaches terminals (fakes, or the simulator with short timeouts). */
-  terminals?: Pick<TerminalsModuleDeps, 'clientFor' | 'qrReader' | 'history' | 'capturedAttempts'>
+  terminals?: Pick<TerminalsModuleDeps, 'clientFor' | 'qrReader' | 'history' | 'capturedAttempts' | 'ledgerRefunds'>
   /** Recorded payment events instead of webhooks. */
   events?: PaymentEvents
 }
@@ -52,17 +59,33 @@ export function buildPaymentsServices({ config, db, clock, log, runtime, overrid
     runtime,
     // Reconciliation compares the terminals' transactions with what the ledger captured.
     capturedAttempts: (period) => payments.capturedAttempts(period),
+    ledgerRefunds: {
+      between: (period) => payments.ledgerRefunds.between(period),
+      byReferences: (references) => payments.ledgerRefunds.byReferences(references),
+    },
     ...overrides.terminals,
     settleAttempt: async (attemptId, outcome) => void (await payments.settleAttempt(attemptId, outcome)),
   })
   const pool = overrides.pool ?? terminals.pool
   const webhooks = createWebhooksModule({ config, db, clock, log })
+  // Which payments changed, for the status cache. PGlite belongs to this process alone: what it changes is all there
+  // is. PostgreSQL is shared: the cache listens to migration 007's notifications, and without a URL to listen on
+  // (a database handed over without one) it has nothing to trust and stays off.
+  const listenUrl = db.kind === 'postgres' ? config.DATABASE_URL : undefined
+  const changes = createChangeFeed({ url: listenUrl, channel: 'payment_changed', log })
+  const cacheSize = db.kind === 'postgres' && !listenUrl ? 0 : config.PAYMENTS_STATUS_CACHE_SIZE
+  if (listenUrl && cacheSize > 0) {
+    void changes.start()
+    runtime.closeWith(changes)
+  }
   const payments = createPaymentService({
     db,
     clock,
     methods,
     pool,
     events: overrides.events ?? webhooks.events,
+    changes,
+    statusCacheSize: cacheSize,
     maxAmountTiyn: BigInt(config.PAYMENTS_MAX_AMOUNT) * 100n,
     lifetimeMs: config.PAYMENTS_LIFETIME_MINUTES * 60_000,
     allowPrivateWebhookUrls: config.PAYMENTS_WEBHOOK_ALLOW_PRIVATE_NETWORKS,
@@ -83,7 +106,7 @@ export function buildPaymentsServices({ config, db, clock, log, runtime, overrid
     onError: (job, error) => log.warn({ job: job.id, kind: job.kind, err: error }, 'job failed'),
   })
   runtime.loop('job worker', worker)
-  return { methods, tokens, sources, idempotency, pool, payments, terminals, webhooks, worker }
+  return { methods, tokens, sources, idempotency, pool, payments, terminals, webhooks, worker, changes }
 }
 
 export type PaymentsServices = ReturnType<typeof buildPaymentsServices>

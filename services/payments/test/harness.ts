@@ -1,6 +1,6 @@
 import type { Database, Queryable } from '@kokdala/core'
 import { openTestDatabase } from '@kokdala/core/testing'
-import { buildPaymentsApp, type PaymentsApp } from '../src/app.ts'
+import { type BuildPaymentsOptions, buildPaymentsApp, type PaymentsApp } from '../src/app.ts'
 import { loadPaymentsConfig } from '../src/config.ts'
 import { paymentsMigrations } from '../src/database.ts'
 import type { PaymentEvent, PaymentEvents } from '../src/modules/payments/events.ts'
@@ -15,16 +15,40 @@ export interface StartedPayments extends PaymentsApp {
   close(): Promise<void>
 }
 
+export type PaymentsTestApp = PaymentsApp & { close(): Promise<void> }
+
 /**
- * A payments app on a fresh test database (PGlite, or PostgreSQL with TEST_DATABASE_URL), background off, with the
- * in-memory terminal pool and a recorder of payment events.
+ * A payments app on a fresh test database (PGlite, or PostgreSQL with TEST_DATABASE_URL), background off unless
+ * asked, with an admin token; `close` closes the app and the database.
  */
+export async function startPaymentsApp({
+  env = {},
+  adminToken = ADMIN_TOKEN,
+  background = false,
+  overrides,
+}: {
+  env?: Record<string, string>
+  adminToken?: string
+  background?: boolean
+  overrides?: BuildPaymentsOptions['overrides']
+} = {}): Promise<PaymentsTestApp> {
+  const db: Database = await openTestDatabase(paymentsMigrations)
+  const config = loadPaymentsConfig({ LOG_LEVEL: 'silent', PAYMENTS_ADMIN_TOKEN: adminToken, ...env })
+  const built = await buildPaymentsApp({ config, db, background, overrides })
+  return {
+    ...built,
+    async close() {
+      await built.app.close()
+      await db.close()
+    },
+  }
+}
+
+/** A payments app (startPaymentsApp) with the in-memory terminal pool and a recorder of payment events. */
 export async function startPayments(
   env: Record<string, string> = {},
   options: { terminals?: number } = {},
 ): Promise<StartedPayments> {
-  const db: Database = await openTestDatabase(paymentsMigrations)
-  const config = loadPaymentsConfig({ LOG_LEVEL: 'silent', PAYMENTS_ADMIN_TOKEN: ADMIN_TOKEN, ...env })
   const terminals = createFakeTerminalPool({ terminals: options.terminals ?? 4 })
   const events: PaymentEvent[] = []
   // Recorded inside the transaction: an event is only kept if its transaction commits (a row proves it).
@@ -34,21 +58,8 @@ export async function startPayments(
       events.push(event)
     },
   }
-  const built = await buildPaymentsApp({
-    config,
-    db,
-    background: false,
-    overrides: { pool: terminals.pool, events: recorder },
-  })
-  return {
-    ...built,
-    terminals,
-    events,
-    async close() {
-      await built.app.close()
-      await db.close()
-    },
-  }
+  const started = await startPaymentsApp({ env, overrides: { pool: terminals.pool, events: recorder } })
+  return Object.assign(started, { terminals, events })
 }
 
 /** A client of the app's routes through `inject`, with a source token. */

@@ -5,7 +5,7 @@ import { openTestDatabase } from '@kokdala/core/testing'
 import { buildPaymentsApp, type PaymentsApp } from '../src/app.ts'
 import { loadPaymentsConfig } from '../src/config.ts'
 import { paymentsMigrations } from '../src/database.ts'
-import type { TerminalTransaction } from '../src/modules/terminals/reconcile.ts'
+import type { LedgerRefund, TerminalTransaction } from '../src/modules/terminals/reconcile.ts'
 import { createFakeFleet } from './terminals-fake.ts'
 
 const ADMIN_TOKEN = 'admin-token-0123456789abcdef-0123456789'
@@ -18,6 +18,8 @@ describe('terminals admin API and reconciliation', () => {
   /** What each terminal's own records show, by terminal id. */
   const history = new Map<number, TerminalTransaction[]>()
   let captured: { attemptId: number; amountTiyn: bigint }[] = []
+  /** The ledger's refunds, given here like the captures. */
+  let refunds: LedgerRefund[] = []
 
   before(async () => {
     db = await openTestDatabase(paymentsMigrations)
@@ -32,6 +34,10 @@ describe('terminals admin API and reconciliation', () => {
           history: { transactions: async (terminal) => history.get(terminal.id) ?? [] },
           // The attempts below are the pool's alone (no payment behind them): the ledger's side is given here.
           capturedAttempts: async () => captured,
+          ledgerRefunds: {
+            between: async () => refunds,
+            byReferences: async (references) => refunds.filter((r) => references.includes(r.reference ?? '')),
+          },
         },
       },
     })
@@ -172,10 +178,16 @@ describe('terminals admin API and reconciliation', () => {
     captured = [101, 102].map((attemptId) => ({ attemptId, amountTiyn: 1_000_000n }))
     for (const s of started) {
       const list = history.get(s.terminalId) ?? []
-      list.push({ transactionId: `tx-${s.processId}`, processId: s.processId, amountTiyn: 1_000_000n, at })
+      list.push({
+        kind: 'purchase',
+        transactionId: `tx-${s.processId}`,
+        processId: s.processId,
+        amountTiyn: 1_000_000n,
+        at,
+      })
       history.set(s.terminalId, list)
     }
-    history.get(started[0].terminalId)?.push({ transactionId: 'stranger', amountTiyn: 5_000_00n, at })
+    history.get(started[0].terminalId)?.push({ kind: 'purchase', transactionId: 'stranger', amountTiyn: 5_000_00n, at })
     // 102's transaction is missing from its terminal's records.
     history.set(
       started[1].terminalId,
@@ -193,5 +205,51 @@ describe('terminals admin API and reconciliation', () => {
     assert.deepEqual(kinds, ['missing_capture 103', 'missing_transaction 102', 'unknown_transaction stranger'])
     const stranger = report.mismatches.find((m: { kind: string }) => m.kind === 'unknown_transaction')
     assert.equal(stranger.amount, 5_000)
+  })
+
+  it('reconciliation compares refunds: an unknown one, a missing one and one whose amount differs', async () => {
+    const [terminal] = (await payments.app.inject({ method: 'GET', url: '/api/admin/terminals', headers: auth })).json()
+      .data
+    // A refund goes through the terminal that took the capture: attempt 101's (the test above started it).
+    const ran = await db.query<{ terminalId: number }>(
+      'SELECT terminal_id AS "terminalId" FROM kaspi_terminal_process WHERE attempt_id = 101',
+    )
+    const at = new Date()
+    captured = []
+    history.clear()
+    history.set(terminal.id, [
+      { kind: 'refund', transactionId: 'rt-1', processId: 'rp-1', amountTiyn: 200_000n, at },
+      { kind: 'refund', transactionId: 'rt-2', processId: 'rp-2', amountTiyn: 150_000n, at },
+      { kind: 'refund', transactionId: 'rt-3', processId: 'rp-3', amountTiyn: 70_000n, at },
+    ])
+    refunds = [
+      { refundId: 1, attemptId: 101, amountTiyn: 200_000n, reference: 'rp-1' },
+      { refundId: 2, attemptId: 101, amountTiyn: 100_000n, reference: 'rp-2' },
+      { refundId: 3, attemptId: 101, amountTiyn: 50_000n, reference: null },
+    ]
+    const answer = await payments.app.inject({ method: 'GET', url: '/api/admin/terminals/reconcile', headers: auth })
+    assert.equal(answer.statusCode, 200, answer.body)
+    const report = answer.json().data
+    assert.equal(report.refunds, 3)
+    assert.deepEqual(report.mismatches, [
+      {
+        kind: 'refund_amount_differs',
+        terminal_id: terminal.id,
+        transaction_id: 'rt-2',
+        attempt_id: 101,
+        refund_id: 2,
+        terminal_amount: 1_500,
+        refunded_amount: 1_000,
+      },
+      { kind: 'unknown_refund', terminal_id: terminal.id, transaction_id: 'rt-3', amount: 700 },
+      {
+        kind: 'missing_refund',
+        terminal_id: ran.rows[0].terminalId,
+        attempt_id: 101,
+        refund_id: 3,
+        refund_reference: null,
+        amount: 500,
+      },
+    ])
   })
 })

@@ -3,12 +3,11 @@ import { after, before, describe, it } from 'node:test'
 import type { Database } from '@kokdala/core'
 import { fetchJson, openTestDatabase } from '@kokdala/core/testing'
 import { createCameraQrReader, createKaspiTerminalClient } from '@kokdala/kaspi'
-import { buildKaspiSimulatorApp } from '@kokdala/kaspi-simulator'
-import { runSimulator } from '@kokdala/sim-kit'
 import { buildPaymentsApp, type PaymentsApp } from '../src/app.ts'
 import { loadPaymentsConfig } from '../src/config.ts'
 import { paymentsMigrations } from '../src/database.ts'
 import { adoptSimulatorTerminals } from '../src/modules/terminals/history.ts'
+import { type KaspiSim, startKaspiSimulator } from './e2e-harness.ts'
 import { ADMIN_TOKEN, client, sourceToken } from './harness.ts'
 
 const TERMINALS = 20
@@ -20,7 +19,7 @@ const TERMINALS = 20
  */
 describe('POST /api/payment/{id}/kaspi on the real pool and the Kaspi simulator', () => {
   let db: Database
-  let sim: Awaited<ReturnType<typeof runSimulator>>
+  let sim: KaspiSim
   let payments: PaymentsApp
   let api: ReturnType<typeof client>
   const camera = () => createCameraQrReader({ baseUrl: `${sim.url}/camera`, scanTimeoutMs: 10_000 })
@@ -28,13 +27,7 @@ describe('POST /api/payment/{id}/kaspi on the real pool and the Kaspi simulator'
 
   before(async () => {
     db = await openTestDatabase(paymentsMigrations)
-    const terminals = Array.from({ length: TERMINALS }, (_, i) => ({ id: String(i + 1) }))
-    sim = await runSimulator({
-      name: 'kaspi',
-      host: '127.0.0.1',
-      port: 0,
-      build: () => buildKaspiSimulatorApp({ terminals }),
-    })
+    sim = await startKaspiSimulator(TERMINALS)
     reader = camera()
     payments = await buildPaymentsApp({
       config: loadPaymentsConfig({

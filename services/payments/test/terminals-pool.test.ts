@@ -1,32 +1,19 @@
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, describe, it } from 'node:test'
-import { type Database, manualClock } from '@kokdala/core'
-import { openTestDatabase } from '@kokdala/core/testing'
-import { paymentsMigrations } from '../src/database.ts'
+import { beforeEach, describe, it } from 'node:test'
+import { manualClock } from '@kokdala/core'
 import { PaymentsError } from '../src/errors.ts'
-import { createTerminalPoller } from '../src/modules/terminals/poller.ts'
-import { createTerminalCalls, createTerminalPool, type TerminalOutcome } from '../src/modules/terminals/pool.ts'
-import { createTerminalRepository } from '../src/modules/terminals/repository.ts'
+import type { TerminalOutcome } from '../src/modules/terminals/pool.ts'
 import { createTerminalAdmin } from '../src/modules/terminals/service.ts'
 import { createFakeFleet, type FakeFleet } from './terminals-fake.ts'
-
-const silent = { info() {}, warn() {} }
-const LEASE_MS = 60_000
+import { LEASE_MS, processPoller, processPool, terminalsDatabase } from './terminals-rig.ts'
 
 describe('Kaspi terminal pool', () => {
-  let db: Database
   let fleet: FakeFleet
   let clock: ReturnType<typeof manualClock>
   let nextAttempt = 1
-  const repo = () => createTerminalRepository(db)
-
-  before(async () => {
-    db = await openTestDatabase(paymentsMigrations)
-  })
-  after(() => db.close())
+  const { repo } = terminalsDatabase()
 
   beforeEach(async () => {
-    await db.exec('TRUNCATE kaspi_terminal_refund, kaspi_terminal_process, kaspi_terminal RESTART IDENTITY')
     fleet = createFakeFleet()
     clock = manualClock()
   })
@@ -43,35 +30,9 @@ describe('Kaspi terminal pool', () => {
   }
 
   /** One process's pool: tests build several over one database to stand for several service processes. */
-  function pool() {
-    const deps = {
-      terminals: repo(),
-      clientFor: fleet.clientFor,
-      qrReader: fleet.qrReader,
-      clock,
-      log: silent,
-      leaseTimeoutMs: LEASE_MS,
-      statusIntervalMs: 1_000,
-      offlineRetryMs: 30_000,
-      startWaitMs: 20_000,
-    }
-    const calls = createTerminalCalls(deps)
-    return { pool: createTerminalPool(deps, calls), calls, deps }
-  }
-
-  function poller(p: ReturnType<typeof pool>, settled: [number, TerminalOutcome][]) {
-    return createTerminalPoller({
-      ...p,
-      terminals: p.deps.terminals,
-      clock,
-      log: silent,
-      settleAttempt: async (attemptId, outcome) => {
-        settled.push([attemptId, outcome])
-      },
-      statusIntervalMs: 1_000,
-      offlineRetryMs: 30_000,
-    })
-  }
+  const pool = () =>
+    processPool({ terminals: repo(), clientFor: fleet.clientFor, qrReader: fleet.qrReader, clock, startWaitMs: 20_000 })
+  const poller = processPoller
 
   const leased = async () => (await repo().listTerminals()).filter((t) => t.leaseAttemptId !== null)
 

@@ -1,47 +1,31 @@
 import assert from 'node:assert/strict'
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test'
-import { type Database, manualClock } from '@kokdala/core'
-import { fetchJson, openTestDatabase } from '@kokdala/core/testing'
+import { afterEach, beforeEach, describe, it } from 'node:test'
+import { manualClock } from '@kokdala/core'
+import { fetchJson } from '@kokdala/core/testing'
 import { createCameraQrReader, createKaspiTerminalClient } from '@kokdala/kaspi'
-import { buildKaspiSimulatorApp, defaultAccessToken } from '@kokdala/kaspi-simulator'
-import { runSimulator } from '@kokdala/sim-kit'
-import { paymentsMigrations } from '../src/database.ts'
+import { defaultAccessToken } from '@kokdala/kaspi-simulator'
 import { PaymentsError } from '../src/errors.ts'
 import type { TerminalClientFactory } from '../src/modules/terminals/client.ts'
 import { adoptSimulatorTerminals, createSimulatorHistory } from '../src/modules/terminals/history.ts'
-import { createTerminalPoller } from '../src/modules/terminals/poller.ts'
-import { createTerminalCalls, createTerminalPool, type TerminalOutcome } from '../src/modules/terminals/pool.ts'
+import type { TerminalOutcome } from '../src/modules/terminals/pool.ts'
 import { createReconciliation } from '../src/modules/terminals/reconcile.ts'
-import { createTerminalRepository } from '../src/modules/terminals/repository.ts'
 import { createTerminalAdmin } from '../src/modules/terminals/service.ts'
+import { type KaspiSim, startKaspiSimulator } from './e2e-harness.ts'
+import { LEASE_MS, processPoller, processPool, terminalsDatabase } from './terminals-rig.ts'
 
-const silent = { info() {}, warn() {} }
-const LEASE_MS = 60_000
 const TERMINALS = 20
 
 /** The terminal pool against the Kaspi simulator over real HTTP (must-be-true 2 and 5 of issue 10). */
 describe('Kaspi terminal pool on the simulator', () => {
-  let db: Database
-  let sim: Awaited<ReturnType<typeof runSimulator>>
+  let sim: KaspiSim
   let clock: ReturnType<typeof manualClock>
   const closeables: { close(): Promise<void> }[] = []
   let nextAttempt = 1
-  const repo = () => createTerminalRepository(db)
-
-  before(async () => {
-    db = await openTestDatabase(paymentsMigrations)
-  })
-  after(() => db.close())
+  const { repo, empty } = terminalsDatabase()
 
   beforeEach(async () => {
-    await db.exec('TRUNCATE kaspi_terminal_refund, kaspi_terminal_process, kaspi_terminal RESTART IDENTITY')
     const terminals = Array.from({ length: TERMINALS }, (_, i) => ({ id: String(i + 1) }))
-    sim = await runSimulator({
-      name: 'kaspi',
-      host: '127.0.0.1',
-      port: 0,
-      build: () => buildKaspiSimulatorApp({ terminals }),
-    })
+    sim = await startKaspiSimulator(TERMINALS)
     clock = manualClock()
     const admin = createTerminalAdmin({ terminals: repo() })
     for (const { id } of terminals) {
@@ -65,35 +49,11 @@ describe('Kaspi terminal pool on the simulator', () => {
   /** One service process's pool; several over one database stand for several processes. */
   function pool() {
     const camera = createCameraQrReader({ baseUrl: `${sim.url}/camera`, scanTimeoutMs: 10_000 })
-    const deps = {
-      terminals: repo(),
-      clientFor,
-      qrReader: camera,
-      clock,
-      log: silent,
-      leaseTimeoutMs: LEASE_MS,
-      statusIntervalMs: 1_000,
-      offlineRetryMs: 30_000,
-    }
-    const calls = createTerminalCalls(deps)
-    const built = createTerminalPool(deps, calls)
-    closeables.push(camera, built)
-    return { pool: built, calls, deps }
+    const built = processPool({ terminals: repo(), clientFor, qrReader: camera, clock })
+    closeables.push(camera, built.pool)
+    return built
   }
-
-  function poller(p: ReturnType<typeof pool>, settled: [number, TerminalOutcome][]) {
-    return createTerminalPoller({
-      ...p,
-      terminals: p.deps.terminals,
-      clock,
-      log: silent,
-      settleAttempt: async (attemptId, outcome) => {
-        settled.push([attemptId, outcome])
-      },
-      statusIntervalMs: 1_000,
-      offlineRetryMs: 30_000,
-    })
-  }
+  const poller = processPoller
 
   /** How many calls of a terminal operation the simulator received. */
   async function simCalls(operation: string): Promise<number> {
@@ -270,7 +230,7 @@ describe('Kaspi terminal pool on the simulator', () => {
   })
 
   it('kokdala start: an empty database adopts the simulator’s terminals, once', async () => {
-    await db.exec('TRUNCATE kaspi_terminal_refund, kaspi_terminal_process, kaspi_terminal RESTART IDENTITY')
+    await empty()
     const admin = createTerminalAdmin({ terminals: repo() })
     assert.equal(await adoptSimulatorTerminals(sim.url, admin, 2_000), TERMINALS)
     assert.equal(await adoptSimulatorTerminals(sim.url, admin, 2_000), 0)

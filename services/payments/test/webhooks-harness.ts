@@ -1,32 +1,19 @@
-import type { Database } from '@kokdala/core'
-import { openTestDatabase } from '@kokdala/core/testing'
-import { buildPaymentsApp, type PaymentsApp } from '../src/app.ts'
-import { loadPaymentsConfig } from '../src/config.ts'
-import { paymentsMigrations } from '../src/database.ts'
+import type { PaymentsApp } from '../src/app.ts'
 import type { PaymentEvent } from '../src/modules/payments/events.ts'
+import { type PaymentsTestApp, startPaymentsApp } from './harness.ts'
 
 export const WEBHOOK_ADMIN_TOKEN = 'admin-token-for-webhook-tests-0123456789'
 
 /** A payments app whose webhooks may go to loopback receivers; background off unless asked. */
-export async function startPaymentsForWebhooks(
+export function startPaymentsForWebhooks(
   env: Record<string, string> = {},
   { background = false } = {},
-): Promise<PaymentsApp & { close(): Promise<void> }> {
-  const db: Database = await openTestDatabase(paymentsMigrations)
-  const config = loadPaymentsConfig({
-    LOG_LEVEL: 'silent',
-    PAYMENTS_ADMIN_TOKEN: WEBHOOK_ADMIN_TOKEN,
-    PAYMENTS_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
-    ...env,
+): Promise<PaymentsTestApp> {
+  return startPaymentsApp({
+    env: { PAYMENTS_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', ...env },
+    adminToken: WEBHOOK_ADMIN_TOKEN,
+    background,
   })
-  const built = await buildPaymentsApp({ config, db, background })
-  return {
-    ...built,
-    async close() {
-      await built.app.close()
-      await db.close()
-    },
-  }
 }
 
 let sequence = 0

@@ -1,4 +1,4 @@
-// `kokdala payments terminals add|list|disable|enable` and `kokdala payments reconcile`.
+// `kokdala payments terminals add|list|disable|enable` and `kokdala payments reconcile [--list]`.
 import { type AdminTarget, adminTarget, call, dateOption, type Json, type Options } from './payments-admin-client.ts'
 
 export type { AdminTarget } from './payments-admin-client.ts'
@@ -25,7 +25,8 @@ function terminalLine(t: Json): string {
 export const TERMINALS_HELP = `  kokdala payments terminals list
   kokdala payments terminals add --name NAME --url BASE_URL --token ACCESS_TOKEN --camera CAMERA_ID [--disabled]
   kokdala payments terminals disable|enable ID
-  kokdala payments reconcile [--from ISO] [--to ISO]   terminals' transactions vs captured payments; exit 1 on any mismatch
+  kokdala payments reconcile [--from ISO] [--to ISO]   terminals' transactions vs captured and refunded payments; exit 1 on any mismatch
+  kokdala payments reconcile --list [--limit N]      the daily runs (PAYMENTS_RECONCILE_AT), newest first; exit 1 unless the newest is clean
 `
 
 /** `kokdala payments terminals …`. */
@@ -69,6 +70,37 @@ const MISMATCH_WORDS: Record<string, string> = {
   unknown_transaction: 'paid on the terminal, no attempt of ours',
   missing_transaction: 'captured here, no transaction on the terminal',
   amount_differs: 'amounts differ',
+  unknown_refund: 'refunded on the terminal, no refund of ours',
+  missing_refund: 'refunded here, no refund on the terminal',
+  refund_amount_differs: 'refund amounts differ',
+}
+
+function amountOf(m: Json): string {
+  if (m.kind === 'amount_differs') return `terminal ${m.terminal_amount} ₸, captured ${m.captured_amount} ₸`
+  if (m.kind === 'refund_amount_differs') return `terminal ${m.terminal_amount} ₸, refunded ${m.refunded_amount} ₸`
+  return `${m.amount} ₸`
+}
+
+function limitOption(options: Options): number {
+  const raw = options.limit
+  if (raw === undefined) return 14
+  const limit = Number(raw)
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 366) throw new Error('--limit is a number of days, 1–366')
+  return limit
+}
+
+/** `kokdala payments reconcile --list`: the stored daily runs; exit code 1 unless the newest one is clean. */
+async function listRuns(options: Options, target: AdminTarget, out: NodeJS.WritableStream): Promise<Json[]> {
+  const runs: Json[] = await call(target, 'GET', `/api/admin/terminals/reconciliations?limit=${limitOption(options)}`)
+  if (runs.length === 0) out.write('no daily reconciliation has run yet\n')
+  for (const run of runs) {
+    const counts =
+      run.status === 'done' ? `${run.mismatches} mismatches, ${run.unreadable} unreadable` : (run.error ?? '')
+    out.write(`${run.day}\t${run.status}\t${counts}\t${run.from} – ${run.to}\n`)
+  }
+  const newest = runs[0]
+  if (newest && (newest.status !== 'done' || newest.mismatches > 0 || newest.unreadable > 0)) process.exitCode = 1
+  return runs
 }
 
 /** `kokdala payments reconcile`: prints every mismatch; exit code 1 when there is any (or a terminal was unreadable). */
@@ -77,6 +109,7 @@ export async function reconcilePayments(
   target: AdminTarget = adminTarget(),
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<Json> {
+  if (options.list === true) return listRuns(options, target, out)
   const query = new URLSearchParams()
   for (const name of ['from', 'to']) {
     const value = dateOption(options, name)
@@ -85,7 +118,7 @@ export async function reconcilePayments(
   const report = await call(target, 'GET', `/api/admin/terminals/reconcile${query.size ? `?${query}` : ''}`)
   out.write(
     `reconciling ${report.from} – ${report.to}: ${report.terminals} terminals, ${report.transactions} transactions, ` +
-      `${report.captures} captured attempts\n`,
+      `${report.captures} captured attempts, ${report.refunds} refunds\n`,
   )
   for (const u of report.unreadable) out.write(`  terminal ${u.terminal_id}: history unreadable: ${u.error}\n`)
   for (const m of report.mismatches) {
@@ -94,12 +127,11 @@ export async function reconcilePayments(
       m.terminal_id === null ? undefined : `terminal ${m.terminal_id}`,
       m.transaction_id === undefined ? undefined : `transaction ${m.transaction_id}`,
       m.attempt_id === undefined ? undefined : `attempt ${m.attempt_id}`,
+      m.refund_id === undefined ? undefined : `refund ${m.refund_id} (${m.refund_reference ?? 'no terminal answer'})`,
     ]
       .filter(Boolean)
       .join(', ')
-    const amount =
-      m.kind === 'amount_differs' ? `terminal ${m.terminal_amount} ₸, captured ${m.captured_amount} ₸` : `${m.amount} ₸`
-    out.write(`  ${m.kind}: ${what} — ${where}: ${amount}\n`)
+    out.write(`  ${m.kind}: ${what} — ${where}: ${amountOf(m)}\n`)
   }
   const problems = report.mismatches.length + report.unreadable.length
   out.write(problems === 0 ? '0 mismatches\n' : `${report.mismatches.length} mismatches\n`)

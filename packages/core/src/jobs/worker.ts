@@ -1,30 +1,19 @@
 import type { Clock } from '../clock.ts'
 import type { Database, Queryable } from '../db.ts'
 import type { DefinedJob } from './define.ts'
+import { createSettler, type Job, type JobRowWrite, type JobWrite, type Settlement } from './settle.ts'
 
-export interface Job {
-  id: number
-  kind: string
-  payload: unknown
-  attempts: number
-  version: number
-  /** The ordered group the job belongs to, if any. */
-  group: string | null
-}
-
-/**
- * A write to commit in the very statement that settles a run (done, retried or dead): one data-modifying statement
- * (INSERT, UPDATE or DELETE, without a WITH of its own), placed as a CTE beside the job's own update. `param` binds
- * a value and returns its placeholder. It commits with the job's new state or not at all, in one round trip.
- */
-export type JobWrite = (param: (value: unknown) => string) => string
+export type { Job, JobRowWrite, JobWrite } from './settle.ts'
 
 /** What the worker gives each run besides the job. */
 export interface JobRun {
   /** What the kind's `prepare` loaded for this job when its batch was claimed; undefined without one. */
   readonly prepared: unknown
-  /** Writes to commit with the run's outcome, whatever it is (the attempt log of a delivery that failed too). */
-  settleWith(...writes: JobWrite[]): void
+  /**
+   * Writes to commit with the run's outcome, whatever it is (the attempt log of a delivery that failed too). Row
+   * writes of runs finishing together go in one set-based statement; a `JobWrite` settles its run on its own.
+   */
+  settleWith(...writes: (JobWrite | JobRowWrite)[]): void
 }
 
 export type JobHandler = (job: Job, run: JobRun) => Promise<void>
@@ -66,8 +55,12 @@ export interface WorkerOptions {
   /** Delay in ms before each retry; after the last one the job is marked dead. Kept as data, not code. */
   retrySchedule?: number[]
   pollIntervalMs?: number
+  /** Most jobs claimed at once, and most a polling worker holds (running, waiting for a slot, settling). */
   batchSize?: number
-  /** Jobs of one batch run this many at a time (different jobs; one job never runs twice at once). */
+  /**
+   * Jobs run this many at a time (different jobs; one job never runs twice at once). Polling, a free slot takes the
+   * next claimed job at once and claims more when none is left: a slow job holds its own slot, not the others.
+   */
   concurrency?: number
   /** How long a claimed job is hidden from other workers; longer than any handler runs. */
   leaseMs?: number
@@ -99,19 +92,6 @@ const GROUP_HEAD = `(j.group_key IS NULL OR NOT EXISTS (
   SELECT 1 FROM job earlier WHERE earlier.group_key = j.group_key AND earlier.status IN ('pending', 'dead')
     AND earlier.group_position < j.group_position))`
 
-/**
- * One statement that settles a run: the run's writes as CTEs, then the worker's own CTEs, then `final`. The worker's
- * parameters are in `params` already (its SQL numbers them from $1); each write's are appended as it binds them.
- */
-function settlement(writes: readonly JobWrite[], params: unknown[], ctes: readonly string[], final: string): string {
-  const param = (value: unknown) => {
-    params.push(value)
-    return `$${params.length}`
-  }
-  const all = [...writes.map((write, i) => `write_${i} AS (${write(param)})`), ...ctes]
-  return all.length === 0 ? final : `WITH ${all.join(',\n')}\n${final}`
-}
-
 /** Indexes handlers and definitions by kind; a kind given twice is a wiring mistake, refused at once. */
 function kindsOf(options: WorkerOptions): Map<string, JobKind> {
   const kinds = new Map<string, JobKind>()
@@ -136,7 +116,6 @@ export function createWorker(options: WorkerOptions) {
   const { db, clock } = options
   const workerId = options.workerId ?? null
   let timer: NodeJS.Timeout | undefined
-  let running: Promise<number> | undefined
   let stopped = true
   const stats: WorkerStats = { failed: {}, dead: {} }
   const kinds = kindsOf(options)
@@ -175,6 +154,7 @@ export function createWorker(options: WorkerOptions) {
     )
     const jobs = rows.map(({ attemptId, ...job }) => {
       attemptRows.set(job.id, attemptId)
+      holdLease(job)
       return job
     })
     await prepareAll(jobs)
@@ -202,11 +182,14 @@ export function createWorker(options: WorkerOptions) {
     }
   }
 
+  /** Stops renewing the lease of each held job; set at the claim, called before the job settles. */
+  const leases = new Map<number, () => Promise<void>>()
+
   /**
-   * Keeps a running job's lease alive, so a handler slower than the lease (partners timing out one call after
-   * another) is never claimed a second time while it runs. Returns the function that stops it.
+   * Keeps a held job's lease alive from its claim to its settling, so a job waiting for a slot behind slow ones, or a
+   * handler slower than the lease (partners timing out one call after another), is never claimed a second time.
    */
-  function holdLease(job: Job): () => Promise<void> {
+  function holdLease(job: Job): void {
     let renewal: Promise<unknown> = Promise.resolve()
     const timer = setInterval(() => {
       renewal = db
@@ -217,96 +200,103 @@ export function createWorker(options: WorkerOptions) {
         .catch((error) => options.onError?.(job, error))
     }, leaseMs / 3)
     timer.unref()
-    return async () => {
+    leases.set(job.id, async () => {
       clearInterval(timer)
       await renewal
-    }
+    })
   }
 
-  /** Runs one claimed job and records the outcome; a job re-armed meanwhile stays pending and runs again at once. */
-  async function runJob(job: Job): Promise<void> {
+  async function releaseLease(job: Job): Promise<void> {
+    const release = leases.get(job.id)
+    leases.delete(job.id)
+    await release?.()
+  }
+
+  const settler = createSettler({ db, now: () => clock.now() })
+
+  /** A failed run's settlement: retried on the kind's schedule, dead after its last retry. */
+  function failure(job: Job, kind: JobKind | undefined, error: unknown, base: Settlement): Settlement {
+    const message = error instanceof Error ? error.message : String(error)
+    const now = clock.now()
+    const failed = { ...base, error: message, shortError: message.slice(0, ATTEMPT_ERROR_CHARS) }
+    if (error instanceof RetryLater) {
+      return { ...failed, outcome: 'waiting', nextRun: new Date(now.getTime() + error.delayMs) }
+    }
+    stats.failed[job.kind] = (stats.failed[job.kind] ?? 0) + 1
+    options.onError?.(job, error)
+    const delay = (kind?.retrySchedule ?? options.retrySchedule ?? DEFAULT_RETRIES)[job.attempts - 1]
+    // Out of retries, unless the job was re-armed while it ran: then the new request gets fresh retries.
+    if (delay === undefined) return { ...failed, outcome: 'dead', nextRun: null }
+    return { ...failed, outcome: 'failed', nextRun: new Date(now.getTime() + delay) }
+  }
+
+  /** Runs one held job; resolves (never rejects) with how to settle it, once its lease is no longer renewed. */
+  async function execute(job: Job): Promise<{ settlement: Settlement; error: unknown }> {
     const kind = kinds.get(job.kind)
     const attempt = attemptRows.get(job.id) ?? null
     attemptRows.delete(job.id)
     const prepared = preparedByJob.get(job.id)
     preparedByJob.delete(job.id)
-    const writes: JobWrite[] = []
+    const writes: (JobWrite | JobRowWrite)[] = []
     const run: JobRun = {
       prepared,
       settleWith: (...more) => {
         writes.push(...more)
       },
     }
+    const base: Settlement = { job, attempt, outcome: 'done', nextRun: null, error: null, shortError: null, writes }
     try {
       if (!kind) throw new Error(`no handler for job kind ${job.kind}`)
-      const releaseLease = holdLease(job)
-      try {
-        await kind.run(job, run)
-      } finally {
-        await releaseLease()
-      }
-      // The job, its attempt's row and the run's writes settle in one statement: one round trip, one commit.
-      const params: unknown[] = [job.id, job.version, clock.now(), attempt]
-      const settled = `settled AS (
-        UPDATE job SET status = CASE WHEN version = $2 THEN 'done' ELSE 'pending' END,
-          finished_at = CASE WHEN version = $2 THEN $3::timestamptz END,
-          run_at = CASE WHEN version = $2 THEN run_at ELSE '-infinity' END,
-          attempts = CASE WHEN version = $2 THEN attempts ELSE 0 END, last_error = NULL, claimed_by = NULL
-        WHERE id = $1 RETURNING id)`
-      const history = `UPDATE job_attempt SET finished_at = $3, outcome = 'done'
-        WHERE id = $4::bigint AND EXISTS (SELECT 1 FROM settled)`
-      await db.query(settlement(writes, params, [settled], history), params)
+      await kind.run(job, run)
+      return { settlement: base, error: undefined }
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error)
-      const now = clock.now()
-      // $1 the job, $2 its next run (or its version), $3 now, $4 the error, $5 the history row, $6 the error cut short.
-      const params: unknown[] = [job.id, null, now, message, attempt, message.slice(0, ATTEMPT_ERROR_CHARS)]
-      const history = (outcome: string, after: string) =>
-        `UPDATE job_attempt SET finished_at = $3, outcome = ${outcome}, error = $6
-         WHERE id = $5::bigint AND EXISTS (SELECT 1 FROM ${after})`
-      if (error instanceof RetryLater) {
-        params[1] = new Date(now.getTime() + error.delayMs)
-        const settled = `settled AS (UPDATE job SET run_at = $2, attempts = attempts - 1, last_error = $4,
-          claimed_by = NULL WHERE id = $1 RETURNING id)`
-        await db.query(settlement(writes, params, [settled], history(`'waiting'`, 'settled')), params)
-        return
-      }
-      stats.failed[job.kind] = (stats.failed[job.kind] ?? 0) + 1
-      options.onError?.(job, error)
-      const delay = (kind?.retrySchedule ?? options.retrySchedule ?? DEFAULT_RETRIES)[job.attempts - 1]
-      if (delay !== undefined) {
-        params[1] = new Date(now.getTime() + delay)
-        const settled = `settled AS (UPDATE job SET run_at = $2, last_error = $4, claimed_by = NULL
-          WHERE id = $1 RETURNING id)`
-        await db.query(settlement(writes, params, [settled], history(`'failed'`, 'settled')), params)
-        return
-      }
-      // Out of retries, unless the job was re-armed while it ran: then the new request gets fresh retries.
-      params[1] = job.version
-      const dead = `dead AS (UPDATE job SET status = 'dead', finished_at = $3, last_error = $4, claimed_by = NULL
-        WHERE id = $1 AND version = $2 RETURNING id)`
-      const rearmed = `rearmed AS (UPDATE job SET run_at = '-infinity', attempts = 0, last_error = $4, claimed_by = NULL
-        WHERE id = $1 AND version <> $2 RETURNING id)`
-      const outcome = `CASE WHEN EXISTS (SELECT 1 FROM dead) THEN 'dead' ELSE 'failed' END`
-      const recorded = `recorded AS (${history(outcome, '(SELECT id FROM dead UNION ALL SELECT id FROM rearmed) AS settled')})`
-      const { rows } = await db.query<{ dead: boolean }>(
-        settlement(writes, params, [dead, rearmed, recorded], 'SELECT EXISTS (SELECT 1 FROM dead) AS dead'),
-        params,
-      )
-      if (rows[0]?.dead) {
-        stats.dead[job.kind] = (stats.dead[job.kind] ?? 0) + 1
-        if (kind?.onDead) await kind.onDead(job, error).catch((deadError) => options.onError?.(job, deadError))
-      }
+      return { settlement: failure(job, kind, error, base), error }
+    } finally {
+      // A renewal after the settle would move a retried job's next run.
+      await releaseLease(job)
     }
   }
 
-  /** Runs jobs with at most `concurrency` in flight. */
+  /**
+   * Settles an executed run (in one statement with the runs finishing beside it) and gives a dead job's kind its
+   * last word. A done run whose settle statement fails is a failed run, settled with the same writes; if that fails
+   * too, nothing of it committed and its job runs again when its lease ends.
+   */
+  async function finish({ settlement, error }: { settlement: Settlement; error: unknown }): Promise<void> {
+    const { job } = settlement
+    const kind = kinds.get(job.kind)
+    let status: Awaited<ReturnType<typeof settler.settle>>
+    try {
+      status = await settler.settle(settlement)
+    } catch (settleError) {
+      if (settlement.outcome !== 'done') throw settleError
+      error = settleError
+      settlement = failure(job, kind, settleError, { ...settlement, outcome: 'done' })
+      status = await settler.settle(settlement)
+    }
+    if (settlement.outcome === 'dead' && status === 'dead') {
+      stats.dead[job.kind] = (stats.dead[job.kind] ?? 0) + 1
+      if (kind?.onDead) await kind.onDead(job, error).catch((deadError) => options.onError?.(job, deadError))
+    }
+  }
+
+  /** Runs claimed jobs with at most `concurrency` in flight; resolves once every one is settled. */
   async function runAll(jobs: Job[]): Promise<void> {
     let next = 0
+    const settling: Promise<void>[] = []
     const lanes = Array.from({ length: Math.min(concurrency, jobs.length) }, async () => {
-      while (next < jobs.length) await runJob(jobs[next++])
+      // A lane goes on to its next job while the previous one settles: settling is batched across lanes.
+      while (next < jobs.length) {
+        const settled = finish(await execute(jobs[next++]))
+        // Handled here so a failure while other lanes still run is not an unhandled rejection; reported below.
+        settled.catch(() => {})
+        settling.push(settled)
+      }
     })
     await Promise.all(lanes)
+    // Every run settles (or fails to) before the first failure is reported.
+    const failed = (await Promise.allSettled(settling)).find((r) => r.status === 'rejected')
+    if (failed) throw failed.reason
   }
 
   /** Makes the jobs a previous incarnation of this worker held due again; they run on the next claim. */
@@ -325,15 +315,73 @@ export function createWorker(options: WorkerOptions) {
     return jobs.length
   }
 
-  function schedule() {
+  // The polling loop. `held` counts jobs claimed and not yet settled: those waiting for a slot, running, settling.
+  const waiting: Job[] = []
+  let running = 0
+  let held = 0
+  let claiming = false
+  /** False after a claim that came back short: the next claim waits for the poll timer. */
+  let mayClaim = true
+  let stopping: (() => void) | undefined
+
+  /**
+   * Fills free slots from the claimed jobs, and claims more when a slot is free with nothing left to give it, or
+   * ahead of time when fewer than a round of slots wait and there is room for at least that many: the slots then
+   * do not stand idle while the claim's round trips are under way.
+   */
+  function pump(): void {
+    while (running < concurrency && waiting.length > 0) start(waiting.shift() as Job)
+    if (stopped) {
+      if (held === 0 && !claiming) stopping?.()
+      return
+    }
+    const room = batchSize - held
+    const dry = running < concurrency && waiting.length === 0
+    const low = waiting.length < concurrency && room >= concurrency
+    if (mayClaim && !claiming && room > 0 && (dry || low)) claimMore()
+  }
+
+  function start(job: Job): void {
+    running++
+    void execute(job).then((executed) => {
+      running--
+      finish(executed)
+        .catch((error) => options.onError?.(job, error))
+        .finally(() => {
+          held--
+          pump()
+        })
+      pump()
+    })
+  }
+
+  function claimMore(): void {
+    claiming = true
+    const limit = batchSize - held
+    claim('true', [limit]).then(
+      (jobs) => {
+        claiming = false
+        held += jobs.length
+        waiting.push(...jobs)
+        // A short claim means the due jobs are all taken: look again after the poll interval.
+        if (jobs.length < limit) wait()
+        pump()
+      },
+      () => {
+        claiming = false
+        wait()
+        pump()
+      },
+    )
+  }
+
+  function wait(): void {
+    mayClaim = false
+    clearTimeout(timer)
     if (stopped) return
-    timer = setTimeout(async () => {
-      running = runDue().catch(() => 0)
-      const processed = await running
-      running = undefined
-      // A full batch means more may be waiting: go again at once.
-      if (processed >= batchSize) setImmediate(schedule)
-      else schedule()
+    timer = setTimeout(() => {
+      mayClaim = true
+      pump()
     }, options.pollIntervalMs ?? 500)
   }
 
@@ -360,17 +408,21 @@ export function createWorker(options: WorkerOptions) {
         return await reclaimOwn()
       } finally {
         // Polling starts even when the database refused the reclaim: those jobs then wait out their lease.
-        schedule()
+        wait()
       }
     },
     /** Failed attempts and dead jobs by kind, counted by this worker. */
     stats(): WorkerStats {
       return { failed: { ...stats.failed }, dead: { ...stats.dead } }
     },
+    /** Stops claiming; resolves once every job this worker holds has run and settled. */
     async stop() {
       stopped = true
       clearTimeout(timer)
-      await running
+      if (held === 0 && !claiming) return
+      await new Promise<void>((resolve) => {
+        stopping = resolve
+      })
     },
   }
 }

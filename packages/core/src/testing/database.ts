@@ -6,7 +6,10 @@ import { type Database, openDatabase } from '../db.ts'
  * A fresh database for one test file: PGlite in memory by default, or a new PostgreSQL database
  * (dropped on close) when TEST_DATABASE_URL is set, as CI does.
  */
-export async function openTestDatabase(migrationsDir: string | string[], poolSize = 20): Promise<Database> {
+export async function openTestDatabase(
+  migrationsDir: string | string[],
+  poolSize = 20,
+): Promise<Database & { url?: string }> {
   const adminUrl = process.env.TEST_DATABASE_URL
   if (!adminUrl) return openDatabase({ migrationsDir })
   const name = `kokdala_test_${randomBytes(6).toString('hex')}`
@@ -16,6 +19,8 @@ export async function openTestDatabase(migrationsDir: string | string[], poolSiz
   const db = await openDatabase({ url: url.toString(), migrationsDir, poolSize })
   const close = db.close
   return Object.assign(db, {
+    /** Where it is, for a test that needs a connection of its own (LISTEN). */
+    url: url.toString(),
     async close() {
       await close()
       await withAdmin(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))

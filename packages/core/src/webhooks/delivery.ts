@@ -4,15 +4,19 @@
  *
  * What it costs the database per message: the worker claims a batch in one statement and `prepare` reads the
  * batch's messages with their endpoints and secrets in one more; after the POST, the attempt's row, the message's
- * new status (and a 410's disabling) go into the one statement that settles the job. One round trip a delivery.
+ * new status (and a 410's disabling) go into the statement that settles the job, which deliveries finishing
+ * together share (`jobs/settle.ts`): a fraction of a round trip a delivery under load.
  */
+import { EventEmitter } from 'node:events'
 import { performance } from 'node:perf_hooks'
+import type { Readable } from 'node:stream'
+import { Agent, request } from 'undici'
 import type { Clock } from '../clock.ts'
 import type { Database, Queryable } from '../db.ts'
-import type { Job, JobKind, JobRun, JobWrite } from '../jobs.ts'
+import type { Job, JobKind, JobRowWrite, JobRun, JobWrite } from '../jobs.ts'
 import type { WebhookDeliveryPayload } from './outbox.ts'
 import * as repository from './repository.ts'
-import { signStandardWebhook } from './signature.ts'
+import { createWebhookSigner, type WebhookSigner } from './signature.ts'
 
 /**
  * Delays before each retry, as data: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h (the Standard Webhooks recommendation).
@@ -73,57 +77,78 @@ export interface WebhookDeliveryOptions {
   userAgent?: string
 }
 
-/** Reads at most `limit` bytes of the answer and drops the rest unread. */
-async function responsePrefix(response: Response, limit: number): Promise<string> {
-  if (!response.body) return ''
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
+/** Reads at most `limit` bytes of the answer and drops the rest unread (the connection goes with it then). */
+async function responsePrefix(body: Readable, limit: number): Promise<string> {
+  const chunks: Buffer[] = []
   let size = 0
   try {
-    while (size < limit) {
-      const { done, value } = await reader.read()
-      if (done) break
-      chunks.push(value)
-      size += value.length
+    for await (const chunk of body) {
+      chunks.push(chunk as Buffer)
+      size += (chunk as Buffer).length
+      if (size >= limit) break
     }
   } finally {
-    await reader.cancel().catch(() => {})
+    // Ends the body at once when the loop stopped early; a body read to its end is left to undici (keep-alive).
+    if (!body.readableEnded) body.destroy()
   }
+  if (size === 0) return ''
   // Streaming mode leaves out a character cut in half at the limit instead of turning it into U+FFFD.
-  let text = new TextDecoder().decode(Buffer.concat(chunks).subarray(0, limit), { stream: true })
+  let text = new TextDecoder().decode(Buffer.concat(chunks, size).subarray(0, limit), { stream: true })
   // Invalid bytes do become U+FFFD, three bytes each: trim back to the limit. PostgreSQL text cannot hold NUL,
   // and a receiver's binary error page must not break the log.
   while (Buffer.byteLength(text) > limit) text = text.slice(0, -1)
   return text.replaceAll('\0', '')
 }
 
-/** A short reason for a failed request: fetch hides the useful part (ECONNREFUSED, a timeout) in its cause. */
+/** A short reason for a failed request: the error code undici gives (ECONNREFUSED, …), else its message. */
 function failureReason(error: unknown): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'timeout'
-  const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined
-  return cause?.code ?? (error instanceof Error ? error.message : String(error))
+  const code = (error as { code?: unknown } | null)?.code
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause?.code
+  if (typeof code === 'string' && !code.startsWith('UND_ERR')) return code
+  if (typeof cause === 'string') return cause
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timeout'
+  return error instanceof Error ? error.message : String(error)
 }
 
-/** One signed POST. Never rejects: no answer (a refused connection, a timeout) is an outcome too. */
-async function post(
-  url: string,
-  headers: Record<string, string>,
-  body: string,
-  timeoutMs: number,
-): Promise<Pick<repository.WebhookAttempt, 'responseStatus' | 'error' | 'responseBody'>> {
-  try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'application/json' },
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    })
-    const responseBody = await responsePrefix(response, MAX_LOGGED_RESPONSE_BYTES).catch(() => null)
-    return { responseStatus: response.status, error: null, responseBody }
-  } catch (error) {
-    return { responseStatus: null, error: failureReason(error), responseBody: null }
+/**
+ * The connections deliveries go through: undici's `request` over keep-alive connections per origin, without the
+ * WHATWG fetch layer (Request/Response objects, web streams) that costs more CPU than the request itself. It never
+ * follows a redirect (undici's `request` has no redirect handling unless asked for), and each attempt is bounded by
+ * `timeoutMs` from start to the last byte read, connecting included.
+ */
+function createSender(timeoutMs: number) {
+  const dispatcher = new Agent({ connect: { timeout: timeoutMs }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
+
+  /** One signed POST. Never rejects: no answer (a refused connection, a timeout) is an outcome too. */
+  async function post(
+    url: string,
+    headers: Record<string, string>,
+    body: string,
+  ): Promise<Pick<repository.WebhookAttempt, 'responseStatus' | 'error' | 'responseBody'>> {
+    // undici takes any emitter with 'abort' as a signal: a plain one and a timer cost less than AbortSignal.timeout.
+    const signal = new EventEmitter()
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      signal.emit('abort')
+    }, timeoutMs)
+    try {
+      const response = await request(url, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body,
+        dispatcher,
+        signal,
+      })
+      const responseBody = await responsePrefix(response.body, MAX_LOGGED_RESPONSE_BYTES).catch(() => null)
+      return { responseStatus: response.statusCode, error: null, responseBody }
+    } catch (error) {
+      return { responseStatus: null, error: timedOut ? 'timeout' : failureReason(error), responseBody: null }
+    } finally {
+      clearTimeout(timer)
+    }
   }
+  return { post }
 }
 
 /** A failed attempt: the job retries on its schedule. */
@@ -142,6 +167,20 @@ export function createWebhookDeliveryJob(options: WebhookDeliveryOptions): JobKi
   const { db, clock } = options
   const timeoutMs = options.timeoutMs ?? 15_000
   const userAgent = options.userAgent ?? 'Kokdala-Webhooks/1'
+  const sender = createSender(timeoutMs)
+  /**
+   * Each endpoint's signer, its secrets decoded once: endpoint objects are shared by the deliveries of one batch
+   * (`findDeliveries`) and read afresh for the next, so a rotated secret is picked up with the next claim.
+   */
+  const signers = new WeakMap<repository.WebhookEndpoint, WebhookSigner>()
+  const signerOf = (endpoint: repository.WebhookEndpoint) => {
+    let signer = signers.get(endpoint)
+    if (!signer) {
+      signer = createWebhookSigner(endpoint.secrets)
+      signers.set(endpoint, signer)
+    }
+    return signer
+  }
 
   async function deliver(job: Job, run: JobRun): Promise<void> {
     const { messageId } = job.payload as WebhookDeliveryPayload
@@ -168,15 +207,15 @@ export function createWebhookDeliveryJob(options: WebhookDeliveryOptions): JobKi
       'webhook-id': message.publicId,
       'webhook-timestamp': String(timestamp),
       // Secrets are those valid now, whatever time is signed.
-      'webhook-signature': signStandardWebhook(endpoint.secrets, message.publicId, timestamp, message.body, now),
+      'webhook-signature': signerOf(endpoint)(message.publicId, timestamp, message.body, now),
     }
     const started = performance.now()
-    const outcome = await post(endpoint.url, headers, message.body, timeoutMs)
+    const outcome = await sender.post(endpoint.url, headers, message.body)
     const attempt = { ...outcome, attemptedAt: now, latencyMs: Math.round(performance.now() - started) }
     const status = attempt.responseStatus
     const delivered = status !== null && status >= 200 && status < 300
     // Committed with the job's outcome, in one statement: an attempt is logged exactly when its job settles.
-    const writes: JobWrite[] = [repository.attemptWrite(messageId, attempt)]
+    const writes: (JobWrite | JobRowWrite)[] = [repository.attemptWrite(messageId, attempt)]
     if (delivered) writes.push(repository.finishMessageWrite(messageId, { status: 'delivered', error: null, at: now }))
     if (status === 410) {
       // The receiver says the endpoint is gone for good: stop sending to it instead of retrying for a day. The

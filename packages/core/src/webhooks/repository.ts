@@ -1,10 +1,10 @@
 /**
  * The only SQL of the webhooks module: its four tables (core migrations core_007_webhook.sql and
- * core_008_webhook_targets.sql) and nothing else. The writes of a delivery are `JobWrite`s: the worker commits them
+ * core_008_webhook_targets.sql) and nothing else. The writes of a delivery are `JobRowWrite`s: the worker commits them
  * in the statement that settles the delivery's job.
  */
 import type { Queryable } from '../db.ts'
-import type { JobWrite } from '../jobs/worker.ts'
+import { type JobRowWrite, type JobWrite, runJobWrites } from '../jobs/settle.ts'
 import type { ExpiringWebhookSecret } from './signature.ts'
 
 export interface WebhookEndpoint {
@@ -134,13 +134,8 @@ export function endpointDisabledWrite(endpointId: number, disabled: { reason: st
 }
 
 /** Runs a write on its own. */
-async function write(q: Queryable, statement: JobWrite): Promise<number> {
-  const params: unknown[] = []
-  const sql = statement((value) => {
-    params.push(value)
-    return `$${params.length}`
-  })
-  return (await q.query(sql, params)).rowCount
+function write(q: Queryable, statement: JobWrite | JobRowWrite): Promise<number> {
+  return runJobWrites(q, [statement])
 }
 
 export async function setEndpointDisabled(
@@ -233,14 +228,27 @@ export async function findDeliveries(q: Queryable, messageIds: readonly number[]
   })
 }
 
-/** Ends a pending message (a message already ended stays as it is). */
+/** Ends the pending messages of the rows (a message already ended stays as it is). */
+const finishMessages = (rows: string) =>
+  `UPDATE webhook_message m SET status = r.status, last_error = r.error, finished_at = r.at
+   FROM ${rows} WHERE m.id = r.message_id AND m.status = 'pending'`
+const FINISH_COLUMNS = [
+  ['message_id', 'bigint'],
+  ['status', 'text'],
+  ['error', 'text'],
+  ['at', 'timestamptz'],
+] as const
+
+/** Ends a pending message (a message already ended stays as it is); the deliveries of a batch end in one write. */
 export function finishMessageWrite(
   messageId: number,
   outcome: { status: 'delivered' | 'dead'; error: string | null; at: Date },
-): JobWrite {
-  return (p) =>
-    `UPDATE webhook_message SET status = ${p(outcome.status)}, last_error = ${p(outcome.error)},
-       finished_at = ${p(outcome.at)} WHERE id = ${p(messageId)} AND status = 'pending'`
+): JobRowWrite {
+  return {
+    statement: finishMessages,
+    columns: FINISH_COLUMNS,
+    row: [messageId, outcome.status, outcome.error, outcome.at],
+  }
 }
 
 /** Ends a pending message (a message already ended stays as it is); returns whether it was pending. */
@@ -262,12 +270,32 @@ export async function reopenMessage(q: Queryable, messageId: number): Promise<bo
   return rowCount > 0
 }
 
-/** An attempt's row of the log. */
-export function attemptWrite(messageId: number, attempt: WebhookAttempt): JobWrite {
-  return (p) =>
-    `INSERT INTO webhook_attempt (message_id, attempted_at, response_status, error, latency_ms, response_body)
-     VALUES (${p(messageId)}, ${p(attempt.attemptedAt)}, ${p(attempt.responseStatus)}, ${p(attempt.error)},
-       ${p(attempt.latencyMs)}, ${p(attempt.responseBody)})`
+const insertAttempts = (rows: string) =>
+  `INSERT INTO webhook_attempt (message_id, attempted_at, response_status, error, latency_ms, response_body)
+   SELECT message_id, attempted_at, response_status, error, latency_ms, response_body FROM ${rows}`
+const ATTEMPT_COLUMNS = [
+  ['message_id', 'bigint'],
+  ['attempted_at', 'timestamptz'],
+  ['response_status', 'integer'],
+  ['error', 'text'],
+  ['latency_ms', 'integer'],
+  ['response_body', 'text'],
+] as const
+
+/** An attempt's row of the log; the attempts of deliveries settled together are one INSERT. */
+export function attemptWrite(messageId: number, attempt: WebhookAttempt): JobRowWrite {
+  return {
+    statement: insertAttempts,
+    columns: ATTEMPT_COLUMNS,
+    row: [
+      messageId,
+      attempt.attemptedAt,
+      attempt.responseStatus,
+      attempt.error,
+      attempt.latencyMs,
+      attempt.responseBody,
+    ],
+  }
 }
 
 export async function insertAttempt(q: Queryable, messageId: number, attempt: WebhookAttempt): Promise<void> {

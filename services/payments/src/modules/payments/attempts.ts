@@ -21,7 +21,7 @@ export type Settlement = 'unchanged' | 'captured' | 'failed'
 
 /** Starting attempts on terminals (/kaspi) and applying what terminals report (status checks, the poller). */
 export function createAttemptService(deps: PaymentDeps) {
-  const { db, clock, methods, pool, events, log } = deps
+  const { db, clock, methods, pool, events, log, changes } = deps
 
   /** A live attempt answers a repeated /kaspi for the same method; anything else must wait for it. */
   function reuseOrRefuse(live: AttemptRow | undefined, method: PaymentMethodRow): AttemptRow {
@@ -120,77 +120,84 @@ export function createAttemptService(deps: PaymentDeps) {
     async settleAttempt(attemptId: number, outcome: TerminalOutcome): Promise<Settlement> {
       if (outcome.state !== 'paid' && outcome.state !== 'failed') return 'unchanged'
       const used = outcome.state === 'paid' ? await methods.byProductType(outcome.productType) : undefined
-      const released = await db.transaction(async (tx): Promise<Settlement> => {
-        const repo = createPaymentRepository(tx)
-        const first = await repo.attempt(attemptId)
-        if (!first) return 'unchanged'
-        const payment = await repo.byId(first.paymentId, true)
-        const attempt = await repo.attempt(attemptId)
-        if (!payment || !attempt) return 'unchanged'
-        const now = clock.now()
-        if (outcome.state === 'failed') {
-          if (!(await repo.settleAttempt(attempt.id, 'failed', now, outcome.reason.slice(0, 500)))) return 'unchanged'
-          if (payment.status !== 'processing') return 'failed'
-          const totals = totalsOf(await repo.entries(payment.id))
-          const event = compare(totals.paidNet, ZERO) > 0 ? 'resume' : 'fail'
-          const to = paymentStates.expect(payment.status, event)
-          await repo.setStatus(payment.id, to, now)
-          await recordEvent(events, tx, withFigures({ ...payment, status: to }, totals, attempt), now)
-          return 'failed'
-        }
-        const chosenBp = attempt.commissionBp
-        // A product type we do not know is taken as the method chosen: counted at face value, never more.
-        const usedBp = used && used.id !== attempt.methodId ? used.commissionBp : chosenBp
-        const captured = await repo.addEntry({
-          paymentId: payment.id,
-          attemptId: attempt.id,
-          kind: 'capture',
-          methodId: used?.id ?? attempt.methodId,
-          grossTiyn: outcome.amountTiyn,
-          valueTiyn: captureValue(outcome.amountTiyn, usedBp, chosenBp),
-          basisBp: chosenBp,
-          terminalReference: outcome.transactionId,
-          createdAt: now,
-        })
-        if (captured === undefined) return 'unchanged'
-        if (!(await repo.settleAttempt(attempt.id, 'paid', now))) await repo.attemptPaidLate(attempt.id, now)
-        let totals = totalsOf(await repo.entries(payment.id))
-        const remaining = remainingNet(payment.amountTiyn, totals)
-        const full = withinTolerance(remaining, payment.amountTiyn)
-        if (full && compare(remaining, ZERO) > 0 && payment.status !== 'paid') {
-          const forgiven = toTiyn(remaining, 'up')
-          await repo.addEntry({
+      // The payment whose cached answers this process must forget once the transaction has ended.
+      let touched: string | undefined
+      const released = await db
+        .transaction(async (tx): Promise<Settlement> => {
+          const repo = createPaymentRepository(tx)
+          const first = await repo.attempt(attemptId)
+          if (!first) return 'unchanged'
+          const payment = await repo.byId(first.paymentId, true)
+          const attempt = await repo.attempt(attemptId)
+          if (!payment || !attempt) return 'unchanged'
+          touched = payment.transactionId
+          const now = clock.now()
+          if (outcome.state === 'failed') {
+            if (!(await repo.settleAttempt(attempt.id, 'failed', now, outcome.reason.slice(0, 500)))) return 'unchanged'
+            if (payment.status !== 'processing') return 'failed'
+            const totals = totalsOf(await repo.entries(payment.id))
+            const event = compare(totals.paidNet, ZERO) > 0 ? 'resume' : 'fail'
+            const to = paymentStates.expect(payment.status, event)
+            await repo.setStatus(payment.id, to, now)
+            await recordEvent(events, tx, withFigures({ ...payment, status: to }, totals, attempt), now)
+            return 'failed'
+          }
+          const chosenBp = attempt.commissionBp
+          // A product type we do not know is taken as the method chosen: counted at face value, never more.
+          const usedBp = used && used.id !== attempt.methodId ? used.commissionBp : chosenBp
+          const captured = await repo.addEntry({
             paymentId: payment.id,
-            kind: 'write_off',
-            grossTiyn: 0n,
-            valueTiyn: forgiven,
+            attemptId: attempt.id,
+            kind: 'capture',
+            methodId: used?.id ?? attempt.methodId,
+            grossTiyn: outcome.amountTiyn,
+            valueTiyn: captureValue(outcome.amountTiyn, usedBp, chosenBp),
+            basisBp: chosenBp,
+            terminalReference: outcome.transactionId,
             createdAt: now,
           })
-        } else if (compare(remaining, ZERO) < 0) {
-          const excess = toTiyn({ num: -remaining.num, den: remaining.den }, 'down')
-          const already = totals.overpaid
-          if (excess > already) {
+          if (captured === undefined) return 'unchanged'
+          if (!(await repo.settleAttempt(attempt.id, 'paid', now))) await repo.attemptPaidLate(attempt.id, now)
+          let totals = totalsOf(await repo.entries(payment.id))
+          const remaining = remainingNet(payment.amountTiyn, totals)
+          const full = withinTolerance(remaining, payment.amountTiyn)
+          if (full && compare(remaining, ZERO) > 0 && payment.status !== 'paid') {
+            const forgiven = toTiyn(remaining, 'up')
             await repo.addEntry({
               paymentId: payment.id,
-              kind: 'overpayment',
+              kind: 'write_off',
               grossTiyn: 0n,
-              valueTiyn: excess - already,
+              valueTiyn: forgiven,
               createdAt: now,
             })
+          } else if (compare(remaining, ZERO) < 0) {
+            const excess = toTiyn({ num: -remaining.num, den: remaining.den }, 'down')
+            const already = totals.overpaid
+            if (excess > already) {
+              await repo.addEntry({
+                paymentId: payment.id,
+                kind: 'overpayment',
+                grossTiyn: 0n,
+                valueTiyn: excess - already,
+                createdAt: now,
+              })
+            }
           }
-        }
-        totals = totalsOf(await repo.entries(payment.id))
-        const to = paymentStates.next(payment.status, full ? 'capture_full' : 'capture_partial')
-        if (!to) {
-          log.error({ attemptId, status: payment.status }, 'money captured on a payment that cannot take it')
+          totals = totalsOf(await repo.entries(payment.id))
+          const to = paymentStates.next(payment.status, full ? 'capture_full' : 'capture_partial')
+          if (!to) {
+            log.error({ attemptId, status: payment.status }, 'money captured on a payment that cannot take it')
+            return 'captured'
+          }
+          const paidAt = to === 'paid' && payment.paidAt === null ? now : undefined
+          await repo.setStatus(payment.id, to, now, paidAt)
+          const updated = { ...payment, status: to, paidAt: payment.paidAt ?? paidAt ?? null }
+          await recordEvent(events, tx, withFigures(updated, totals, attempt), now)
           return 'captured'
-        }
-        const paidAt = to === 'paid' && payment.paidAt === null ? now : undefined
-        await repo.setStatus(payment.id, to, now, paidAt)
-        const updated = { ...payment, status: to, paidAt: payment.paidAt ?? paidAt ?? null }
-        await recordEvent(events, tx, withFigures(updated, totals, attempt), now)
-        return 'captured'
-      })
+        })
+        .finally(() => {
+          if (touched) changes.changed(touched)
+        })
       return released
     },
 

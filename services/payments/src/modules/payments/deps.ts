@@ -1,4 +1,4 @@
-import type { Clock, Database, Tiyn } from '@kokdala/core'
+import type { ChangeFeed, Clock, Database, Tiyn } from '@kokdala/core'
 import type { MethodService } from '../methods/service.ts'
 import type { PaymentEvents } from './events.ts'
 import type { TerminalPool } from './terminal-pool.ts'
@@ -10,6 +10,13 @@ export interface PaymentDeps {
   methods: MethodService
   pool: TerminalPool
   events: PaymentEvents
+  /**
+   * Changes of payments, by transaction id: this process tells it what it changed (after the transaction), and it
+   * tells the status cache, with what other processes changed (migration 007's notifications) when it listens.
+   */
+  changes: ChangeFeed
+  /** How many payments' answers the status cache keeps (0: no cache). */
+  statusCacheSize: number
   /** The largest amount a payment may ask for (PAYMENTS_MAX_AMOUNT). */
   maxAmountTiyn: Tiyn
   /** How long a new payment can be paid (its expires_at). */

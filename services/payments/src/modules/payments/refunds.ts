@@ -4,6 +4,7 @@ import { parseAmount } from './amounts.ts'
 import type { PaymentDeps } from './deps.ts'
 import { type LedgerEntry, totalsOf } from './ledger.ts'
 import type { LifecycleService } from './lifecycle.ts'
+import { createRefundLedger } from './refund-ledger.ts'
 import { createPaymentRepository } from './repository.ts'
 import { loadSnapshot, type PaymentSnapshot, recordEvent } from './snapshot.ts'
 import { paymentStates } from './state.ts'
@@ -76,8 +77,10 @@ export function createRefundService(deps: PaymentDeps, lifecycle: LifecycleServi
       const parts = await reserve(sourceId, transactionId, amount)
       const failed: unknown[] = []
       for (const part of parts) {
+        let processId: string
         try {
-          await pool.refund({ attemptId: part.attemptId, amountTenge: Number(part.grossTiyn) / 100 })
+          const amountTenge = Number(part.grossTiyn) / 100
+          ;({ processId } = await pool.refund({ attemptId: part.attemptId, amountTenge, entryId: part.entryId }))
         } catch (error) {
           failed.push(error)
           log.warn({ err: error, attemptId: part.attemptId }, 'terminal refund failed')
@@ -94,7 +97,13 @@ export function createRefundService(deps: PaymentDeps, lifecycle: LifecycleServi
               createdAt: clock.now(),
             })
           })
+          continue
         }
+        // The terminal gave the money back: its id of the refund goes on the row for the reconciliation
+        // (refund-ledger.ts says why only now). A failure here leaves the row unmatched there, never reversed.
+        await createRefundLedger(db)
+          .setReference(part.entryId, processId)
+          .catch((error) => log.warn({ err: error, entryId: part.entryId }, 'refund reference not recorded'))
       }
       const snapshot = await db.transaction(async (tx) => {
         const repo = createPaymentRepository(tx)

@@ -71,6 +71,20 @@ const ATTEMPT = `id, payment_id AS "paymentId", method_id AS "methodId", commiss
 const ENTRY = `id, kind, attempt_id AS "attemptId", method_id AS "methodId", gross_tiyn AS "grossTiyn",
   value_tiyn AS "valueTiyn", basis_bp AS "basisBp", refers_to AS "refersTo"`
 
+// A payment with its ledger and newest attempt in one statement (json: money as text, times as ISO text).
+const SNAPSHOT = `SELECT ${PAYMENT},
+  (SELECT COALESCE(json_agg(e ORDER BY e.id), '[]') FROM (SELECT id, kind, attempt_id AS "attemptId",
+     method_id AS "methodId", gross_tiyn::text AS "grossTiyn", value_tiyn::text AS "valueTiyn", basis_bp AS "basisBp",
+     refers_to AS "refersTo" FROM payment_entry WHERE payment_id = payment.id) e) AS entries,
+  (SELECT row_to_json(a) FROM (SELECT id, payment_id AS "paymentId", method_id AS "methodId",
+     commission_bp AS "commissionBp", due_tiyn::text AS "dueTiyn", charge_tiyn::text AS "chargeTiyn",
+     terminal_id AS "terminalId", process_id AS "processId", qr_code AS "qrCode", payment_url AS "paymentUrl", status,
+     failure_reason AS "failureReason", created_at AS "createdAt", settled_at AS "settledAt"
+     FROM payment_attempt WHERE payment_id = payment.id ORDER BY id DESC LIMIT 1) a) AS "lastAttempt"
+  FROM payment WHERE transaction_id = $1`
+
+type JsonAttempt = Omit<AttemptRow, 'createdAt' | 'settledAt'> & { createdAt: string; settledAt: string | null }
+
 // int8 columns arrive as numbers (core db.ts); money becomes bigint here, at the edge.
 const payment = (row: PaymentRow): PaymentRow => ({ ...row, amountTiyn: toTiyn(row.amountTiyn) })
 const attempt = (row: AttemptRow): AttemptRow => ({
@@ -115,6 +129,47 @@ export function createPaymentRepository(db: Queryable) {
       return rows[0] && payment(rows[0])
     },
 
+    /**
+     * Inserts payments in one statement (one round trip, one commit for all): the payment of each, or undefined where
+     * its transaction id is taken (in the table or earlier in `list`). One fixed statement whatever the count.
+     */
+    async insertMany(list: NewPayment[]): Promise<(PaymentRow | undefined)[]> {
+      const column = <T>(pick: (p: NewPayment) => T) => list.map(pick)
+      const { rows } = await db.query<PaymentRow>(
+        `INSERT INTO payment (transaction_id, source_id, amount_tiyn, currency, description, customer_name,
+           customer_phone, customer_email, payment_method_id, webhook_url, webhook_secret, metadata, status,
+           expires_at, created_at, updated_at)
+         SELECT t, s, a, c, d, cn, cp, ce, m, wu, ws, md::jsonb, 'pending', e, n, n
+         FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
+           $8::text[], $9::smallint[], $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[])
+           AS u(t, s, a, c, d, cn, cp, ce, m, wu, ws, md, e, n)
+         ON CONFLICT (transaction_id) DO NOTHING RETURNING ${PAYMENT}`,
+        [
+          column((p) => p.transactionId),
+          column((p) => p.sourceId),
+          column((p) => String(p.amountTiyn)),
+          column((p) => p.currency),
+          column((p) => p.description),
+          column((p) => p.customerName),
+          column((p) => p.customerPhone),
+          column((p) => p.customerEmail),
+          column((p) => p.paymentMethodId),
+          column((p) => p.webhookUrl),
+          column((p) => p.webhookSecret),
+          column((p) => (p.metadata === null ? null : JSON.stringify(p.metadata))),
+          column((p) => p.expiresAt.toISOString()),
+          column((p) => p.createdAt.toISOString()),
+        ],
+      )
+      const inserted = new Map(rows.map((row) => [row.transactionId, row]))
+      return list.map((p) => {
+        const row = inserted.get(p.transactionId)
+        // A repeated id in one list was inserted once: only its first item gets the row.
+        inserted.delete(p.transactionId)
+        return row && payment(row)
+      })
+    },
+
     /** A payment by its public id; `lock` holds its row until the transaction ends (every change takes it). */
     async byTransactionId(transactionId: string, lock = false): Promise<PaymentRow | undefined> {
       const { rows } = await db.query<PaymentRow>(
@@ -122,6 +177,27 @@ export function createPaymentRepository(db: Queryable) {
         [transactionId],
       )
       return rows[0] && payment(rows[0])
+    },
+
+    /** A payment with its ledger rows and newest attempt, in one round trip (status checks and reads). */
+    async snapshotByTransactionId(
+      transactionId: string,
+    ): Promise<{ payment: PaymentRow; entries: LedgerEntry[]; lastAttempt: AttemptRow | undefined } | undefined> {
+      const { rows } = await db.query<PaymentRow & { entries: LedgerEntry[]; lastAttempt: JsonAttempt | null }>(
+        SNAPSHOT,
+        [transactionId],
+      )
+      const row = rows[0]
+      if (!row) return undefined
+      const { entries, lastAttempt, ...rest } = row
+      const last = lastAttempt
+        ? attempt({
+            ...lastAttempt,
+            createdAt: new Date(lastAttempt.createdAt),
+            settledAt: lastAttempt.settledAt === null ? null : new Date(lastAttempt.settledAt),
+          })
+        : undefined
+      return { payment: payment(rest), entries: entries.map(entry), lastAttempt: last }
     },
 
     async byId(id: number, lock = false): Promise<PaymentRow | undefined> {
@@ -142,13 +218,13 @@ export function createPaymentRepository(db: Queryable) {
     },
 
     /** Payments past their expiry that can still expire, oldest first. */
-    async dueForExpiry(now: Date, limit: number): Promise<number[]> {
-      const { rows } = await db.query<{ id: number }>(
-        `SELECT id FROM payment WHERE status IN ('pending', 'processing', 'failed') AND expires_at <= $1
-         ORDER BY expires_at LIMIT $2`,
+    async dueForExpiry(now: Date, limit: number): Promise<{ id: number; transactionId: string }[]> {
+      const { rows } = await db.query<{ id: number; transactionId: string }>(
+        `SELECT id, transaction_id AS "transactionId" FROM payment
+         WHERE status IN ('pending', 'processing', 'failed') AND expires_at <= $1 ORDER BY expires_at LIMIT $2`,
         [now, limit],
       )
-      return rows.map((row) => row.id)
+      return rows
     },
 
     async entries(paymentId: number): Promise<LedgerEntry[]> {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { IdempotencyKeyHeaders, type IdempotencyStore, idempotencyPlugin } from '@kokdala/core'
+import { IdempotencyKeyHeaders, type IdempotencyStore, idempotencyPlugin, type Queryable } from '@kokdala/core'
 import type { FastifyContextConfig, FastifyReply, FastifyRequest } from 'fastify'
 import { seedErrorResponses } from '../../envelope.ts'
 import type { MethodService } from '../methods/service.ts'
@@ -17,6 +17,7 @@ import {
   TransactionParams,
 } from './schemas.ts'
 import type { PaymentService } from './service.ts'
+import type { PaymentSnapshot } from './snapshot.ts'
 import { attemptView, initView, paymentView, statusView } from './views.ts'
 
 export interface PaymentRoutesOptions {
@@ -65,14 +66,14 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<PaymentRoutesOptions> = as
       },
     },
     async (request, reply) => {
-      const created = await payments.init(sourceOf(request), request.body, async (tx, snapshot) => {
-        // The stored answer of a keyed request commits with the payment: a retry never makes a second one.
-        await request.idempotency?.complete(tx, 201, {
-          success: true,
-          message: 'Платеж создан',
-          data: initView(snapshot),
+      const key = request.idempotency
+      // The stored answer of a keyed request commits with the payment: a retry never makes a second one.
+      const completeKey =
+        key &&
+        (async (tx: Queryable, snapshot: PaymentSnapshot) => {
+          await key.complete(tx, 201, { success: true, message: 'Платеж создан', data: initView(snapshot) })
         })
-      })
+      const created = await payments.init(sourceOf(request), request.body, completeKey ?? undefined)
       return reply.status(201).send({ success: true as const, message: 'Платеж создан', data: initView(created) })
     },
   )

@@ -15,8 +15,8 @@ export interface TerminalPool {
   check(attemptId: number): Promise<TerminalOutcome>
   /** Cancels the attempt on its terminal if it still waits and frees the lease. Idempotent. */
   release(attemptId: number): Promise<void>
-  /** A refund of a captured attempt through the terminal that took it. */
-  refund(input: { attemptId: number; amountTenge: number }): Promise<{ processId: string }>
+  /** A refund of a captured attempt through the terminal that took it; `entryId` is the ledger's refund row. */
+  refund(input: { attemptId: number; amountTenge: number; entryId?: number }): Promise<{ processId: string }>
 }
 
 export type TerminalOutcome =

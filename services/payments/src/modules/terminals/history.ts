@@ -13,9 +13,12 @@ interface SimTransaction {
   type?: unknown
 }
 
+const KINDS: readonly unknown[] = ['purchase', 'refund']
+
 /**
- * The Kaspi simulator's transaction history (`GET /__sim/terminals/<id>/transactions`). A real terminal has no such
- * call; its daily report (Kaspi Business) is another `TransactionHistory`.
+ * The Kaspi simulator's transaction history (`GET /__sim/terminals/<id>/transactions`): purchases and refunds, each
+ * with its process id. A real terminal's local API has no such call (kaspi-terminal-protocol.md); its daily report
+ * (Kaspi Business) would be another `TransactionHistory`.
  */
 export function createSimulatorHistory({ timeoutMs }: { timeoutMs: number }): TransactionHistory {
   return {
@@ -31,13 +34,14 @@ export function createSimulatorHistory({ timeoutMs }: { timeoutMs: number }): Tr
       const list = Array.isArray(body.transactions) ? body.transactions : []
       const result: TerminalTransaction[] = []
       for (const t of list) {
-        // Purchases are reconciled against captures; refunds against refunds is left for later.
-        if (t.type !== 'purchase') continue
+        // Purchases are reconciled against captures, refunds against the ledger's refunds.
+        if (!KINDS.includes(t.type)) continue
         const at = new Date(String(t.at))
         if (!(at >= from && at < to) || typeof t.transactionId !== 'string') continue
         const tenge = Number(t.amount)
         if (!Number.isFinite(tenge)) continue
         result.push({
+          kind: t.type as TerminalTransaction['kind'],
           transactionId: t.transactionId,
           processId: typeof t.processId === 'string' ? t.processId : undefined,
           amountTiyn: BigInt(Math.round(tenge * 100)),

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
 import type { Clock, Database, Runtime } from '@kokdala/core'
 import { createCameraQrReader, createKaspiTerminalClient } from '@kokdala/kaspi'
 import { kaspiCameraUrl, type PaymentsConfig } from '../../config.ts'
@@ -5,8 +7,15 @@ import type { QrReader, TerminalClientFactory } from './client.ts'
 import { adoptSimulatorTerminals, createSimulatorHistory } from './history.ts'
 import { createTerminalPoller, type SettleAttempt } from './poller.ts'
 import { createTerminalCalls, createTerminalPool, type TerminalLog } from './pool.ts'
-import { type CapturedAttempts, createReconciliation, type TransactionHistory } from './reconcile.ts'
+import {
+  type CapturedAttempts,
+  createReconciliation,
+  type LedgerRefunds,
+  type TransactionHistory,
+} from './reconcile.ts'
 import { createTerminalRepository } from './repository.ts'
+import { createRunRepository } from './runs.ts'
+import { createReconciliationSchedule } from './schedule.ts'
 import { createTerminalAdmin } from './service.ts'
 
 export interface TerminalsModuleDeps {
@@ -24,11 +33,15 @@ export interface TerminalsModuleDeps {
   history?: TransactionHistory
   /** The payments module's captures for reconciliation (default: the paid processes recorded here). */
   capturedAttempts?: CapturedAttempts
+  /** This process's name in the daily reconciliation's row (default: host, pid and a random suffix). */
+  worker?: string
+  /** The payments module's refunds for reconciliation (default: the refunds sent through terminals, recorded here). */
+  ledgerRefunds?: LedgerRefunds
 }
 
 /**
- * The terminals module: the pool the payments module drives, the operators' management, the reconciliation and the
- * background poller (registered on the service's runtime), over the module's own tables.
+ * The terminals module: the pool the payments module drives, the operators' management, the reconciliation (on
+ * demand and daily) and the background poller (registered on the service's runtime), over the module's own tables.
  */
 export function createTerminalsModule(deps: TerminalsModuleDeps) {
   const { config, clock, log, runtime } = deps
@@ -78,7 +91,19 @@ export function createTerminalsModule(deps: TerminalsModuleDeps) {
     terminals,
     history: deps.history ?? createSimulatorHistory({ timeoutMs: config.KASPI_TERMINAL_TIMEOUT_MS }),
     capturedAttempts: deps.capturedAttempts,
+    ledgerRefunds: deps.ledgerRefunds,
   })
+  const runs = createRunRepository(deps.db)
+  const schedule = createReconciliationSchedule({
+    runs,
+    reconcile,
+    clock,
+    log,
+    at: config.PAYMENTS_RECONCILE_AT,
+    timeZone: config.PAYMENTS_TIMEZONE,
+    worker: deps.worker ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+  })
+  runtime.every('terminal reconciliation', config.PAYMENTS_RECONCILE_CHECK_MS, () => schedule.tick())
   const admin = createTerminalAdmin({ terminals })
   const simulatorUrl = config.KASPI_SIMULATOR_URL
   if (simulatorUrl) {
@@ -87,7 +112,7 @@ export function createTerminalsModule(deps: TerminalsModuleDeps) {
       if (added > 0) log.info({ added, simulatorUrl }, 'registered the Kaspi simulator’s terminals')
     })
   }
-  return { pool, admin, reconcile, poller }
+  return { pool, admin, reconcile, schedule, runs, poller }
 }
 
 export type TerminalsModule = ReturnType<typeof createTerminalsModule>

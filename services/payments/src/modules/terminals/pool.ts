@@ -31,8 +31,8 @@ export interface TerminalPool {
   check(attemptId: number): Promise<TerminalOutcome>
   /** Cancels the attempt on its terminal (if still waiting) and frees the lease. Idempotent. */
   release(attemptId: number): Promise<void>
-  /** A refund of a captured attempt through the terminal that took it. */
-  refund(input: { attemptId: number; amountTenge: number }): Promise<{ processId: string }>
+  /** A refund of a captured attempt through the terminal that took it; `entryId` is the ledger's refund row. */
+  refund(input: { attemptId: number; amountTenge: number; entryId?: number }): Promise<{ processId: string }>
 }
 
 export interface TerminalLog {
@@ -356,7 +356,7 @@ export function createTerminalPool(
       await terminals.recordOutcome(attemptId, { status: 'failed', failureReason: 'cancelled' }, clock.now())
     },
 
-    async refund({ attemptId, amountTenge }) {
+    async refund({ attemptId, amountTenge, entryId }) {
       wholeTenge(amountTenge)
       const row = await terminals.findProcess(attemptId)
       if (!row) throw new PaymentsError('TERMINAL_PROCESS_NOT_FOUND')
@@ -377,7 +377,7 @@ export function createTerminalPool(
           if (isUnreachable(error)) throw new PaymentsError('TERMINAL_UNAVAILABLE')
           throw new PaymentsError('TERMINAL_REFUND_REFUSED', undefined, { reason: reasonOf(error).slice(0, 200) })
         }
-        await terminals.insertRefund({ attemptId, terminalId: row.terminalId, amountTenge, processId, now })
+        await terminals.insertRefund({ attemptId, terminalId: row.terminalId, amountTenge, processId, entryId, now })
         return { processId }
       } finally {
         await terminals.releaseLease(attemptId)

@@ -341,13 +341,45 @@ export function createTerminalRepository(db: Database) {
       terminalId: number
       amountTenge: number
       processId: string
+      /** The ledger's refund row this carries out, when the payments module said which. */
+      entryId?: number
       now: Date
     }): Promise<void> {
       await db.query(
-        `INSERT INTO kaspi_terminal_refund (attempt_id, terminal_id, amount_tenge, process_id, created_at)
-         VALUES ($1, $2, $3, $4, $5)`,
-        [input.attemptId, input.terminalId, input.amountTenge, input.processId, input.now],
+        `INSERT INTO kaspi_terminal_refund (attempt_id, terminal_id, amount_tenge, process_id, entry_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [input.attemptId, input.terminalId, input.amountTenge, input.processId, input.entryId ?? null, input.now],
       )
+    },
+
+    /** Refunds sent through terminals in [from, to), as the reconciliation's ledger side when no ledger is given. */
+    async refundsBetween(from: Date, to: Date): Promise<RefundRow[]> {
+      const { rows } = await db.query<RefundRow>(
+        `SELECT ${REFUND} FROM kaspi_terminal_refund WHERE created_at >= $1 AND created_at < $2 ORDER BY id`,
+        [from, to],
+      )
+      return rows.map(refundRow)
+    },
+
+    /** Refunds sent through terminals by the terminals' refund process ids. */
+    async refundsByProcessIds(processIds: string[]): Promise<RefundRow[]> {
+      if (processIds.length === 0) return []
+      const { rows } = await db.query<RefundRow>(
+        `SELECT ${REFUND} FROM kaspi_terminal_refund WHERE process_id = ANY ($1::text[]) ORDER BY id`,
+        [processIds],
+      )
+      return rows.map(refundRow)
+    },
+
+    /** The terminal each attempt ran on. */
+    async terminalsOfAttempts(attemptIds: number[]): Promise<Map<number, number>> {
+      if (attemptIds.length === 0) return new Map()
+      const { rows } = await db.query<{ attemptId: string | number; terminalId: number }>(
+        `SELECT attempt_id AS "attemptId", terminal_id AS "terminalId" FROM kaspi_terminal_process
+         WHERE attempt_id = ANY ($1::bigint[])`,
+        [attemptIds],
+      )
+      return new Map(rows.map((row) => [Number(row.attemptId), row.terminalId]))
     },
 
     /** Paid processes of a period (by when they finished), for reconciliation. */
@@ -384,5 +416,24 @@ export function createTerminalRepository(db: Database) {
 }
 
 class AlreadyStarted extends Error {}
+
+/** A refund sent through a terminal, in the reconciliation's terms (amount in tiyn, process id as the reference). */
+export interface RefundRow {
+  refundId: number
+  attemptId: number
+  amountTiyn: bigint
+  reference: string | null
+}
+
+const REFUND = `id AS "refundId", attempt_id AS "attemptId", amount_tenge AS "amountTiyn", process_id AS reference`
+
+function refundRow(row: RefundRow): RefundRow {
+  return {
+    refundId: Number(row.refundId),
+    attemptId: Number(row.attemptId),
+    amountTiyn: BigInt(row.amountTiyn) * 100n,
+    reference: row.reference,
+  }
+}
 
 export type TerminalRepository = ReturnType<typeof createTerminalRepository>

@@ -1,17 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { formatTenge } from '@kokdala/core'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Static } from 'typebox'
 import { seedErrorResponses } from '../../envelope.ts'
 import { PaymentsError } from '../../errors.ts'
 import { queryDate } from '../../query-dates.ts'
-import type { Mismatch, Reconcile, ReconciliationReport } from './reconcile.ts'
+import type { Reconcile } from './reconcile.ts'
+import { reconciliationJson } from './report-json.ts'
 import type { TerminalView } from './repository.ts'
+import type { ReconciliationRun, RunRepository } from './runs.ts'
 import {
-  type MismatchJson,
   NewTerminalBody,
   ReconcileQuery,
   ReconcileResponse,
+  type RunJson,
+  RunListQuery,
+  RunListResponse,
   type TerminalJson,
   TerminalListResponse,
   TerminalParams,
@@ -39,44 +42,19 @@ function terminalJson(terminal: TerminalView): Static<typeof TerminalJson> {
   }
 }
 
-const tenge = (tiyn: bigint) => Number(formatTenge(tiyn))
-
-function mismatchJson(m: Mismatch): Static<typeof MismatchJson> {
-  switch (m.kind) {
-    case 'amount_differs':
-      return {
-        kind: m.kind,
-        terminal_id: m.terminalId,
-        transaction_id: m.transactionId,
-        attempt_id: m.attemptId,
-        terminal_amount: tenge(m.terminalAmountTiyn),
-        captured_amount: tenge(m.capturedAmountTiyn),
-      }
-    case 'missing_transaction':
-      return { kind: m.kind, terminal_id: m.terminalId, attempt_id: m.attemptId, amount: tenge(m.amountTiyn) }
-    case 'missing_capture':
-      return {
-        kind: m.kind,
-        terminal_id: m.terminalId,
-        transaction_id: m.transactionId,
-        attempt_id: m.attemptId,
-        amount: tenge(m.amountTiyn),
-      }
-    default:
-      return { kind: m.kind, terminal_id: m.terminalId, transaction_id: m.transactionId, amount: tenge(m.amountTiyn) }
-  }
-}
-
-/** The reconciliation report as the admin API and `kokdala payments reconcile` show it. */
-export function reconciliationJson(report: ReconciliationReport): Static<typeof ReconcileResponse>['data'] {
+function runJson(run: ReconciliationRun): Static<typeof RunJson> {
   return {
-    from: report.from.toISOString(),
-    to: report.to.toISOString(),
-    terminals: report.terminals,
-    transactions: report.transactions,
-    captures: report.captures,
-    unreadable: report.unreadable.map((u) => ({ terminal_id: u.terminalId, error: u.error })),
-    mismatches: report.mismatches.map(mismatchJson),
+    day: run.day,
+    from: run.from.toISOString(),
+    to: run.to.toISOString(),
+    status: run.status,
+    attempts: run.attempts,
+    started_at: run.startedAt.toISOString(),
+    finished_at: run.finishedAt?.toISOString() ?? null,
+    mismatches: run.mismatches,
+    unreadable: run.unreadable,
+    error: run.error,
+    report: (run.report ?? null) as Static<typeof RunJson>['report'],
   }
 }
 
@@ -84,9 +62,10 @@ export function reconciliationJson(report: ReconciliationReport): Static<typeof 
 export const terminalRoutes: FastifyPluginAsyncTypebox<{
   admin: TerminalAdmin
   reconcile: Reconcile
+  runs: RunRepository
   authorize: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
   now: () => Date
-}> = async (app, { admin, reconcile, authorize, now }) => {
+}> = async (app, { admin, reconcile, runs, authorize, now }) => {
   app.addHook('onRequest', authorize)
   const common = { tags: ['Admin: terminals'], security: [{ adminToken: [] }] }
 
@@ -162,5 +141,22 @@ export const terminalRoutes: FastifyPluginAsyncTypebox<{
         throw new PaymentsError('VALIDATION_FAILED', undefined, { reason: '`from` must be before `to`' })
       return { success: true as const, data: reconciliationJson(await reconcile({ from, to })) }
     },
+  )
+
+  app.get(
+    '/api/admin/terminals/reconciliations',
+    {
+      schema: {
+        ...common,
+        operationId: 'ListReconciliations',
+        summary: 'Ежедневные сверки терминалов',
+        querystring: RunListQuery,
+        response: { 200: RunListResponse, ...seedErrorResponses(400, 401) },
+      },
+    },
+    async (request) => ({
+      success: true as const,
+      data: (await runs.list(request.query.limit ?? 14)).map(runJson),
+    }),
   )
 }

@@ -48,13 +48,27 @@ export const ReconcileQuery = Type.Object(
 const Tenge = Type.Number({ description: 'Tenge' })
 
 export const MismatchJson = Type.Object({
-  kind: Type.String({ enum: ['missing_capture', 'unknown_transaction', 'missing_transaction', 'amount_differs'] }),
+  kind: Type.String({
+    enum: [
+      'missing_capture',
+      'unknown_transaction',
+      'missing_transaction',
+      'amount_differs',
+      'unknown_refund',
+      'missing_refund',
+      'refund_amount_differs',
+    ],
+  }),
   terminal_id: Type.Union([Type.Integer(), Type.Null()]),
   transaction_id: Type.Optional(Type.String()),
   attempt_id: Type.Optional(Type.Integer()),
+  /** The ledger's refund row, and the terminal's refund process id it recorded (null: the terminal never answered). */
+  refund_id: Type.Optional(Type.Integer()),
+  refund_reference: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   amount: Type.Optional(Tenge),
   terminal_amount: Type.Optional(Tenge),
   captured_amount: Type.Optional(Tenge),
+  refunded_amount: Type.Optional(Tenge),
 })
 
 export const ReconcileResponse = Type.Object({
@@ -65,7 +79,29 @@ export const ReconcileResponse = Type.Object({
     terminals: Type.Integer(),
     transactions: Type.Integer(),
     captures: Type.Integer(),
+    refunds: Type.Integer(),
     unreadable: Type.Array(Type.Object({ terminal_id: Type.Integer(), error: Type.String() })),
     mismatches: Type.Array(MismatchJson),
   }),
 })
+
+export const RunListQuery = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 366, default: 14, description: 'Newest days first' })) },
+  { additionalProperties: false },
+)
+
+export const RunJson = Type.Object({
+  day: Type.String({ format: 'date', description: 'The local day reconciled (PAYMENTS_TIMEZONE)' }),
+  from: Type.String({ format: 'date-time' }),
+  to: Type.String({ format: 'date-time' }),
+  status: Type.String({ enum: ['running', 'done', 'failed'] }),
+  attempts: Type.Integer(),
+  started_at: Type.String({ format: 'date-time' }),
+  finished_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  mismatches: Type.Union([Type.Integer(), Type.Null()]),
+  unreadable: Type.Union([Type.Integer(), Type.Null()]),
+  error: Type.Union([Type.String(), Type.Null()]),
+  report: Type.Union([ReconcileResponse.properties.data, Type.Null()]),
+})
+
+export const RunListResponse = Type.Object({ success: Type.Literal(true), data: Type.Array(RunJson) })
