@@ -1,5 +1,6 @@
 import type { ServiceDescriptor } from '@kokdala/core'
 import { eventProviderService } from '@kokdala/event-provider'
+import { fiscalService } from '@kokdala/fiscal'
 import { kaspiSimulatorService } from '@kokdala/kaspi-simulator'
 import { paymentGatewayService } from '@kokdala/payment-gateway'
 import { paymentsService } from '@kokdala/payments'
@@ -16,6 +17,7 @@ export const platform: readonly ServiceDescriptor<never>[] = [
   kaspiSimulatorService,
   ticketsService,
   paymentsService,
+  fiscalService,
 ] as ServiceDescriptor<never>[]
 
 /** Finds a descriptor by the name given on the command line. */

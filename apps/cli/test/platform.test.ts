@@ -12,7 +12,14 @@ after(() => started?.close())
 test('every descriptor of the platform starts, listens where it says and answers', async () => {
   assert.deepEqual(
     platform.map((d) => `${d.role}:${d.name}`),
-    ['simulator:event-provider', 'simulator:payment-gateway', 'simulator:kaspi', 'service:tickets', 'service:payments'],
+    [
+      'simulator:event-provider',
+      'simulator:payment-gateway',
+      'simulator:kaspi',
+      'service:tickets',
+      'service:payments',
+      'service:fiscal',
+    ],
   )
   for (const descriptor of platform) {
     const service = started.services.get(descriptor.name)!
@@ -23,6 +30,8 @@ test('every descriptor of the platform starts, listens where it says and answers
   assert.equal(health.status, 200)
   const methods = await fetch(`${started.url('payments')}/api/payment-methods/active`)
   assert.equal(methods.status, 200)
+  const fiscal = await fetch(`${started.url('fiscal')}/health`)
+  assert.equal(fiscal.status, 200)
   const places = await fetch(`${started.url('event-provider')}/api/partners/v1/places?page=1&pageSize=1`)
   assert.equal(places.status, 200)
 })
@@ -39,7 +48,7 @@ test('tickets is wired to the simulators started beside it', async () => {
 test('names and profiles are checked', () => {
   assert.throws(
     () => descriptorNamed('tikets'),
-    /unknown service "tikets"; known: event-provider, payment-gateway, kaspi, tickets, payments/,
+    /unknown service "tikets"; known: event-provider, payment-gateway, kaspi, tickets, payments, fiscal/,
   )
   const env: Record<string, string | undefined> = { RESET_ENABLED: 'false' }
   applyProfile(env, descriptorNamed('tickets'), 'hackload')

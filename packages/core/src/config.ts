@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import type { Static, TSchema } from 'typebox'
 import { Value } from 'typebox/value'
 
@@ -27,4 +28,34 @@ export function loadConfig<T extends TSchema>(
     throw new ConfigError(problems)
   }
   return Value.Clean(schema, value) as Static<T>
+}
+
+/**
+ * Resolves `<NAME>_FILE` for each secret named: the variable takes the file's content (one trailing newline
+ * dropped), so secrets can come from mounted files (Docker/Kubernetes secrets, systemd credentials) instead of
+ * the environment. Setting both `<NAME>` and `<NAME>_FILE`, or naming a file that cannot be read, is a
+ * ConfigError listing every such problem; the file's content is never part of a message.
+ */
+export function withSecretFiles(
+  env: Record<string, string | undefined>,
+  names: readonly string[],
+  read: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): Record<string, string | undefined> {
+  const resolved = { ...env }
+  const problems: string[] = []
+  for (const name of names) {
+    const path = env[`${name}_FILE`]
+    if (path === undefined || path === '') continue
+    if (env[name] !== undefined && env[name] !== '') {
+      problems.push(`${name}: set either ${name} or ${name}_FILE, not both`)
+      continue
+    }
+    try {
+      resolved[name] = read(path).replace(/\r?\n$/, '')
+    } catch (error) {
+      problems.push(`${name}_FILE: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+  return resolved
 }

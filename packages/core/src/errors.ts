@@ -46,6 +46,10 @@ export const coreErrors = {
   CONNECTOR_REJECTED: { status: 422, message: 'A partner system refused the request' },
   /** A received Standard Webhook (`webhooks/guard.ts`) whose signature is missing, out of date or wrong. */
   WEBHOOK_SIGNATURE_INVALID: { status: 401, message: 'The webhook signature is missing, out of date or wrong' },
+  /** `requireAdminToken` (`admin-token.ts`): the service has no admin token configured, so its admin API is off. */
+  ADMIN_API_DISABLED: { status: 403, message: 'The admin API is off: set the service admin token' },
+  /** `requireAdminToken`: the bearer token is missing or not the admin token. */
+  ADMIN_UNAUTHORIZED: { status: 401, message: 'The admin token is missing or wrong' },
 } as const satisfies ErrorCatalogue
 
 /**

@@ -1,3 +1,4 @@
+export * from './admin-token.ts'
 export * from './api-tokens/index.ts'
 export * from './auth.ts'
 export * from './circuit-breaker.ts'

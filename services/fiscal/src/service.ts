@@ -1,0 +1,36 @@
+import { defineService } from '@kokdala/core'
+import { buildFiscalApp, fiscalMigrations, openFiscalDatabase } from './app.ts'
+import { type FiscalConfig, fiscalPublicUrl, loadFiscalConfig } from './config.ts'
+
+/** The fiscal service as the platform's tools see it (`kokdala start|serve fiscal`). */
+export const fiscalService = defineService<FiscalConfig>({
+  name: 'fiscal',
+  role: 'service',
+  loadConfig: loadFiscalConfig,
+  address: (config) => ({ host: config.FISCAL_HOST, port: config.FISCAL_PORT, url: fiscalPublicUrl(config) }),
+  portVariable: 'FISCAL_PORT',
+  migrations: fiscalMigrations,
+  openDatabase: openFiscalDatabase,
+  profiles: {
+    // `kokdala start`: demo values that match the Webkassa simulator's demo account (never real credentials).
+    demo: {
+      FISCAL_WEBKASSA_API_KEY: 'demo-integrator-key',
+      FISCAL_WEBKASSA_LOGIN: 'demo@kokdala.kz',
+      FISCAL_WEBKASSA_PASSWORD: 'demo-password',
+      FISCAL_TOKEN_KEYS: 'demo:ZGVtby1rZXktZm9yLWtva2RhbGEtZmlzY2FsLTMyYnk=',
+      FISCAL_ADMIN_TOKEN: 'demo-fiscal-admin-token-0123456789abcdef',
+      FISCAL_CASHBOXES: 'SWK00000001',
+      FISCAL_PAYMENTS_WEBHOOK_SECRET: 'whsec_ZGVtby1maXNjYWwtZmVlZC1zZWNyZXQtMzItYnl0ZXM=',
+    },
+    // Every secret becomes required at start-up.
+    production: { NODE_ENV: 'production' },
+  },
+  async build({ config, db }) {
+    const { app, runtime } = await buildFiscalApp({ config, db })
+    return { app, runtime }
+  },
+  describe(config) {
+    const url = fiscalPublicUrl(config)
+    return [`${url}/health   docs ${url}/docs   Webkassa ${config.FISCAL_WEBKASSA_URL}`]
+  },
+})
