@@ -1,5 +1,9 @@
-import type { Clock, Database, Runtime } from '@kokdala/core'
+import { hostname } from 'node:os'
+import { type Clock, createWorker, type Database, type Runtime } from '@kokdala/core'
+import type { WebkassaClient } from '@kokdala/webkassa'
 import type { FiscalConfig } from './config.ts'
+import { createReceiptsModule } from './modules/receipts/module.ts'
+import type { TokenSession } from './modules/receipts/recovery.ts'
 
 export interface FiscalServiceDeps {
   config: FiscalConfig
@@ -16,15 +20,46 @@ export interface FiscalServiceDeps {
   overrides?: FiscalOverrides
 }
 
-// biome-ignore lint/complexity/noBannedTypes: filled by the modules as they come (the Webkassa client first)
-export type FiscalOverrides = {}
+export interface FiscalOverrides {
+  /** The Webkassa client (an in-test fake, or the client on the simulator). */
+  webkassa?: WebkassaClient
+  /** The token session receipts call Webkassa through (until the tokens module's is wired, tests give one). */
+  session?: TokenSession
+  /** Receipts: a shorter retry schedule and parked-cashbox probe for tests. */
+  receipts?: { retryScheduleMs?: readonly number[]; parkProbeMs?: number }
+}
 
 /**
  * Builds every module's services, in dependency order, with no HTTP in sight: the one place outside a module that
  * creates repositories. Other modules reach a module only through what it returns here.
  */
-export function buildFiscalServices(_deps: FiscalServiceDeps) {
-  return {}
+export function buildFiscalServices({ config, db, clock, log, runtime, overrides = {} }: FiscalServiceDeps) {
+  const receipts = createReceiptsModule({
+    db,
+    clock,
+    log,
+    runtime,
+    config,
+    client: overrides.webkassa,
+    session: overrides.session,
+    ...overrides.receipts,
+  })
+  // One worker per process runs every job kind of the service. Receipts of one cashbox run one at a time (ordered
+  // groups), so cashboxes in parallel need as many lanes as there are cashboxes.
+  const lanes = Math.max(2, receipts.cashboxes.length)
+  const worker = createWorker({
+    db,
+    clock,
+    // Stable across restarts: a process restarted after a crash takes back its receipts at once.
+    workerId: config.WORKER_ID ?? `${hostname()}:${config.FISCAL_PORT}/fiscal#${config.WORKER_INDEX}`,
+    concurrency: lanes,
+    batchSize: lanes * 2,
+    pollIntervalMs: 200,
+    jobs: receipts.jobs,
+    onError: (job, error) => log.warn({ job: job.id, kind: job.kind, err: error }, 'job failed'),
+  })
+  runtime.loop('job worker', worker)
+  return { receipts: receipts.service, worker }
 }
 
 export type FiscalServices = ReturnType<typeof buildFiscalServices>
