@@ -6,7 +6,14 @@ import type { ReceiptContent } from './receipt.ts'
 export function contentToJson(content: ReceiptContent): unknown {
   return {
     kind: content.kind,
-    lines: content.lines.map((l) => ({ ...l, priceTiyn: l.priceTiyn.toString() })),
+    // Keys in a fixed order: two contents are compared by their JSON text (jsonb does not keep key order).
+    lines: content.lines.map((l) => ({
+      name: l.name,
+      count: l.count,
+      priceTiyn: l.priceTiyn.toString(),
+      vatPercent: l.vatPercent,
+      unitCode: l.unitCode,
+    })),
     payments: content.payments.map((p) => ({ type: p.type, sumTiyn: p.sumTiyn.toString() })),
   }
 }
@@ -22,7 +29,13 @@ export function contentFromJson(json: unknown): ReceiptContent {
   const stored = (typeof json === 'string' ? JSON.parse(json) : json) as StoredContent
   return {
     kind: stored.kind,
-    lines: stored.lines.map((l) => ({ ...l, priceTiyn: toTiyn(l.priceTiyn) })),
+    lines: stored.lines.map((l) => ({
+      name: l.name,
+      count: l.count,
+      priceTiyn: toTiyn(l.priceTiyn),
+      vatPercent: l.vatPercent,
+      unitCode: l.unitCode,
+    })),
     payments: stored.payments.map((p) => ({ type: p.type, sumTiyn: toTiyn(p.sumTiyn) })),
   }
 }
