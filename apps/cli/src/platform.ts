@@ -5,6 +5,7 @@ import { kaspiSimulatorService } from '@kokdala/kaspi-simulator'
 import { paymentGatewayService } from '@kokdala/payment-gateway'
 import { paymentsService } from '@kokdala/payments'
 import { ticketsService } from '@kokdala/tickets'
+import { webkassaSimulatorService } from '@kokdala/webkassa-simulator'
 
 /**
  * Every service and simulator of the platform, in start order: simulators first, so the services find them when
@@ -15,6 +16,7 @@ export const platform: readonly ServiceDescriptor<never>[] = [
   eventProviderService,
   paymentGatewayService,
   kaspiSimulatorService,
+  webkassaSimulatorService,
   ticketsService,
   paymentsService,
   fiscalService,

@@ -16,6 +16,7 @@ test('every descriptor of the platform starts, listens where it says and answers
       'simulator:event-provider',
       'simulator:payment-gateway',
       'simulator:kaspi',
+      'simulator:webkassa',
       'service:tickets',
       'service:payments',
       'service:fiscal',
@@ -34,6 +35,8 @@ test('every descriptor of the platform starts, listens where it says and answers
   assert.equal(fiscal.status, 200)
   const places = await fetch(`${started.url('event-provider')}/api/partners/v1/places?page=1&pageSize=1`)
   assert.equal(places.status, 200)
+  const webkassa = await fetch(`${started.url('webkassa')}/__sim/health`)
+  assert.equal(webkassa.status, 200)
 })
 
 test('tickets is wired to the simulators started beside it', async () => {
@@ -45,10 +48,21 @@ test('tickets is wired to the simulators started beside it', async () => {
   assert.equal(events.status, 200)
 })
 
+test('fiscal is wired to the Webkassa simulator started beside it, with its demo account', async () => {
+  const config = started.services.get('fiscal')!.config as Record<string, unknown>
+  assert.equal(config.FISCAL_WEBKASSA_URL, started.url('webkassa'))
+  const login = await fetch(`${started.url('webkassa')}/api/v4/Authorize`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': String(config.FISCAL_WEBKASSA_API_KEY) },
+    body: JSON.stringify({ Login: config.FISCAL_WEBKASSA_LOGIN, Password: config.FISCAL_WEBKASSA_PASSWORD }),
+  })
+  assert.match((await login.json()).Data.Token, /^[0-9a-f]{32}$/)
+})
+
 test('names and profiles are checked', () => {
   assert.throws(
     () => descriptorNamed('tikets'),
-    /unknown service "tikets"; known: event-provider, payment-gateway, kaspi, tickets, payments, fiscal/,
+    /unknown service "tikets"; known: event-provider, payment-gateway, kaspi, webkassa, tickets, payments, fiscal/,
   )
   const env: Record<string, string | undefined> = { RESET_ENABLED: 'false' }
   applyProfile(env, descriptorNamed('tickets'), 'hackload')

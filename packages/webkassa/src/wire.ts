@@ -165,3 +165,27 @@ export interface CheckHistoryData {
   Total: number
   Items: CheckHistoryItem[]
 }
+
+/** `MoneyOperation` `OperationType`: 0 deposit, 1 withdrawal. */
+export const MONEY_OPERATION_TYPES = { deposit: 0, withdrawal: 1 } as const
+export type MoneyOperationType = (typeof MONEY_OPERATION_TYPES)[keyof typeof MONEY_OPERATION_TYPES]
+
+/** `POST /api/v4/MoneyOperation` body (besides `Token`). */
+export interface MoneyOperationRequest {
+  CashboxUniqueNumber: string
+  OperationType: MoneyOperationType
+  /** Tenge, 2 decimals, > 0. */
+  Sum: number
+  /** Idempotency key, like a receipt's (code 14 on repeat). */
+  ExternalCheckNumber: string
+}
+
+/** `MoneyOperation` answer `Data`: `Sum` is the cash balance afterwards, not the operation's amount. */
+export interface MoneyOperationData {
+  OfflineMode: boolean
+  CashboxOfflineMode: boolean
+  ShiftNumber: number
+  DateTime: string
+  Sum: number
+  Cashbox: CheckCashbox
+}
