@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto'
 import { after, describe, test } from 'node:test'
 import { generateWebhookSecret, manualClock, standardWebhookHeaders } from '@kokdala/core'
 import type { WebkassaClient } from '@kokdala/webkassa'
-import { ADMIN_TOKEN, type StartedFiscal, startFiscal } from './harness.ts'
 import { type FakeWebkassa, fakeWebkassa, plainSession } from './fake-webkassa.ts'
+import { ADMIN_TOKEN, type StartedFiscal, startFiscal } from './harness.ts'
 
 const SECRET = generateWebhookSecret()
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` }
@@ -122,7 +122,13 @@ describe('receipts from payments events', () => {
     const { wk, deliver, drain, receipts } = await setup()
     await deliver({ paid_amount: 1_140, actual_amount_received: 1_000, payment_method: 'kaspi_kredit' })
     await drain()
-    await deliver({ event: 'refunded', status: 'refunded', paid_amount: 0, actual_amount_received: 0, refunded_amount: 1_140 })
+    await deliver({
+      event: 'refunded',
+      status: 'refunded',
+      paid_amount: 0,
+      actual_amount_received: 0,
+      refunded_amount: 1_140,
+    })
     await drain()
     const [sale, ret] = await receipts('?payment=TX0000000001')
     assert.equal(sale.commission, '140.00')
@@ -134,7 +140,10 @@ describe('receipts from payments events', () => {
     assert.equal(sent?.ReturnBasisDetails?.CheckNumber, sale.fiscal.check_number)
     assert.equal(sent?.ReturnBasisDetails?.Total, 1_140)
     assert.equal(sent?.ReturnBasisDetails?.RegistrationNumber, 'RNM-1')
-    assert.deepEqual(sent?.Positions.map((p) => p.Price), [1_000, 140])
+    assert.deepEqual(
+      sent?.Positions.map((p) => p.Price),
+      [1_000, 140],
+    )
   })
 
   test('a refund with no stored original is blocked locally and never sent', async () => {
@@ -199,7 +208,9 @@ describe('what Webkassa answers', () => {
     await wk.client.check('t', {
       CashboxUniqueNumber: 'SWK1',
       OperationType: 2,
-      Positions: [{ Count: 1, Price: 1_000, TaxPercent: 16, Tax: 137.93, TaxType: 100, PositionName: 'Билет', UnitCode: 796 }],
+      Positions: [
+        { Count: 1, Price: 1_000, TaxPercent: 16, Tax: 137.93, TaxType: 100, PositionName: 'Билет', UnitCode: 796 },
+      ],
       Payments: [{ Sum: 1_000, PaymentType: 4 }],
       ExternalCheckNumber: 's-TX0000000001-1',
     })
@@ -217,7 +228,9 @@ describe('what Webkassa answers', () => {
     await wk.client.check('t', {
       CashboxUniqueNumber: 'SWK1',
       OperationType: 2,
-      Positions: [{ Count: 1, Price: 1_000, TaxPercent: 16, Tax: 137.93, TaxType: 100, PositionName: 'Билет', UnitCode: 796 }],
+      Positions: [
+        { Count: 1, Price: 1_000, TaxPercent: 16, Tax: 137.93, TaxType: 100, PositionName: 'Билет', UnitCode: 796 },
+      ],
       Payments: [{ Sum: 1_000, PaymentType: 4 }],
       ExternalCheckNumber: 's-TX0000000001-1',
     })
@@ -322,7 +335,10 @@ describe('what Webkassa answers', () => {
     assert.equal(r.status, 'fiscalized')
     assert.equal(r.fiscal.shift_number, 2)
     assert.deepEqual(wk.zReports, ['SWK1'])
-    assert.deepEqual(r.attempts.map((a: { outcome: string }) => a.outcome), ['replayed', 'fiscalized'])
+    assert.deepEqual(
+      r.attempts.map((a: { outcome: string }) => a.outcome),
+      ['replayed', 'fiscalized'],
+    )
   })
 
   test('code 18 parks the cashbox: its queue waits with its jobs kept, and resumes in order', async () => {
@@ -332,7 +348,10 @@ describe('what Webkassa answers', () => {
     await deliver({ transaction_id: 'TX0000000002', paid_amount: 200, actual_amount_received: 200 })
     await drain()
     let list = await receipts()
-    assert.deepEqual(list.map((r) => r.status), ['pending', 'pending'])
+    assert.deepEqual(
+      list.map((r) => r.status),
+      ['pending', 'pending'],
+    )
     assert.equal(list[0].last_error_code, 18)
     assert.equal(wk.calls.filter((c) => c.startsWith('check')).length, 1, 'the second waits behind the first')
     clock.advance(30_000)
@@ -342,7 +361,10 @@ describe('what Webkassa answers', () => {
     clock.advance(60_000)
     await drain()
     list = await receipts()
-    assert.deepEqual(list.map((r) => r.status), ['fiscalized', 'fiscalized'])
+    assert.deepEqual(
+      list.map((r) => r.status),
+      ['fiscalized', 'fiscalized'],
+    )
     assert.deepEqual(
       wk.receipts().map((r) => r.request.ExternalCheckNumber),
       ['s-TX0000000001-1', 's-TX0000000002-1'],
@@ -356,7 +378,10 @@ describe('what Webkassa answers', () => {
     await deliver({ transaction_id: 'TX0000000002', paid_amount: 200, actual_amount_received: 200 })
     await drain()
     const list = await receipts()
-    assert.deepEqual(list.map((r) => r.status), ['failed', 'fiscalized'])
+    assert.deepEqual(
+      list.map((r) => r.status),
+      ['failed', 'fiscalized'],
+    )
     assert.equal(list[0].last_error_code, 9)
     assert.match(list[0].last_error, /^9: /)
     const failed = await receipts('?status=failed')
@@ -373,7 +398,10 @@ describe('what Webkassa answers', () => {
       clock.advance(1_000)
     }
     const list = await receipts()
-    assert.deepEqual(list.map((r) => r.status), ['needs_attention', 'fiscalized'])
+    assert.deepEqual(
+      list.map((r) => r.status),
+      ['needs_attention', 'fiscalized'],
+    )
     assert.equal(list[0].attempts.length, 4)
   })
 })
@@ -386,7 +414,8 @@ describe('the API', () => {
       positions: [{ name: 'Кофе', count: 2, price: '450.50', vat_percent: 16 }],
       payments: [{ type: 'card', sum: 901 }],
     }
-    const post = (payload: unknown) => fiscal.app.inject({ method: 'POST', url: '/api/receipts', headers: admin, payload })
+    const post = (payload: unknown) =>
+      fiscal.app.inject({ method: 'POST', url: '/api/receipts', headers: admin, payload })
     const first = await post(body)
     assert.equal(first.statusCode, 201, first.body)
     const again = await post(body)
@@ -404,7 +433,10 @@ describe('the API', () => {
     assert.equal(wk.count(number), 1)
     const got = await fiscal.app.inject({ method: 'GET', url: `/api/receipts/${first.json().id}`, headers: admin })
     assert.equal(got.json().status, 'fiscalized')
-    assert.deepEqual(wk.receipt(number)?.request.Positions.map((p) => [p.Count, p.Price, p.Tax]), [[2, 450.5, 124.28]])
+    assert.deepEqual(
+      wk.receipt(number)?.request.Positions.map((p) => [p.Count, p.Price, p.Tax]),
+      [[2, 450.5, 124.28]],
+    )
   })
 
   test('receipts are not shown or created without the admin token', async () => {
