@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { after, describe, test } from 'node:test'
 import { generateWebhookSecret, manualClock, standardWebhookHeaders } from '@kokdala/core'
 import type { WebkassaClient } from '@kokdala/webkassa'
-import { type FakeWebkassa, fakeWebkassa, plainSession } from './fake-webkassa.ts'
+import { type FakeWebkassa, fakeWebkassa, plainSession, type ReceiptJson } from './fake-webkassa.ts'
 import { ADMIN_TOKEN, type StartedFiscal, startFiscal } from './harness.ts'
 
 const SECRET = generateWebhookSecret()
@@ -72,7 +72,7 @@ async function setup(options: Setup = {}) {
   const receipts = async (query = '') => {
     const res = await fiscal.app.inject({ method: 'GET', url: `/api/receipts${query}`, headers: admin })
     assert.equal(res.statusCode, 200, res.body)
-    return res.json().receipts as Array<Record<string, any>>
+    return res.json().receipts as ReceiptJson[]
   }
   return { clock, wk, fiscal, deliver, drain, receipts }
 }
@@ -414,8 +414,8 @@ describe('the API', () => {
       positions: [{ name: 'Кофе', count: 2, price: '450.50', vat_percent: 16 }],
       payments: [{ type: 'card', sum: 901 }],
     }
-    const post = (payload: unknown) =>
-      fiscal.app.inject({ method: 'POST', url: '/api/receipts', headers: admin, payload })
+    const post = (payload: object) =>
+      fiscal.app.inject({ method: 'POST', url: '/api/receipts', headers: admin, payload: { ...payload } })
     const first = await post(body)
     assert.equal(first.statusCode, 201, first.body)
     const again = await post(body)

@@ -8,7 +8,13 @@ import { createWebkassaClient, type WebkassaClient, type WebkassaResult } from '
 import { buildWebkassaSimulatorApp, WEBKASSA_SIM_DEMO } from '@kokdala/webkassa-simulator'
 import { checkRequest, type ReceiptContent } from '../src/modules/receipts/receipt.ts'
 import type { TokenSession } from '../src/modules/receipts/recovery.ts'
+import type { ReceiptJson } from './fake-webkassa.ts'
 import { ADMIN_TOKEN, type StartedFiscal, startFiscal } from './harness.ts'
+
+interface SimCounts {
+  total: number
+  byExternalNumber: Record<string, { receipts: number; attempts: number }>
+}
 
 // The receipts module against the Webkassa simulator over HTTP with the real client: the simulator checks what
 // the in-test fake does not (VAT per line, ReturnBasisDetails naming a real receipt, overlapping calls → 9).
@@ -23,7 +29,7 @@ const started: StartedFiscal[] = []
 async function control(method: string, path: string, body?: unknown) {
   const answer = await fetchJson(sim.url, method, path, body)
   if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${JSON.stringify(answer.json)}`)
-  return answer.json as Record<string, any>
+  return answer.json as { receipts: SimCounts }
 }
 
 /**
@@ -83,7 +89,7 @@ after(async () => {
   await sim?.close()
 })
 
-async function setup(cashboxes = BOX1) {
+async function setup(cashboxes: string = BOX1) {
   const clock = manualClock(new Date())
   const fiscal = await startFiscal(
     { FISCAL_CASHBOXES: cashboxes, FISCAL_PAYMENTS_WEBHOOK_SECRET: SECRET },
@@ -124,9 +130,8 @@ async function setup(cashboxes = BOX1) {
     throw new Error('queues never drained')
   }
   const receipts = async (query = '') =>
-    (await fiscal.app.inject({ method: 'GET', url: `/api/receipts${query}`, headers: admin })).json().receipts as Array<
-      Record<string, any>
-    >
+    (await fiscal.app.inject({ method: 'GET', url: `/api/receipts${query}`, headers: admin })).json()
+      .receipts as ReceiptJson[]
   return { clock, fiscal, deliver, drain, receipts }
 }
 
