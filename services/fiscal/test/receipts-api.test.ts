@@ -182,6 +182,40 @@ describe('receipts from payments events', () => {
     assert.equal(wk.count('s-TX0000000001-1'), 1)
   })
 
+  test('two events of one payment at once are planned one after the other: the receipts add up to what was paid', async () => {
+    const { deliver, drain, receipts } = await setup({ cashboxes: 'SWK1,SWK2' })
+    await Promise.all([
+      deliver({ event: 'partially_paid', paid_amount: 300, actual_amount_received: 300 }),
+      deliver({ event: 'partially_paid', paid_amount: 600, actual_amount_received: 600 }),
+      deliver({ event: 'paid', paid_amount: 1_000, actual_amount_received: 1_000 }),
+    ])
+    await drain()
+    const list = await receipts()
+    const total = list.reduce((sum, r) => sum + Math.round(Number(r.total) * 100), 0)
+    assert.equal(total, 100_000)
+    assert.equal(new Set(list.map((r) => r.cashbox)).size, 1, 'one payment, one cashbox')
+    assert.deepEqual(
+      list.map((r) => r.external_number),
+      list.map((_, i) => `s-TX0000000001-${i + 1}`),
+    )
+  })
+
+  test('an event that cannot be fiscalized as sent is a 400 and records nothing', async () => {
+    const { deliver, receipts } = await setup()
+    for (const fields of [
+      { transaction_id: 'TX 1', paid_amount: 10, actual_amount_received: 10 },
+      { transaction_id: 'x'.repeat(60), paid_amount: 10, actual_amount_received: 10 },
+      { paid_amount: 10.005, actual_amount_received: 10 },
+      { paid_amount: -1, actual_amount_received: 0 },
+      { paid_amount: '10', actual_amount_received: 10 },
+    ]) {
+      const res = await deliver(fields)
+      assert.equal(res.statusCode, 400, JSON.stringify(fields))
+      assert.match(res.json().error.code, /^(PAYMENT_EVENT_INVALID|VALIDATION_FAILED)$/)
+    }
+    assert.equal((await receipts()).length, 0)
+  })
+
   test('an unsigned or badly signed event is refused with 401 and records nothing', async () => {
     const { fiscal, receipts } = await setup()
     const res = await fiscal.app.inject({
