@@ -376,7 +376,7 @@ describe('what Webkassa answers', () => {
   })
 
   test('code 18 parks the cashbox: its queue waits with its jobs kept, and resumes in order', async () => {
-    const { wk, clock, deliver, drain, receipts } = await setup()
+    const { wk, clock, fiscal, deliver, drain, receipts } = await setup()
     wk.park(18)
     await deliver({ transaction_id: 'TX0000000001', paid_amount: 100, actual_amount_received: 100 })
     await deliver({ transaction_id: 'TX0000000002', paid_amount: 200, actual_amount_received: 200 })
@@ -391,6 +391,12 @@ describe('what Webkassa answers', () => {
     clock.advance(30_000)
     await drain()
     assert.equal(wk.calls.filter((c) => c.startsWith('check')).length, 1, 'no tight loop while parked')
+    const status = async () =>
+      (await fiscal.app.inject({ method: 'GET', url: '/api/cashboxes', headers: admin })).json().cashboxes[0]
+    const parked = await status()
+    assert.equal(parked.parked.code, 18)
+    assert.equal(parked.queued, 2)
+    assert.equal(parked.shift, null)
     wk.unpark()
     clock.advance(60_000)
     await drain()
@@ -399,6 +405,11 @@ describe('what Webkassa answers', () => {
       list.map((r) => r.status),
       ['fiscalized', 'fiscalized'],
     )
+    const resumed = await status()
+    assert.equal(resumed.parked, null)
+    assert.equal(resumed.queued, 0)
+    assert.equal(resumed.shift.number, 1)
+    assert.equal(resumed.last_receipt_offline, false)
     assert.deepEqual(
       wk.receipts().map((r) => r.request.ExternalCheckNumber),
       ['s-TX0000000001-1', 's-TX0000000002-1'],

@@ -365,6 +365,40 @@ export function createReceiptRepository(db: Queryable) {
       )
     },
 
+    /**
+     * Each configured cashbox as the status page shows it: parked or not, its queue (unfinished receipts and the
+     * oldest of them), receipts that need a person, its open shift, and whether its last receipt was made offline.
+     */
+    async cashboxStatus(znks: readonly string[]) {
+      const { rows } = await db.query<{
+        znk: string
+        parkedAt: Date | null
+        parkedCode: number | null
+        parkedReason: string | null
+        queued: number | string
+        oldestQueuedAt: Date | null
+        needsAttention: number | string
+        shiftNumber: number | null
+        shiftOpenedAt: Date | null
+        lastOffline: boolean | null
+      }>(
+        `SELECT c.znk, b.parked_at AS "parkedAt", b.parked_code AS "parkedCode", b.parked_reason AS "parkedReason",
+           (SELECT count(*) FROM fiscal_receipt r WHERE r.cashbox = c.znk AND r.status IN ('pending', 'sending', 'recovering')) AS queued,
+           (SELECT min(created_at) FROM fiscal_receipt r WHERE r.cashbox = c.znk AND r.status IN ('pending', 'sending', 'recovering')) AS "oldestQueuedAt",
+           (SELECT count(*) FROM fiscal_receipt r WHERE r.cashbox = c.znk AND r.status IN ('needs_attention', 'failed')) AS "needsAttention",
+           s.shift_number AS "shiftNumber", s.opened_at AS "shiftOpenedAt",
+           (SELECT r.offline FROM fiscal_receipt r WHERE r.cashbox = c.znk AND r.status = 'fiscalized'
+            ORDER BY r.fiscalized_at DESC, r.id DESC LIMIT 1) AS "lastOffline"
+         FROM unnest($1::text[]) WITH ORDINALITY AS c (znk, place)
+         LEFT JOIN fiscal_cashbox b ON b.znk = c.znk
+         LEFT JOIN LATERAL (SELECT shift_number, opened_at FROM fiscal_shift f
+           WHERE f.cashbox = c.znk AND f.closed_at IS NULL ORDER BY shift_number DESC LIMIT 1) s ON true
+         ORDER BY c.place`,
+        [znks],
+      )
+      return rows.map((r) => ({ ...r, queued: Number(r.queued), needsAttention: Number(r.needsAttention) }))
+    },
+
     // Shifts and reports.
 
     async openShift(cashbox: string): Promise<{ shiftNumber: number; openedAt: Date } | undefined> {

@@ -15,6 +15,7 @@ import { requireAdminToken } from '../../admin.ts'
 import { FiscalError } from '../../errors.ts'
 import type { AttemptRow, ReceiptRow } from './repository.ts'
 import {
+  CashboxList,
   CashboxParams,
   CreateReceiptBody,
   PaymentEventAnswer,
@@ -201,6 +202,39 @@ const receiptAdminRoutes: FastifyPluginAsyncTypebox<ReceiptRoutesOptions> = asyn
       const list = await receipts.list({ transactionId: q.payment, status: q.status, limit: q.limit })
       return { receipts: list.map(({ receipt, attempts }) => receiptView(receipt, attempts)) }
     },
+  )
+
+  admin.get(
+    '/api/cashboxes',
+    {
+      schema: {
+        ...common,
+        tags: ['Shifts'],
+        operationId: 'ListCashboxes',
+        summary: 'Each cashbox: queue depth, oldest waiting receipt, parking, shift age, offline mode',
+        response: { 200: CashboxList, ...errorResponses(401, 403) },
+      },
+    },
+    async () => ({
+      cashboxes: (await receipts.cashboxes()).map((c) => ({
+        znk: c.znk,
+        parked: c.parkedAt
+          ? { code: c.parkedCode, reason: c.parkedReason, since: new Date(c.parkedAt).toISOString() }
+          : null,
+        queued: c.queued,
+        oldest_queued_at: iso(c.oldestQueuedAt),
+        needs_attention: c.needsAttention,
+        shift:
+          c.shiftNumber !== null && c.shiftOpenedAt !== null && c.shiftAgeMs !== null
+            ? {
+                number: c.shiftNumber,
+                opened_at: new Date(c.shiftOpenedAt).toISOString(),
+                age_minutes: Math.floor(c.shiftAgeMs / 60_000),
+              }
+            : null,
+        last_receipt_offline: c.lastOffline,
+      })),
+    }),
   )
 
   admin.post(

@@ -132,3 +132,23 @@ export const ReportView = Type.Object({
   requested_at: Type.String(),
   finished_at: Nullable(Type.String()),
 })
+
+export const CashboxList = Type.Object({
+  cashboxes: Type.Array(
+    Type.Object({
+      znk: Type.String(),
+      /** Parked: Webkassa said the cashbox cannot fiscalize (its jobs are kept and probed). */
+      parked: Nullable(
+        Type.Object({ code: Nullable(Type.Integer()), reason: Nullable(Type.String()), since: Type.String() }),
+      ),
+      /** Receipts not yet fiscalized, and when the oldest of them was made. */
+      queued: Type.Integer(),
+      oldest_queued_at: Nullable(Type.String()),
+      /** Receipts that need a person (needs_attention or failed). */
+      needs_attention: Type.Integer(),
+      shift: Nullable(Type.Object({ number: Type.Integer(), opened_at: Type.String(), age_minutes: Type.Integer() })),
+      /** Whether its last receipt was made in Webkassa's offline mode (Webkassa cannot reach the OFD). */
+      last_receipt_offline: Nullable(Type.Boolean()),
+    }),
+  ),
+})

@@ -398,6 +398,15 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
       })
     },
 
+    /** The configured cashboxes' queues, parking, shifts and offline state (status page, `GET /api/cashboxes`). */
+    async cashboxes() {
+      const now = clock.now().getTime()
+      return (await repo.cashboxStatus(cashboxes)).map((c) => ({
+        ...c,
+        shiftAgeMs: c.shiftOpenedAt ? now - new Date(c.shiftOpenedAt).getTime() : null,
+      }))
+    },
+
     /** A report asked for or made on a cashbox. */
     async report(cashbox: string, id: number) {
       const report = await repo.report(id)
