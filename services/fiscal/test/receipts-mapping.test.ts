@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { PAYMENT_TYPES } from '@kokdala/webkassa'
-import { includedVat, wireTenge } from '../src/modules/receipts/amounts.ts'
+import { tiynOfWire } from '../src/modules/receipts/amounts.ts'
 import {
   NO_PROGRESS,
   type PaymentEventBody,
@@ -54,16 +54,32 @@ describe('receipt state machine', () => {
 })
 
 describe('amounts', () => {
-  test('VAT included per line is line × rate / (100 + rate), half up to the tiyn', () => {
-    assert.equal(includedVat(50_000n, 12), 5_357n) // 500 ₸ at 12 % → 53.57 ₸ (Webkassa's sample)
-    assert.equal(includedVat(11_600n, 16), 1_600n)
-    assert.equal(includedVat(10_000n, 16), 1_379n) // 13.793… → 13.79
-    assert.equal(includedVat(10_000n, 0), 0n)
+  test('VAT per line on the wire is the included VAT of the line total, in tenge', () => {
+    const content = {
+      kind: 'sale' as const,
+      lines: [
+        { name: 'a', count: 1, priceTiyn: 50_000n, vatPercent: 12, unitCode: 796 },
+        { name: 'b', count: 2, priceTiyn: 5_000n, vatPercent: 16, unitCode: 796 },
+        { name: 'c', count: 1, priceTiyn: 100n, vatPercent: 0, unitCode: 796 },
+      ],
+      payments: [{ type: 4 as const, sumTiyn: 60_100n }],
+    }
+    const wire = checkRequest(content, 'SWK1', 's-x-1')
+    // 500 ₸ at 12 % → 53.57 ₸ (Webkassa's sample); 2 × 50 ₸ at 16 % → 13.79 ₸; no VAT → TaxType 0.
+    assert.deepEqual(
+      wire.Positions.map((p) => [p.Price, p.Tax, p.TaxType]),
+      [
+        [500, 53.57, 100],
+        [50, 13.79, 100],
+        [1, 0, 0],
+      ],
+    )
+    assert.deepEqual(wire.Payments, [{ Sum: 601, PaymentType: 4 }])
   })
-  test('tiyn reach the wire as exact two-decimal tenge', () => {
-    assert.equal(wireTenge(1_228_050n), 12_280.5)
-    assert.equal(wireTenge(29n), 0.29)
-    assert.throws(() => wireTenge(-1n), RangeError)
+  test('a total Webkassa sends back is read to the nearest tiyn', () => {
+    assert.equal(tiynOfWire(12_280.5), 1_228_050n)
+    assert.equal(tiynOfWire(0.29), 29n)
+    assert.throws(() => tiynOfWire(Number.NaN), RangeError)
   })
 })
 

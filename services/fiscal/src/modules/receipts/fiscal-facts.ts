@@ -1,6 +1,6 @@
 import type { Tiyn } from '@kokdala/core'
-import type { CheckData, CheckHistoryItem, ReturnBasisDetails } from '@kokdala/webkassa'
-import { tiynOfWire, wireTenge } from './amounts.ts'
+import { type CheckData, type CheckHistoryItem, type ReturnBasisDetails, tiynToTenge } from '@kokdala/webkassa'
+import { tiynOfWire } from './amounts.ts'
 
 /** What Webkassa says about a fiscalized receipt, as we keep it (and need for a return's `ReturnBasisDetails`). */
 export interface FiscalFacts {
@@ -74,7 +74,7 @@ export function returnBasis(original: FiscalFacts, totalTiyn: Tiyn): ReturnBasis
     CheckNumber: original.checkNumber,
     DateTime: local,
     RegistrationNumber: original.registrationNumber ?? '',
-    Total: wireTenge(totalTiyn),
+    Total: tiynToTenge(totalTiyn),
     IsOffline: original.offline,
   }
 }

@@ -6,8 +6,9 @@ import {
   OPERATION_TYPES,
   type PaymentType,
   type ReturnBasisDetails,
+  tiynToTenge,
+  vatIncludedTiyn,
 } from '@kokdala/webkassa'
-import { includedVat, wireTenge } from './amounts.ts'
 
 /** One line of a receipt, money in tiyn; `count` is whole (pieces, services). */
 export interface ReceiptLine {
@@ -51,7 +52,7 @@ export function assertBalanced(content: ReceiptContent): void {
   for (const line of content.lines) {
     if (!Number.isSafeInteger(line.count) || line.count < 1) throw new RangeError('a line count is a whole number ≥ 1')
     if (line.priceTiyn <= 0n) throw new RangeError('a line price is above 0')
-    includedVat(line.priceTiyn, line.vatPercent)
+    vatIncludedTiyn(line.priceTiyn, line.vatPercent)
   }
   const types = new Set<number>()
   let paid = 0n
@@ -69,9 +70,9 @@ function position(line: ReceiptLine): CheckPosition {
   const lineTotal = BigInt(line.count) * line.priceTiyn
   return {
     Count: line.count,
-    Price: wireTenge(line.priceTiyn),
+    Price: tiynToTenge(line.priceTiyn),
     TaxPercent: line.vatPercent,
-    Tax: wireTenge(includedVat(lineTotal, line.vatPercent)),
+    Tax: tiynToTenge(vatIncludedTiyn(lineTotal, line.vatPercent)),
     TaxType: line.vatPercent === 0 ? 0 : 100,
     PositionName: line.name,
     UnitCode: line.unitCode,
@@ -87,7 +88,7 @@ export function checkRequest(
 ): CheckRequest {
   assertBalanced(content)
   if (content.kind === 'sale_return' && !basis) throw new RangeError('a return needs the original receipt')
-  const payments: CheckPayment[] = content.payments.map((p) => ({ Sum: wireTenge(p.sumTiyn), PaymentType: p.type }))
+  const payments: CheckPayment[] = content.payments.map((p) => ({ Sum: tiynToTenge(p.sumTiyn), PaymentType: p.type }))
   return {
     CashboxUniqueNumber: cashbox,
     OperationType: content.kind === 'sale' ? OPERATION_TYPES.sale : OPERATION_TYPES.saleReturn,
