@@ -45,7 +45,7 @@ export function fakeWebkassa(options: { duplicateData?: boolean } = {}) {
   const calls: string[] = []
   const zReports: string[] = []
   let parked: { code: number } | null = null
-  let inFlight = new Set<string>()
+  const inFlight = new Set<string>()
   let overlaps = 0
   let sent = 0
 
@@ -220,9 +220,6 @@ export function fakeWebkassa(options: { duplicateData?: boolean } = {}) {
     calls,
     zReports,
     overlaps: () => overlaps,
-    reset() {
-      inFlight = new Set()
-    },
   }
 }
 

@@ -216,6 +216,23 @@ describe('receipts from payments events', () => {
     assert.equal((await receipts()).length, 0)
   })
 
+  test('cashboxes run in parallel, each one request at a time, and payments spread over them', async () => {
+    const { wk, deliver, drain, receipts } = await setup({ cashboxes: 'SWK1,SWK2' })
+    for (let i = 0; i < 8; i++) {
+      await deliver({
+        transaction_id: `TX${String(i).padStart(10, '0')}`,
+        paid_amount: 10 + i,
+        actual_amount_received: 10 + i,
+      })
+    }
+    await drain()
+    const list = await receipts()
+    assert.deepEqual(new Set(list.map((r) => r.status)), new Set(['fiscalized']))
+    assert.equal(list.filter((r) => r.cashbox === 'SWK1').length, 4)
+    assert.equal(list.filter((r) => r.cashbox === 'SWK2').length, 4)
+    assert.equal(wk.overlaps(), 0)
+  })
+
   test('an unsigned or badly signed event is refused with 401 and records nothing', async () => {
     const { fiscal, receipts } = await setup()
     const res = await fiscal.app.inject({
