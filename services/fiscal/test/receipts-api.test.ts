@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto'
 import { after, describe, test } from 'node:test'
 import { generateWebhookSecret, manualClock, standardWebhookHeaders } from '@kokdala/core'
 import type { WebkassaClient } from '@kokdala/webkassa'
-import { type FakeWebkassa, fakeWebkassa, plainSession, type ReceiptJson } from './fake-webkassa.ts'
 import { ADMIN_TOKEN, type StartedFiscal, startFiscal } from './harness.ts'
+import { type FakeWebkassa, fakeWebkassa, plainSession, type ReceiptJson } from './receipts-fake-webkassa.ts'
 
 const SECRET = generateWebhookSecret()
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` }

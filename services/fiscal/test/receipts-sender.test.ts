@@ -3,7 +3,7 @@ import { describe, test } from 'node:test'
 import { classifyCheck } from '../src/modules/receipts/outcome.ts'
 import { checkRequest, type ReceiptContent } from '../src/modules/receipts/receipt.ts'
 import { type SendInput, type ShiftPort, sendReceipt } from '../src/modules/receipts/sender.ts'
-import { type FakeWebkassa, fakeWebkassa, plainSession } from './fake-webkassa.ts'
+import { type FakeWebkassa, fakeWebkassa, plainSession } from './receipts-fake-webkassa.ts'
 
 const CASHBOX = 'SWK00000001'
 const content: ReceiptContent = {

@@ -8,8 +8,8 @@ import { createWebkassaClient, type WebkassaClient, type WebkassaResult } from '
 import { buildWebkassaSimulatorApp, WEBKASSA_SIM_DEMO } from '@kokdala/webkassa-simulator'
 import { checkRequest, type ReceiptContent } from '../src/modules/receipts/receipt.ts'
 import type { TokenSession } from '../src/modules/receipts/recovery.ts'
-import type { ReceiptJson } from './fake-webkassa.ts'
 import { ADMIN_TOKEN, type StartedFiscal, startFiscal } from './harness.ts'
+import type { ReceiptJson } from './receipts-fake-webkassa.ts'
 
 interface SimCounts {
   total: number
