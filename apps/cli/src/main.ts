@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { intOption, parseArgs } from './args.ts'
+import { FISCAL_TIMER_HELP, installTimer } from './commands/fiscal-timer.ts'
+import { FISCAL_TOKEN_HELP, fiscalToken } from './commands/fiscal-token.ts'
 import { TOKENS_HELP, tokens } from './commands/payments-sources.ts'
 import { reconcilePayments, TERMINALS_HELP, terminals } from './commands/payments-terminals.ts'
 import { WEBHOOKS_HELP, webhooks } from './commands/payments-webhooks.ts'
@@ -20,7 +22,7 @@ const HELP = `kokdala — run, seed and measure the Kokdala platform
                                            (re)load a service's data set (tickets); PostgreSQL via COPY with DATABASE_URL
   kokdala reconcile                        compare event 1's seats and orders with the Event Provider; exit 1 on any difference
   kokdala bench <name> [args…]             run bench/<name>.ts (see bench/RESULTS.md)
-${TOKENS_HELP}${TERMINALS_HELP}${WEBHOOKS_HELP}`
+${TOKENS_HELP}${TERMINALS_HELP}${WEBHOOKS_HELP}${FISCAL_TOKEN_HELP}${FISCAL_TIMER_HELP}`
 
 async function main(argv: string[]) {
   const { positional, options } = parseArgs(argv)
@@ -56,6 +58,16 @@ async function main(argv: string[]) {
           return webhooks(rest.slice(1), options)
         default:
           throw new Error(`usage:\n${TOKENS_HELP}${TERMINALS_HELP}${WEBHOOKS_HELP}`)
+      }
+    case 'fiscal':
+      switch (rest[0]) {
+        case 'token':
+          return fiscalToken(rest.slice(1), options)
+        case 'install-timer':
+          await installTimer(options)
+          return
+        default:
+          throw new Error(`usage:\n${FISCAL_TOKEN_HELP}${FISCAL_TIMER_HELP}`)
       }
     case 'bench': {
       const script = fileURLToPath(new URL(`../../../bench/${rest[0]}.ts`, import.meta.url))

@@ -1,9 +1,10 @@
 import { bindRuntime, type Clock, createApp, createRuntime, type Database, systemClock } from '@kokdala/core'
-import { adminTokenScheme } from './admin.ts'
+import { adminTokenScheme, requireAdminToken } from './admin.ts'
 import type { FiscalConfig } from './config.ts'
 import { openFiscalDatabase } from './database.ts'
 import { fiscalErrors } from './errors.ts'
 import { receiptRoutes } from './modules/receipts/routes.ts'
+import { tokenRoutes } from './modules/tokens/routes.ts'
 import { buildFiscalServices, type FiscalOverrides } from './services.ts'
 
 export { fiscalMigrations, openFiscalDatabase } from './database.ts'
@@ -50,6 +51,12 @@ export async function buildFiscalApp({
     paymentsWebhookSecret: config.FISCAL_PAYMENTS_WEBHOOK_SECRET,
     vatPercent: config.FISCAL_VAT_PERCENT,
     clock,
+  })
+
+  await app.register(tokenRoutes, {
+    tokens: services.tokens.tokens,
+    nextScheduledRefresh: services.tokens.nextScheduledRefresh,
+    authorize: requireAdminToken(config.FISCAL_ADMIN_TOKEN),
   })
 
   bindRuntime(app, runtime, { background })

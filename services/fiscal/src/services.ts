@@ -4,6 +4,8 @@ import type { WebkassaClient } from '@kokdala/webkassa'
 import type { FiscalConfig } from './config.ts'
 import { createReceiptsModule } from './modules/receipts/module.ts'
 import type { TokenSession } from './modules/receipts/recovery.ts'
+import { createTokensModule } from './modules/tokens/module.ts'
+import { webkassaClientOf } from './webkassa.ts'
 
 export interface FiscalServiceDeps {
   config: FiscalConfig
@@ -21,9 +23,11 @@ export interface FiscalServiceDeps {
 }
 
 export interface FiscalOverrides {
-  /** The Webkassa client (an in-test fake, or the client on the simulator). */
+  /** A fake Webkassa (tests) instead of the HTTP client built from the config. */
   webkassa?: WebkassaClient
-  /** The token session receipts call Webkassa through (until the tokens module's is wired, tests give one). */
+  /** The scheduled refresh's random delay in [0, 1). */
+  random?: () => number
+  /** A session receipts call Webkassa through instead of the tokens module's (tests of receipts alone). */
   session?: TokenSession
   /** Receipts: a shorter retry schedule and parked-cashbox probe for tests. */
   receipts?: { retryScheduleMs?: readonly number[]; parkProbeMs?: number }
@@ -34,14 +38,19 @@ export interface FiscalOverrides {
  * creates repositories. Other modules reach a module only through what it returns here.
  */
 export function buildFiscalServices({ config, db, clock, log, runtime, overrides = {} }: FiscalServiceDeps) {
+  const webkassa = overrides.webkassa ?? webkassaClientOf(config)
+  if (webkassa && !overrides.webkassa) runtime.closeWith(webkassa)
+  const tokens = createTokensModule({ config, db, clock, log, runtime, client: webkassa, random: overrides.random })
+  // Receipts call Webkassa only through the tokens module's session (refresh on 2/3, single-flight); without a
+  // client (no API key configured) they wait in their queues.
   const receipts = createReceiptsModule({
     db,
     clock,
     log,
     runtime,
     config,
-    client: overrides.webkassa,
-    session: overrides.session,
+    client: webkassa,
+    session: webkassa ? (overrides.session ?? tokens.session) : undefined,
     ...overrides.receipts,
   })
   // One worker per process runs every job kind of the service. Receipts of one cashbox run one at a time (ordered
@@ -59,7 +68,7 @@ export function buildFiscalServices({ config, db, clock, log, runtime, overrides
     onError: (job, error) => log.warn({ job: job.id, kind: job.kind, err: error }, 'job failed'),
   })
   runtime.loop('job worker', worker)
-  return { receipts: receipts.service, worker }
+  return { webkassa, tokens, receipts: receipts.service, worker }
 }
 
 export type FiscalServices = ReturnType<typeof buildFiscalServices>

@@ -20,7 +20,14 @@ export async function startFiscal(
   options: { db?: Database; clock?: Clock; overrides?: FiscalOverrides } = {},
 ): Promise<StartedFiscal> {
   const db = options.db ?? (await openTestDatabase(fiscalMigrations))
-  const config = loadFiscalConfig({ LOG_LEVEL: 'silent', FISCAL_ADMIN_TOKEN: ADMIN_TOKEN, ...env })
+  // The log test runs these files with FISCAL_TEST_LOG_LEVEL=trace and searches what they print for secrets.
+  const logLevel = process.env.FISCAL_TEST_LOG_LEVEL ?? 'silent'
+  const config = loadFiscalConfig({
+    LOG_LEVEL: logLevel,
+    LOG_REQUESTS: logLevel === 'silent' ? 'false' : 'true',
+    FISCAL_ADMIN_TOKEN: ADMIN_TOKEN,
+    ...env,
+  })
   const built = await buildFiscalApp({
     config,
     db,

@@ -92,12 +92,18 @@ after(async () => {
 async function setup(cashboxes: string = BOX1) {
   const clock = manualClock(new Date())
   const fiscal = await startFiscal(
-    { FISCAL_CASHBOXES: cashboxes, FISCAL_PAYMENTS_WEBHOOK_SECRET: SECRET },
+    {
+      FISCAL_CASHBOXES: cashboxes,
+      FISCAL_PAYMENTS_WEBHOOK_SECRET: SECRET,
+      // Receipts go through the tokens module's session, logged in with the simulator's demo account.
+      FISCAL_WEBKASSA_API_KEY: WEBKASSA_SIM_DEMO.apiKey,
+      FISCAL_WEBKASSA_LOGIN: WEBKASSA_SIM_DEMO.login,
+      FISCAL_WEBKASSA_PASSWORD: WEBKASSA_SIM_DEMO.password,
+    },
     {
       clock,
       overrides: {
         webkassa: client,
-        session: loginSession(client),
         receipts: { retryScheduleMs: [1_000, 1_000, 1_000], parkProbeMs: 60_000 },
       },
     },
