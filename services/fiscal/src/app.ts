@@ -3,6 +3,7 @@ import { adminTokenScheme, requireAdminToken } from './admin.ts'
 import type { FiscalConfig } from './config.ts'
 import { openFiscalDatabase } from './database.ts'
 import { fiscalErrors } from './errors.ts'
+import { receiptRoutes } from './modules/receipts/routes.ts'
 import { tokenRoutes } from './modules/tokens/routes.ts'
 import { buildFiscalServices, type FiscalOverrides } from './services.ts'
 
@@ -44,6 +45,13 @@ export async function buildFiscalApp({
   const runtime = createRuntime(app.log)
   if (!givenDb) runtime.closeWith(db)
   const services = buildFiscalServices({ config, db, clock, log: app.log, runtime, overrides })
+  await app.register(receiptRoutes, {
+    receipts: services.receipts,
+    adminToken: config.FISCAL_ADMIN_TOKEN,
+    paymentsWebhookSecret: config.FISCAL_PAYMENTS_WEBHOOK_SECRET,
+    vatPercent: config.FISCAL_VAT_PERCENT,
+    clock,
+  })
 
   await app.register(tokenRoutes, {
     tokens: services.tokens.tokens,

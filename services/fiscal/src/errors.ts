@@ -1,4 +1,5 @@
 import { coreErrors, type ErrorCatalogue, type ErrorCode, errorClass } from '@kokdala/core'
+import { receiptErrors } from './modules/receipts/errors.ts'
 
 /** Stable error codes of the fiscal service; the envelope is core's `{ error: { code, message } }`. */
 export const fiscalErrors = {
@@ -14,6 +15,7 @@ export const fiscalErrors = {
     message: 'Webkassa refused the login and password; logins are paused until the block ends',
   },
   WEBKASSA_AUTH_FAILED: { status: 502, message: 'Webkassa did not issue a token' },
+  ...receiptErrors,
 } as const satisfies ErrorCatalogue
 
 /** The error fiscal code throws: `new FiscalError('WEBKASSA_AUTH_BLOCKED')`; a misspelt code fails `tsc`. */

@@ -1,6 +1,9 @@
-import type { Clock, Database, Runtime } from '@kokdala/core'
+import { hostname } from 'node:os'
+import { type Clock, createWorker, type Database, type Runtime } from '@kokdala/core'
 import type { WebkassaClient } from '@kokdala/webkassa'
 import type { FiscalConfig } from './config.ts'
+import { createReceiptsModule } from './modules/receipts/module.ts'
+import type { TokenSession } from './modules/receipts/recovery.ts'
 import { createTokensModule } from './modules/tokens/module.ts'
 import { webkassaClientOf } from './webkassa.ts'
 
@@ -24,6 +27,10 @@ export interface FiscalOverrides {
   webkassa?: WebkassaClient
   /** The scheduled refresh's random delay in [0, 1). */
   random?: () => number
+  /** A session receipts call Webkassa through instead of the tokens module's (tests of receipts alone). */
+  session?: TokenSession
+  /** Receipts: a shorter retry schedule and parked-cashbox probe for tests. */
+  receipts?: { retryScheduleMs?: readonly number[]; parkProbeMs?: number }
 }
 
 /**
@@ -34,7 +41,34 @@ export function buildFiscalServices({ config, db, clock, log, runtime, overrides
   const webkassa = overrides.webkassa ?? webkassaClientOf(config)
   if (webkassa && !overrides.webkassa) runtime.closeWith(webkassa)
   const tokens = createTokensModule({ config, db, clock, log, runtime, client: webkassa, random: overrides.random })
-  return { webkassa, tokens }
+  // Receipts call Webkassa only through the tokens module's session (refresh on 2/3, single-flight); without a
+  // client (no API key configured) they wait in their queues.
+  const receipts = createReceiptsModule({
+    db,
+    clock,
+    log,
+    runtime,
+    config,
+    client: webkassa,
+    session: webkassa ? (overrides.session ?? tokens.session) : undefined,
+    ...overrides.receipts,
+  })
+  // One worker per process runs every job kind of the service. Receipts of one cashbox run one at a time (ordered
+  // groups), so cashboxes in parallel need as many lanes as there are cashboxes.
+  const lanes = Math.max(2, receipts.cashboxes.length)
+  const worker = createWorker({
+    db,
+    clock,
+    // Stable across restarts: a process restarted after a crash takes back its receipts at once.
+    workerId: config.WORKER_ID ?? `${hostname()}:${config.FISCAL_PORT}/fiscal#${config.WORKER_INDEX}`,
+    concurrency: lanes,
+    batchSize: lanes * 2,
+    pollIntervalMs: 200,
+    jobs: receipts.jobs,
+    onError: (job, error) => log.warn({ job: job.id, kind: job.kind, err: error }, 'job failed'),
+  })
+  runtime.loop('job worker', worker)
+  return { webkassa, tokens, receipts: receipts.service, worker }
 }
 
 export type FiscalServices = ReturnType<typeof buildFiscalServices>

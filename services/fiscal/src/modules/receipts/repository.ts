@@ -1,0 +1,497 @@
+import { type Queryable, type Tiyn, toTiyn } from '@kokdala/core'
+import { contentFromJson, contentToJson } from './content-json.ts'
+import type { FiscalFacts } from './fiscal-facts.ts'
+import type { PaymentProgress, StoredSale } from './mapping.ts'
+import type { ReceiptContent, ReceiptKind } from './receipt.ts'
+import type { ReceiptStatus } from './state.ts'
+
+/** A receipt as stored. */
+export interface ReceiptRow {
+  id: number
+  externalNumber: string
+  source: 'payment' | 'api'
+  transactionId: string | null
+  callerId: string | null
+  kind: ReceiptKind
+  cashbox: string
+  status: ReceiptStatus
+  content: ReceiptContent
+  totalTiyn: Tiyn
+  commissionTiyn: Tiyn
+  originalId: number | null
+  returnedTiyn: Tiyn
+  attempts: number
+  failures: number
+  lastErrorCode: number | null
+  lastError: string | null
+  checkNumber: string | null
+  fiscalTime: string | null
+  shiftNumber: number | null
+  checkOrderNumber: number | null
+  offline: boolean | null
+  ticketUrl: string | null
+  registrationNumber: string | null
+  fiscalizedVia: string | null
+  createdAt: Date
+  updatedAt: Date
+  fiscalizedAt: Date | null
+}
+
+export interface AttemptRow {
+  receiptId: number
+  attempt: number
+  startedAt: Date
+  finishedAt: Date | null
+  outcome: string | null
+  error: string | null
+}
+
+export interface NewReceipt {
+  externalNumber: string
+  source: 'payment' | 'api'
+  transactionId: string | null
+  callerId: string | null
+  cashbox: string
+  status: ReceiptStatus
+  content: ReceiptContent
+  totalTiyn: Tiyn
+  commissionTiyn: Tiyn
+  originalId: number | null
+  lastError: string | null
+}
+
+const RECEIPT = `id, external_number AS "externalNumber", source, transaction_id AS "transactionId",
+  caller_id AS "callerId", kind, cashbox, status, content, total_tiyn AS "totalTiyn",
+  commission_tiyn AS "commissionTiyn", original_id AS "originalId", returned_tiyn AS "returnedTiyn", attempts, failures,
+  last_error_code AS "lastErrorCode", last_error AS "lastError", check_number AS "checkNumber",
+  fiscal_time AS "fiscalTime", shift_number AS "shiftNumber", check_order_number AS "checkOrderNumber", offline,
+  ticket_url AS "ticketUrl", registration_number AS "registrationNumber", fiscalized_via AS "fiscalizedVia",
+  created_at AS "createdAt", updated_at AS "updatedAt", fiscalized_at AS "fiscalizedAt"`
+
+type RawReceipt = Omit<ReceiptRow, 'content' | 'totalTiyn' | 'commissionTiyn' | 'returnedTiyn'> & {
+  content: unknown
+  totalTiyn: number | string
+  commissionTiyn: number | string
+  returnedTiyn: number | string
+}
+
+function receiptOf(raw: RawReceipt): ReceiptRow {
+  return {
+    ...raw,
+    id: Number(raw.id),
+    originalId: raw.originalId === null ? null : Number(raw.originalId),
+    content: contentFromJson(raw.content),
+    totalTiyn: toTiyn(raw.totalTiyn),
+    commissionTiyn: toTiyn(raw.commissionTiyn),
+    returnedTiyn: toTiyn(raw.returnedTiyn),
+  }
+}
+
+/** Statuses a receipt still has work in: what makes a cashbox loaded. */
+export const OPEN_STATUSES: readonly ReceiptStatus[] = ['pending', 'sending', 'recovering']
+
+/** The only SQL of the receipts module (tables fiscal_receipt, _attempt, fiscal_payment, _event, cashbox, shift, report). */
+export function createReceiptRepository(db: Queryable) {
+  return {
+    /** Registers the configured cashboxes (idempotent). */
+    async ensureCashboxes(q: Queryable, znks: readonly string[], now: Date): Promise<void> {
+      if (znks.length === 0) return
+      await q.query(
+        `INSERT INTO fiscal_cashbox (znk, updated_at) SELECT unnest($1::text[]), $2 ON CONFLICT (znk) DO NOTHING`,
+        [znks, now],
+      )
+    },
+
+    /**
+     * The cashbox with the fewest unfinished receipts among `znks`, parked ones last, ties to the configured order.
+     * A hint, not a lock: two payments choosing at once may pick the same cashbox, which only shifts the balance.
+     */
+    async leastLoaded(q: Queryable, znks: readonly string[]): Promise<string> {
+      const { rows } = await q.query<{ znk: string }>(
+        `SELECT c.znk FROM unnest($1::text[]) WITH ORDINALITY AS c (znk, place)
+         LEFT JOIN fiscal_cashbox b ON b.znk = c.znk
+         ORDER BY (b.parked_at IS NOT NULL),
+           (SELECT count(*) FROM fiscal_receipt r WHERE r.cashbox = c.znk AND r.status IN ('pending', 'sending', 'recovering')),
+           c.place
+         LIMIT 1`,
+        [znks],
+      )
+      if (!rows[0]) throw new Error('no cashbox configured')
+      return rows[0].znk
+    },
+
+    /** Records a payments event once: false when its message id or the change it announces was seen already. */
+    async recordEvent(
+      q: Queryable,
+      event: {
+        webhookId: string
+        transactionId: string
+        event: string
+        status: string
+        paidTiyn: Tiyn
+        refundedTiyn: Tiyn
+        now: Date
+      },
+    ): Promise<boolean> {
+      const { rowCount } = await q.query(
+        `INSERT INTO fiscal_payment_event (webhook_id, transaction_id, event, status, paid_tiyn, refunded_tiyn, receipts, received_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 0, $7) ON CONFLICT DO NOTHING`,
+        [
+          event.webhookId,
+          event.transactionId,
+          event.event,
+          event.status,
+          event.paidTiyn,
+          event.refundedTiyn,
+          event.now,
+        ],
+      )
+      return rowCount === 1
+    },
+
+    async setEventReceipts(q: Queryable, webhookId: string, receipts: number): Promise<void> {
+      await q.query(`UPDATE fiscal_payment_event SET receipts = $2 WHERE webhook_id = $1`, [webhookId, receipts])
+    },
+
+    /**
+     * The payment's progress row, created on `cashbox` when new, locked for the caller's transaction: events of one
+     * payment are planned one after the other.
+     */
+    async lockPayment(q: Queryable, transactionId: string, cashbox: () => Promise<string>, now: Date) {
+      const found = await q.query<{ cashbox: string }>(
+        `SELECT cashbox FROM fiscal_payment WHERE transaction_id = $1 FOR UPDATE`,
+        [transactionId],
+      )
+      if (!found.rows[0]) {
+        await q.query(
+          `INSERT INTO fiscal_payment (transaction_id, cashbox, created_at, updated_at) VALUES ($1, $2, $3, $3)
+           ON CONFLICT (transaction_id) DO NOTHING`,
+          [transactionId, await cashbox(), now],
+        )
+      }
+      const { rows } = await q.query<{
+        cashbox: string
+        saleTiyn: number | string
+        commissionTiyn: number | string
+        returnTiyn: number | string
+        sales: number
+        returns: number
+      }>(
+        `SELECT cashbox, sale_tiyn AS "saleTiyn", commission_tiyn AS "commissionTiyn", return_tiyn AS "returnTiyn",
+           sales, returns
+         FROM fiscal_payment WHERE transaction_id = $1 FOR UPDATE`,
+        [transactionId],
+      )
+      const row = rows[0]
+      const progress: PaymentProgress = {
+        saleTiyn: toTiyn(row.saleTiyn),
+        commissionTiyn: toTiyn(row.commissionTiyn),
+        returnTiyn: toTiyn(row.returnTiyn),
+        sales: row.sales,
+        returns: row.returns,
+      }
+      return { cashbox: row.cashbox, progress }
+    },
+
+    async saveProgress(q: Queryable, transactionId: string, p: PaymentProgress, now: Date): Promise<void> {
+      await q.query(
+        `UPDATE fiscal_payment SET sale_tiyn = $2, commission_tiyn = $3, return_tiyn = $4, sales = $5, returns = $6,
+           updated_at = $7 WHERE transaction_id = $1`,
+        [transactionId, p.saleTiyn, p.commissionTiyn, p.returnTiyn, p.sales, p.returns, now],
+      )
+    },
+
+    /** The payment's sale receipts a return may refer to (not failed ones), oldest first. */
+    async storedSales(q: Queryable, transactionId: string): Promise<StoredSale[]> {
+      const { rows } = await q.query<RawReceipt>(
+        `SELECT ${RECEIPT} FROM fiscal_receipt
+         WHERE transaction_id = $1 AND kind = 'sale' AND status <> 'failed' ORDER BY id`,
+        [transactionId],
+      )
+      return rows
+        .map(receiptOf)
+        .map((r) => ({ id: r.id, content: r.content, totalTiyn: r.totalTiyn, returnedTiyn: r.returnedTiyn }))
+    },
+
+    async insertReceipt(q: Queryable, r: NewReceipt, now: Date): Promise<number> {
+      const { rows } = await q.query<{ id: number }>(
+        `INSERT INTO fiscal_receipt (external_number, source, transaction_id, caller_id, kind, cashbox, status, content,
+           total_tiyn, commission_tiyn, original_id, last_error, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id`,
+        [
+          r.externalNumber,
+          r.source,
+          r.transactionId,
+          r.callerId,
+          r.content.kind,
+          r.cashbox,
+          r.status,
+          JSON.stringify(contentToJson(r.content)),
+          r.totalTiyn,
+          r.commissionTiyn,
+          r.originalId,
+          r.lastError,
+          now,
+        ],
+      )
+      return Number(rows[0].id)
+    },
+
+    async addReturned(q: Queryable, saleId: number, amount: Tiyn): Promise<void> {
+      await q.query(`UPDATE fiscal_receipt SET returned_tiyn = returned_tiyn + $2 WHERE id = $1`, [saleId, amount])
+    },
+
+    async find(id: number, q: Queryable = db): Promise<ReceiptRow | undefined> {
+      const { rows } = await q.query<RawReceipt>(`SELECT ${RECEIPT} FROM fiscal_receipt WHERE id = $1`, [id])
+      return rows[0] && receiptOf(rows[0])
+    },
+
+    async findByCaller(q: Queryable, callerId: string): Promise<ReceiptRow | undefined> {
+      const { rows } = await q.query<RawReceipt>(`SELECT ${RECEIPT} FROM fiscal_receipt WHERE caller_id = $1`, [
+        callerId,
+      ])
+      return rows[0] && receiptOf(rows[0])
+    },
+
+    async list(filter: { transactionId?: string; status?: ReceiptStatus; limit: number }): Promise<ReceiptRow[]> {
+      const { rows } = await db.query<RawReceipt>(
+        `SELECT ${RECEIPT} FROM fiscal_receipt
+         WHERE ($1::text IS NULL OR transaction_id = $1) AND ($2::text IS NULL OR status = $2)
+         ORDER BY id LIMIT $3`,
+        [filter.transactionId ?? null, filter.status ?? null, filter.limit],
+      )
+      return rows.map(receiptOf)
+    },
+
+    async attempts(receiptIds: readonly number[]): Promise<AttemptRow[]> {
+      if (receiptIds.length === 0) return []
+      const { rows } = await db.query<AttemptRow>(
+        `SELECT receipt_id AS "receiptId", attempt, started_at AS "startedAt", finished_at AS "finishedAt", outcome, error
+         FROM fiscal_receipt_attempt WHERE receipt_id = ANY($1::bigint[]) ORDER BY receipt_id, attempt`,
+        [receiptIds],
+      )
+      return rows.map((r) => ({ ...r, receiptId: Number(r.receiptId) }))
+    },
+
+    /**
+     * Moves a receipt from `from` to `to` with the given columns, only if it is still in `from` (the queue runs one
+     * job per cashbox, so a miss is a bug or an operator's hand). Returns whether it moved.
+     */
+    async move(
+      id: number,
+      from: ReceiptStatus,
+      to: ReceiptStatus,
+      set: Record<string, unknown>,
+      now: Date,
+    ): Promise<boolean> {
+      const columns = Object.keys(set)
+      const assignments = columns.map((c, i) => `${c} = $${i + 5}`)
+      const { rowCount } = await db.query(
+        `UPDATE fiscal_receipt SET status = $3, updated_at = $4${assignments.length ? `, ${assignments.join(', ')}` : ''}
+         WHERE id = $1 AND status = $2`,
+        [id, from, to, now, ...columns.map((c) => set[c])],
+      )
+      return rowCount === 1
+    },
+
+    /** The request is about to leave: status `sending`, one more attempt, and its row — one statement, committed. */
+    async markSending(id: number, from: ReceiptStatus, now: Date): Promise<number> {
+      const { rows } = await db.query<{ attempt: number }>(
+        `WITH moved AS (
+           UPDATE fiscal_receipt SET status = 'sending', attempts = attempts + 1, updated_at = $3
+           WHERE id = $1 AND status = $2 RETURNING attempts
+         )
+         INSERT INTO fiscal_receipt_attempt (receipt_id, attempt, started_at)
+         SELECT $1, attempts, $3 FROM moved RETURNING attempt`,
+        [id, from, now],
+      )
+      if (!rows[0]) throw new Error(`receipt ${id} is no longer ${from}`)
+      return rows[0].attempt
+    },
+
+    async finishAttempt(id: number, attempt: number, outcome: string, error: string | null, now: Date): Promise<void> {
+      await db.query(
+        `UPDATE fiscal_receipt_attempt SET finished_at = $3, outcome = $4, error = $5
+         WHERE receipt_id = $1 AND attempt = $2`,
+        [id, attempt, now, outcome, error],
+      )
+    },
+
+    /** Columns that record the fiscal facts (for `move`). */
+    factsColumns(facts: FiscalFacts, via: string, now: Date): Record<string, unknown> {
+      return {
+        check_number: facts.checkNumber,
+        fiscal_time: facts.dateTime,
+        shift_number: facts.shiftNumber,
+        check_order_number: facts.checkOrderNumber,
+        offline: facts.offline,
+        ticket_url: facts.ticketUrl,
+        registration_number: facts.registrationNumber,
+        webkassa_total_tiyn: facts.totalTiyn,
+        fiscalized_via: via,
+        fiscalized_at: now,
+        last_error: null,
+        last_error_code: null,
+      }
+    },
+
+    async cashbox(znk: string) {
+      const { rows } = await db.query<{
+        znk: string
+        parkedAt: Date | null
+        parkedCode: number | null
+        parkedReason: string | null
+      }>(
+        `SELECT znk, parked_at AS "parkedAt", parked_code AS "parkedCode", parked_reason AS "parkedReason"
+         FROM fiscal_cashbox WHERE znk = $1`,
+        [znk],
+      )
+      return rows[0]
+    },
+
+    async park(znk: string, code: number, reason: string, now: Date): Promise<void> {
+      await db.query(
+        `UPDATE fiscal_cashbox SET parked_at = COALESCE(parked_at, $4), parked_code = $2, parked_reason = $3, updated_at = $4
+         WHERE znk = $1`,
+        [znk, code, reason, now],
+      )
+    },
+
+    async unpark(znk: string, now: Date): Promise<void> {
+      await db.query(
+        `UPDATE fiscal_cashbox SET parked_at = NULL, parked_code = NULL, parked_reason = NULL, updated_at = $2
+         WHERE znk = $1 AND parked_at IS NOT NULL`,
+        [znk, now],
+      )
+    },
+
+    /**
+     * Each configured cashbox as the status page shows it: parked or not, its queue (unfinished receipts and the
+     * oldest of them), receipts that need a person, its open shift, and whether its last receipt was made offline.
+     */
+    async cashboxStatus(znks: readonly string[]) {
+      const { rows } = await db.query<{
+        znk: string
+        parkedAt: Date | null
+        parkedCode: number | null
+        parkedReason: string | null
+        queued: number | string
+        oldestQueuedAt: Date | null
+        needsAttention: number | string
+        shiftNumber: number | null
+        shiftOpenedAt: Date | null
+        lastOffline: boolean | null
+      }>(
+        `SELECT c.znk, b.parked_at AS "parkedAt", b.parked_code AS "parkedCode", b.parked_reason AS "parkedReason",
+           (SELECT count(*) FROM fiscal_receipt r WHERE r.cashbox = c.znk AND r.status IN ('pending', 'sending', 'recovering')) AS queued,
+           (SELECT min(created_at) FROM fiscal_receipt r WHERE r.cashbox = c.znk AND r.status IN ('pending', 'sending', 'recovering')) AS "oldestQueuedAt",
+           (SELECT count(*) FROM fiscal_receipt r WHERE r.cashbox = c.znk AND r.status IN ('needs_attention', 'failed')) AS "needsAttention",
+           s.shift_number AS "shiftNumber", s.opened_at AS "shiftOpenedAt",
+           (SELECT r.offline FROM fiscal_receipt r WHERE r.cashbox = c.znk AND r.status = 'fiscalized'
+            ORDER BY r.fiscalized_at DESC, r.id DESC LIMIT 1) AS "lastOffline"
+         FROM unnest($1::text[]) WITH ORDINALITY AS c (znk, place)
+         LEFT JOIN fiscal_cashbox b ON b.znk = c.znk
+         LEFT JOIN LATERAL (SELECT shift_number, opened_at FROM fiscal_shift f
+           WHERE f.cashbox = c.znk AND f.closed_at IS NULL ORDER BY shift_number DESC LIMIT 1) s ON true
+         ORDER BY c.place`,
+        [znks],
+      )
+      return rows.map((r) => ({ ...r, queued: Number(r.queued), needsAttention: Number(r.needsAttention) }))
+    },
+
+    // Shifts and reports.
+
+    async openShift(cashbox: string): Promise<{ shiftNumber: number; openedAt: Date } | undefined> {
+      const { rows } = await db.query<{ shiftNumber: number; openedAt: Date }>(
+        `SELECT shift_number AS "shiftNumber", opened_at AS "openedAt" FROM fiscal_shift
+         WHERE cashbox = $1 AND closed_at IS NULL ORDER BY shift_number DESC LIMIT 1`,
+        [cashbox],
+      )
+      return rows[0]
+    },
+
+    /** A receipt went through in shift `n`: the shift is known from then, and any older one is closed. */
+    async observeShift(cashbox: string, n: number, at: Date): Promise<void> {
+      await db.query(
+        `WITH older AS (
+           UPDATE fiscal_shift SET closed_at = $3 WHERE cashbox = $1 AND shift_number < $2 AND closed_at IS NULL
+         )
+         INSERT INTO fiscal_shift (cashbox, shift_number, opened_at) VALUES ($1, $2, $3)
+         ON CONFLICT (cashbox, shift_number) DO NOTHING`,
+        [cashbox, n, at],
+      )
+    },
+
+    /** Closes whatever shift of the cashbox is open (a Z report went through, or there was nothing to close). */
+    async closeShifts(cashbox: string, at: Date): Promise<void> {
+      await db.query(`UPDATE fiscal_shift SET closed_at = $2 WHERE cashbox = $1 AND closed_at IS NULL`, [cashbox, at])
+    },
+
+    /** Open shifts that opened at or before `before`: those the scheduled Z report closes. */
+    async agingShifts(before: Date): Promise<Array<{ cashbox: string; shiftNumber: number }>> {
+      const { rows } = await db.query<{ cashbox: string; shiftNumber: number }>(
+        `SELECT cashbox, shift_number AS "shiftNumber" FROM fiscal_shift
+         WHERE closed_at IS NULL AND opened_at <= $1 ORDER BY cashbox`,
+        [before],
+      )
+      return rows
+    },
+
+    async insertReport(q: Queryable, cashbox: string, kind: 'x' | 'z', reason: string, now: Date): Promise<number> {
+      const { rows } = await q.query<{ id: number }>(
+        `INSERT INTO fiscal_report (cashbox, kind, reason, status, requested_at) VALUES ($1, $2, $3, 'pending', $4)
+         RETURNING id`,
+        [cashbox, kind, reason, now],
+      )
+      return Number(rows[0].id)
+    },
+
+    async finishReport(
+      id: number,
+      outcome: { status: 'done' | 'failed'; shiftNumber?: number | null; data?: unknown; error?: string | null },
+      now: Date,
+    ): Promise<void> {
+      await db.query(
+        `UPDATE fiscal_report SET status = $2, shift_number = $3, data = $4, error = $5, finished_at = $6 WHERE id = $1`,
+        [
+          id,
+          outcome.status,
+          outcome.shiftNumber ?? null,
+          outcome.data === undefined ? null : JSON.stringify(outcome.data),
+          outcome.error ?? null,
+          now,
+        ],
+      )
+    },
+
+    async report(id: number) {
+      const { rows } = await db.query<{
+        id: number
+        cashbox: string
+        kind: 'x' | 'z'
+        reason: string
+        status: 'pending' | 'done' | 'failed'
+        shiftNumber: number | null
+        data: unknown
+        error: string | null
+        requestedAt: Date
+        finishedAt: Date | null
+      }>(
+        `SELECT id, cashbox, kind, reason, status, shift_number AS "shiftNumber", data, error,
+           requested_at AS "requestedAt", finished_at AS "finishedAt" FROM fiscal_report WHERE id = $1`,
+        [id],
+      )
+      return rows[0] && { ...rows[0], id: Number(rows[0].id) }
+    },
+
+    async reports(cashbox: string, kind?: 'x' | 'z') {
+      const { rows } = await db.query<{ id: number; kind: string; reason: string; status: string }>(
+        `SELECT id, kind, reason, status FROM fiscal_report WHERE cashbox = $1 AND ($2::text IS NULL OR kind = $2) ORDER BY id`,
+        [cashbox, kind ?? null],
+      )
+      return rows.map((r) => ({ ...r, id: Number(r.id) }))
+    },
+  }
+}
+
+export type ReceiptRepository = ReturnType<typeof createReceiptRepository>
