@@ -22,9 +22,19 @@ export function loadConfig<T extends TSchema>(
 ): Static<T> {
   const raw: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(env)) if (value !== undefined && value !== '') raw[key] = value
+  // TypeBox's Convert truncates "12.5" to the integer 12: a setting written wrong would start with another value.
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {}
+  const notWhole = Object.keys(properties).filter(
+    (key) => properties[key].type === 'integer' && typeof raw[key] === 'string' && !/^-?\d+$/.test(raw[key] as string),
+  )
   const value = Value.Default(schema, Value.Convert(schema, raw))
-  if (!Value.Check(schema, value)) {
-    const problems = Value.Errors(schema, value).map((e) => `${e.instancePath.slice(1) || '(root)'}: ${e.message}`)
+  if (notWhole.length > 0 || !Value.Check(schema, value)) {
+    const problems = [
+      ...notWhole.map((key) => `${key}: must be a whole number`),
+      ...Value.Errors(schema, value)
+        .map((e) => `${e.instancePath.slice(1) || '(root)'}: ${e.message}`)
+        .filter((problem) => !notWhole.includes(problem.split(':')[0])),
+    ]
     throw new ConfigError(problems)
   }
   return Value.Clean(schema, value) as Static<T>

@@ -1,5 +1,7 @@
-import { ConfigError, loadConfig, withSecretFiles } from '@kokdala/core'
+import { ConfigError, loadConfig, parseKeyring, webhookSecretKey, withSecretFiles } from '@kokdala/core'
 import { type Static, Type } from 'typebox'
+import { cashboxList } from './modules/receipts/module.ts'
+import { paymentTypeMap } from './modules/receipts/payment-types.ts'
 
 /** The secrets that may also come from `<NAME>_FILE`; each is required outside development. */
 export const FISCAL_SECRETS = [
@@ -87,13 +89,49 @@ export function loadFiscalConfig(env: Record<string, string | undefined> = proce
     FiscalConfigSchema,
     withSecretFiles(env, [...FISCAL_SECRETS, 'FISCAL_PAYMENTS_WEBHOOK_SECRET', 'FISCAL_ADMIN_TOKEN']),
   )
+  const problems = valueProblems(config)
   if (isProduction(config)) {
     const missing = FISCAL_SECRETS.filter((name) => config[name] === undefined)
-    if (missing.length > 0) {
-      throw new ConfigError(missing.map((name) => `${name}: required in production (or ${name}_FILE)`))
+    problems.push(...missing.map((name) => `${name}: required in production (or ${name}_FILE)`))
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+  return config
+}
+
+/**
+ * What the schema cannot see: values read by the modules at start-up (or worse, per request, as the webhook secret
+ * is) checked here, so a bad one is a ConfigError listing every problem before anything opens. The messages name
+ * the setting and the fault, never the secret.
+ */
+function valueProblems(config: FiscalConfig): string[] {
+  const checks: Array<[string, () => unknown]> = [
+    ['FISCAL_TOKEN_KEYS', () => config.FISCAL_TOKEN_KEYS !== undefined && parseKeyring(config.FISCAL_TOKEN_KEYS)],
+    ['FISCAL_PAYMENT_TYPES', () => paymentTypeMap(config.FISCAL_PAYMENT_TYPES)],
+    ['FISCAL_CASHBOXES', () => cashboxList(config.FISCAL_CASHBOXES)],
+    ['FISCAL_TIMEZONE', () => new Intl.DateTimeFormat('en', { timeZone: config.FISCAL_TIMEZONE })],
+    [
+      'FISCAL_PAYMENTS_WEBHOOK_SECRET',
+      () =>
+        config.FISCAL_PAYMENTS_WEBHOOK_SECRET !== undefined && webhookSecretKey(config.FISCAL_PAYMENTS_WEBHOOK_SECRET),
+    ],
+    [
+      'FISCAL_WEBKASSA_URL',
+      () => {
+        if (!/^https?:$/.test(new URL(config.FISCAL_WEBKASSA_URL).protocol)) throw new RangeError('not http(s)')
+      },
+    ],
+  ]
+  const problems: string[] = []
+  for (const [name, check] of checks) {
+    try {
+      check()
+    } catch (error) {
+      const reason = (error as Error).message.replace(`${name}: `, '').replace(`${name} `, '')
+      // The keyring's and the secret's own messages name only a version or a length; the URL's only its kind.
+      problems.push(`${name}: ${name === 'FISCAL_WEBKASSA_URL' ? 'not an http(s) URL' : reason}`)
     }
   }
-  return config
+  return problems
 }
 
 /** The base URL the service is reached at. */
