@@ -5,6 +5,6 @@ export {
   type WebkassaHttpClient,
   type WebkassaHttpClientOptions,
 } from './http-client.ts'
-export { lineTotalTiyn, tengeToTiyn, tiynToTenge, vatIncludedTiyn } from './money.ts'
+export { lineTotalTiyn, MAX_AMOUNT_TIYN, tengeToTiyn, tiynToTenge, vatIncludedTiyn } from './money.ts'
 export type { WebkassaResult } from './result.ts'
 export * from './wire.ts'

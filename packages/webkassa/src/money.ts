@@ -5,6 +5,12 @@ import { parseTengeNumber, type Tiyn } from '@kokdala/core'
  * most 2 decimals. Conversions are exact both ways and refuse what they cannot carry exactly.
  */
 
+/**
+ * The largest amount one field of a receipt may hold (100 000 000 000 ₸), as the simulator refuses beyond it: a
+ * receipt whose total is within it has every price, tax and payment within it too.
+ */
+export const MAX_AMOUNT_TIYN: Tiyn = 100_000_000_000_00n
+
 /** The most tiyn a JSON number carries exactly (2^53 − 1): beyond it a tenge amount would silently round. */
 const MAX_EXACT_TIYN = BigInt(Number.MAX_SAFE_INTEGER)
 

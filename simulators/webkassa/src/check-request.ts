@@ -1,5 +1,5 @@
 import type { Tiyn } from '@kokdala/core'
-import { tengeToTiyn, vatIncludedTiyn } from '@kokdala/webkassa'
+import { MAX_AMOUNT_TIYN, tengeToTiyn, vatIncludedTiyn } from '@kokdala/webkassa'
 import { WebkassaSimError } from './errors.ts'
 
 /** A receipt request as the simulator keeps it: amounts in tiyn, checked. */
@@ -40,7 +40,7 @@ export function money(value: unknown, field: string, { positive = false } = {}):
     invalid(`${field}: не более двух знаков после запятой`)
   }
   if (tiyn < 0n || (positive && tiyn === 0n)) invalid(`${field} должно быть ${positive ? 'больше' : 'не меньше'} 0`)
-  if (tiyn > 100_000_000_000_00n) invalid(`${field} слишком велико`)
+  if (tiyn > MAX_AMOUNT_TIYN) invalid(`${field} слишком велико`)
   return tiyn
 }
 

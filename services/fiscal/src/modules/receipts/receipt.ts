@@ -3,6 +3,7 @@ import {
   type CheckPayment,
   type CheckPosition,
   type CheckRequest,
+  MAX_AMOUNT_TIYN,
   OPERATION_TYPES,
   type PaymentType,
   type ReturnBasisDetails,
@@ -43,8 +44,8 @@ export function totalOf(content: ReceiptContent): Tiyn {
 
 /**
  * Refuses a receipt Webkassa would refuse or that would misstate money: no lines, a line or payment ≤ 0, payments
- * that do not add up to the lines, a payment type twice (Webkassa allows each once), VAT that is not positive
- * overall when any line carries VAT.
+ * that do not add up to the lines, a payment type twice (Webkassa allows each once), a total above the largest
+ * amount Webkassa takes (which also keeps every sum far inside a bigint column and exact as a JSON number).
  */
 export function assertBalanced(content: ReceiptContent): void {
   if (content.lines.length === 0) throw new RangeError('a receipt has at least one line')
@@ -62,7 +63,9 @@ export function assertBalanced(content: ReceiptContent): void {
     types.add(payment.type)
     paid += payment.sumTiyn
   }
-  if (paid !== totalOf(content)) throw new RangeError('payments do not add up to the lines')
+  const total = totalOf(content)
+  if (total > MAX_AMOUNT_TIYN) throw new RangeError('the total is above 100 000 000 000 ₸, the most Webkassa takes')
+  if (paid !== total) throw new RangeError('payments do not add up to the lines')
 }
 
 /** Webkassa's position for a line: tenge at the edge, the VAT included in the line computed in tiyn. */

@@ -30,6 +30,9 @@ export const PaymentEventAnswer = Type.Object({
   receipts: Type.Array(Type.Integer()),
 })
 
+/** Printable text with something besides white space (the lookahead keeps the check linear). */
+const POSITION_NAME = '^(?=.*\\S)[^\\u0000-\\u001f\\u007f]+$'
+
 const PAYMENT_TYPE_NAMES = ['cash', 'card', 'mobile'] as const
 
 export const CreateReceiptBody = Type.Object(
@@ -39,7 +42,8 @@ export const CreateReceiptBody = Type.Object(
     positions: Type.Array(
       Type.Object(
         {
-          name: Type.String({ minLength: 1, maxLength: 128 }),
+          /** Webkassa refuses a blank name or one with control characters (code 9): refused here instead. */
+          name: Type.String({ minLength: 1, maxLength: 128, pattern: POSITION_NAME }),
           count: Type.Integer({ minimum: 1, maximum: 100_000 }),
           /** Price of one unit, tenge. */
           price: Amount,
