@@ -180,7 +180,10 @@ describe('attack: hostile input on the receipts API', () => {
         payments: [{ type: 'card', sum: huge }],
       }),
       // One line beyond what a JSON number carries exactly (2^53 tiyn), payments balanced in tiyn.
-      receipt({ positions: [position({ price: '90071992547409.92' })], payments: [{ type: 'card', sum: '90071992547409.92' }] }),
+      receipt({
+        positions: [position({ price: '90071992547409.92' })],
+        payments: [{ type: 'card', sum: '90071992547409.92' }],
+      }),
       // Past Webkassa's largest amount (100 000 000 000 ₸ a field) by a tiyn, in one line and as a sum of lines.
       receipt({
         positions: [position({ price: '100000000000.01' })],
@@ -305,7 +308,11 @@ describe('attack: hostile input on the receipts API', () => {
     const first = await post(receipt({ external_id: 'same-id' }))
     assert.equal(first.statusCode, 201, first.body)
     const other = await post(
-      receipt({ external_id: 'same-id', positions: [position({ price: 200 })], payments: [{ type: 'card', sum: 200 }] }),
+      receipt({
+        external_id: 'same-id',
+        positions: [position({ price: 200 })],
+        payments: [{ type: 'card', sum: 200 }],
+      }),
     )
     assertRefused('other content', other, 'RECEIPT_CONFLICT', 409)
     const again = await post(receipt({ external_id: 'same-id' }))

@@ -9,6 +9,10 @@ export const receiptErrors = {
     message: 'A receipt with this external_id exists with other content; an external id names one receipt',
   },
   PAYMENT_EVENT_INVALID: { status: 400, message: 'The payments event cannot be fiscalized as sent' },
+  WEBHOOK_ID_REUSED: {
+    status: 409,
+    message: 'This webhook-id was received before with another event; a message id names one message',
+  },
   NO_CASHBOX: { status: 503, message: 'No cashbox is configured: set FISCAL_CASHBOXES' },
   CASHBOX_NOT_FOUND: { status: 404, message: 'No such cashbox in FISCAL_CASHBOXES' },
   REPORT_NOT_FOUND: { status: 404, message: 'No such report' },

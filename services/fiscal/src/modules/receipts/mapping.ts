@@ -78,9 +78,20 @@ function tiyn(value: number, field: string): Tiyn {
   return amount
 }
 
+/**
+ * The goods line's name from the payment's description: control characters (Webkassa refuses them, code 9) become
+ * spaces, and the cut is by code points, never inside a surrogate pair (half of one is no text: jsonb refuses it).
+ */
 function goodsName(body: PaymentEventBody): string {
-  const text = (body.description ?? '').replace(/\s+/g, ' ').trim()
-  return (text || `Оплата ${body.transaction_id}`).slice(0, NAME_MAX)
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+  const text = (body.description ?? '')
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+  return Array.from(text || `Оплата ${body.transaction_id}`)
+    .slice(0, NAME_MAX)
+    .join('')
+    .trim()
 }
 
 /**

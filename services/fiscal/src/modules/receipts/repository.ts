@@ -149,6 +149,46 @@ export function createReceiptRepository(db: Queryable) {
       return rowCount === 1
     },
 
+    /** What an earlier message said under this webhook id (to tell a repeat from an id reused for another body). */
+    async findEvent(q: Queryable, webhookId: string) {
+      const { rows } = await q.query<{
+        transactionId: string
+        event: string
+        status: string
+        paidTiyn: string | number
+        refundedTiyn: string | number
+      }>(
+        `SELECT transaction_id AS "transactionId", event, status, paid_tiyn AS "paidTiyn", refunded_tiyn AS "refundedTiyn"
+         FROM fiscal_payment_event WHERE webhook_id = $1`,
+        [webhookId],
+      )
+      const row = rows[0]
+      return row && { ...row, paidTiyn: BigInt(row.paidTiyn), refundedTiyn: BigInt(row.refundedTiyn) }
+    },
+
+    /**
+     * Returns of the payment blocked for want of a stored sale and never sent (their refund arrived before the
+     * payment's sale did), oldest first, locked for the caller's transaction.
+     */
+    async basislessReturns(q: Queryable, transactionId: string): Promise<ReceiptRow[]> {
+      const { rows } = await q.query<RawReceipt>(
+        `SELECT ${RECEIPT} FROM fiscal_receipt
+         WHERE transaction_id = $1 AND kind = 'sale_return' AND original_id IS NULL AND status = 'needs_attention'
+           AND attempts = 0 ORDER BY id FOR UPDATE`,
+        [transactionId],
+      )
+      return rows.map(receiptOf)
+    },
+
+    /** A blocked return given its original sale: pending again, its error cleared (the caller queues its job). */
+    async attachReturn(q: Queryable, id: number, originalId: number, now: Date): Promise<void> {
+      await q.query(
+        `UPDATE fiscal_receipt SET original_id = $2, status = 'pending', last_error = NULL, updated_at = $3
+         WHERE id = $1 AND status = 'needs_attention' AND original_id IS NULL`,
+        [id, originalId, now],
+      )
+    },
+
     async setEventReceipts(q: Queryable, webhookId: string, receipts: number): Promise<void> {
       await q.query(`UPDATE fiscal_payment_event SET receipts = $2 WHERE webhook_id = $1`, [webhookId, receipts])
     },

@@ -1,5 +1,5 @@
-import { type Clock, type Database, parseTengeNumber, RetryLater, type Tiyn } from '@kokdala/core'
-import type { PaymentType, WebkassaClient } from '@kokdala/webkassa'
+import { type Clock, type Database, parseTengeNumber, type Queryable, RetryLater, type Tiyn } from '@kokdala/core'
+import { MAX_AMOUNT_TIYN, type PaymentType, type WebkassaClient } from '@kokdala/webkassa'
 import { FiscalError } from '../../errors.ts'
 import { contentToJson } from './content-json.ts'
 import { type FiscalFacts, returnBasis } from './fiscal-facts.ts'
@@ -66,10 +66,11 @@ function factsOfRow(row: ReceiptRow): FiscalFacts {
   }
 }
 
+/** An event's amount as tiyn: 0 up to the most one receipt may hold, else 400 (no receipt could ever show it). */
 function amount(value: number, field: string): Tiyn {
   try {
     const tiyn = parseTengeNumber(value)
-    if (tiyn < 0n) throw new RangeError('negative')
+    if (tiyn < 0n || tiyn > MAX_AMOUNT_TIYN) throw new RangeError('out of range')
     return tiyn
   } catch {
     throw new FiscalError('PAYMENT_EVENT_INVALID', undefined, { field })
@@ -168,6 +169,30 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
     }
   }
 
+  /**
+   * A refund delivered before its payment's sale left a return blocked without an original; once a sale of the
+   * payment is stored (the late paid event), each such return that fits what is left of a sale gets it as its
+   * original and is queued behind it, instead of waiting for a person while the sale alone is fiscalized.
+   */
+  async function attachBasislessReturns(tx: Queryable, transactionId: string, now: Date) {
+    const blocked = await repo.basislessReturns(tx, transactionId)
+    if (blocked.length === 0) return []
+    const sales = await repo.storedSales(tx, transactionId)
+    const queued: number[] = []
+    for (const ret of blocked) {
+      const sale = sales.find((s) => s.totalTiyn - s.returnedTiyn >= ret.totalTiyn)
+      if (!sale) continue
+      receiptMachine.expect('needs_attention', 'retry')
+      await repo.attachReturn(tx, ret.id, sale.id, now)
+      await repo.addReturned(tx, sale.id, ret.totalTiyn)
+      sale.returnedTiyn += ret.totalTiyn
+      // Blocked returns were never queued, so their usual dedupe key is free; the sale was queued just before.
+      await jobs.receipt.enqueue(tx, { receiptId: ret.id, cashbox: ret.cashbox }, { dedupeKey: `receipt:${ret.id}` })
+      queued.push(ret.id)
+    }
+    return queued
+  }
+
   return {
     /**
      * A payments event (verified, its message id `webhookId`): recorded once, planned against the payment's
@@ -182,6 +207,10 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
       const refunded = amount(body.refunded_amount, 'refunded_amount')
       amount(body.actual_amount_received, 'actual_amount_received')
       amount(body.written_off_amount, 'written_off_amount')
+      // Gross received is paid + refunded: within the limit, every receipt of the payment and its progress are too.
+      if (paid + refunded > MAX_AMOUNT_TIYN) {
+        throw new FiscalError('PAYMENT_EVENT_INVALID', undefined, { field: 'paid_amount + refunded_amount' })
+      }
       const moves = [...SALE_EVENTS, ...RETURN_EVENTS] as readonly string[]
       if (moves.includes(body.event)) requireCashboxes()
       const now = clock.now()
@@ -195,7 +224,21 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
           refundedTiyn: refunded,
           now,
         })
-        if (!fresh) return { duplicate: true, receipts: [] as number[] }
+        if (!fresh) {
+          // The same id with another event is the sender's bug: a silent duplicate would lose that event's money.
+          const earlier = await repo.findEvent(tx, webhookId)
+          if (
+            earlier &&
+            (earlier.transactionId !== body.transaction_id ||
+              earlier.event !== body.event ||
+              earlier.status !== body.status ||
+              earlier.paidTiyn !== paid ||
+              earlier.refundedTiyn !== refunded)
+          ) {
+            throw new FiscalError('WEBHOOK_ID_REUSED')
+          }
+          return { duplicate: true, receipts: [] as number[] }
+        }
         if (!moves.includes(body.event)) return { duplicate: false, receipts: [] as number[] }
         await repo.ensureCashboxes(tx, cashboxes, now)
         const { cashbox, progress } = await repo.lockPayment(
@@ -241,6 +284,7 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
           if (!blocked) await jobs.receipt.enqueue(tx, { receiptId: id, cashbox }, { dedupeKey: `receipt:${id}` })
           ids.push(id)
         }
+        ids.push(...(await attachBasislessReturns(tx, body.transaction_id, now)))
         await repo.saveProgress(tx, body.transaction_id, plan.progress, now)
         await repo.setEventReceipts(tx, webhookId, ids.length)
         return { duplicate: false, receipts: ids }
