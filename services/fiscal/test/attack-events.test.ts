@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
-import { generateWebhookSecret, manualClock, signStandardWebhook, standardWebhookHeaders } from '@kokdala/core'
+import {
+  generateWebhookSecret,
+  manualClock,
+  type StandardWebhookHeaders,
+  signStandardWebhook,
+  standardWebhookHeaders,
+} from '@kokdala/core'
 import { ADMIN_TOKEN, type StartedFiscal, startFiscal } from './harness.ts'
 import { type FakeWebkassa, fakeWebkassa, plainSession, type ReceiptJson } from './receipts-fake-webkassa.ts'
 
@@ -59,7 +65,7 @@ describe('attack: hostile payments events', () => {
       description: 'Билет',
       ...fields,
     })
-  const send = (payload: string, headers: Record<string, string>) =>
+  const send = (payload: string, headers: Readonly<Record<string, string>> | StandardWebhookHeaders) =>
     fiscal.app.inject({
       method: 'POST',
       url: '/api/payment-events',
@@ -93,7 +99,7 @@ describe('attack: hostile payments events', () => {
     const now = clock.now()
     const ts = Math.floor(now.getTime() / 1000)
     const good = standardWebhookHeaders(SECRET, id, payload, now)
-    const cases: Array<[string, Record<string, string>]> = [
+    const cases: Array<[string, Record<string, string> | StandardWebhookHeaders]> = [
       ['no headers', {}],
       ['no signature', { 'webhook-id': id, 'webhook-timestamp': String(ts) }],
       ['no id', { 'webhook-timestamp': String(ts), 'webhook-signature': good['webhook-signature'] }],

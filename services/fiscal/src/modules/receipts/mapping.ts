@@ -83,8 +83,8 @@ function tiyn(value: number, field: string): Tiyn {
  * spaces, and the cut is by code points, never inside a surrogate pair (half of one is no text: jsonb refuses it).
  */
 function goodsName(body: PaymentEventBody): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
   const text = (body.description ?? '')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
     .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
     .replace(/\s+/g, ' ')
     .trim()
