@@ -321,3 +321,38 @@ describe('attack: hostile input on the receipts API', () => {
     assert.equal(again.json().total, '100.00')
   })
 })
+
+describe('attack: a stored receipt Webkassa can never take', () => {
+  test('goes to needs_attention at once and does not hold up the receipts behind it on its cashbox', async () => {
+    const wk = fakeWebkassa()
+    const fiscal = await startFiscal(
+      { FISCAL_CASHBOXES: 'SWK1' },
+      {
+        clock: manualClock(new Date('2026-01-05T04:00:00Z')),
+        overrides: { webkassa: wk.client, session: plainSession },
+      },
+    )
+    try {
+      const post = (external_id: string) =>
+        fiscal.app.inject({ method: 'POST', url: '/api/receipts', headers: admin, payload: receipt({ external_id }) })
+      const bad = (await post('edited')).json().id
+      const good = (await post('behind')).json().id
+      // Stored before today's checks, or edited by hand: a total far above what Webkassa (or a JSON number) takes.
+      await fiscal.db.query(
+        `UPDATE fiscal_receipt SET content = jsonb_set(jsonb_set(content, '{lines,0,priceTiyn}', '"900000000000000000"'),
+           '{payments,0,sumTiyn}', '"900000000000000000"') WHERE id = $1`,
+        [bad],
+      )
+      for (let i = 0; i < 20; i++) if ((await fiscal.services.worker.runDue()) === 0) break
+      const get = async (id: number) =>
+        (await fiscal.app.inject({ method: 'GET', url: `/api/receipts/${id}`, headers: admin })).json()
+      const [stuck, next] = [await get(bad), await get(good)]
+      assert.equal(stuck.status, 'needs_attention')
+      assert.match(stuck.last_error, /^RECEIPT_INVALID: the total is above/)
+      assert.equal(next.status, 'fiscalized')
+      assert.equal(wk.calls.filter((c) => c.startsWith('check')).length, 1, 'only the good receipt was sent')
+    } finally {
+      await fiscal.close()
+    }
+  })
+})
