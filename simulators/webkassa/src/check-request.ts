@@ -50,8 +50,9 @@ export function text(value: unknown, field: string, max: number, required = fals
     if (required) invalid(`${field} обязательно`)
     return undefined
   }
+  // A lone UTF-16 surrogate (JSON "\ud800") is no text either: no receipt, OFD record or printout can hold it.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-  if (typeof value !== 'string' || value.length > max || /[\u0000-\u001f\u007f]/.test(value)) {
+  if (typeof value !== 'string' || value.length > max || /[\u0000-\u001f\u007f]/.test(value) || !value.isWellFormed()) {
     invalid(`${field}: строка до ${max} символов без управляющих символов`)
   }
   if (required && value.trim() === '') invalid(`${field} обязательно`)
