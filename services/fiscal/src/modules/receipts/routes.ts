@@ -122,7 +122,7 @@ const paymentFeedRoutes: FastifyPluginAsyncTypebox<ReceiptRoutesOptions> = async
         tags: ['Receipts'],
         summary: 'Payments webhook (Standard Webhooks): paid and partially paid → sale receipt, refunds → return',
         body: PaymentEventSchema,
-        response: { 200: PaymentEventAnswer, ...errorResponses(400, 401, 415, 503) },
+        response: { 200: PaymentEventAnswer, ...errorResponses(400, 401, 409, 415, 503) },
       },
     },
     async (request) => {
