@@ -17,6 +17,7 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { intOption, parseArgs } from '../apps/cli/src/args.ts'
+import { cpuMicros } from './lib/cpu.ts'
 import { freshBenchDatabase, ratio } from './lib/payments.ts'
 import { startServed, startSimulator } from './lib/services.ts'
 import { quantile } from './lib/stats.ts'
@@ -90,6 +91,7 @@ try {
   const deadline = Date.now() + timeoutSeconds * 1000
   const depth: { ms: number; waiting: number; fiscalized: number }[] = []
   const started = Date.now()
+  const cpuBefore = { fiscal: cpuMicros(fiscal.process.pid!), sim: cpuMicros(sim.process.pid!) }
   let creating = true
   const sample = async () => {
     const { rows } = await db.query(
@@ -100,8 +102,10 @@ try {
     )
     return rows[0] as { fiscalized: number; waiting: number; stuck: number }
   }
+  let createdAt = Number.NaN
   const creation = createReceipts(fiscal.url, deadline).finally(() => {
     creating = false
+    createdAt = Date.now()
   })
   let last = { fiscalized: 0, waiting: 0, stuck: 0 }
   let lastPrint = 0
@@ -117,14 +121,39 @@ try {
     await pause(250)
   }
   const sentAt = await creation
+  const cpuSeconds = {
+    fiscal: (cpuMicros(fiscal.process.pid!) - cpuBefore.fiscal) / 1e6,
+    sim: (cpuMicros(sim.process.pid!) - cpuBefore.sim) / 1e6,
+  }
   const { rows } = await db.query(
     `SELECT id::int AS id, status, (extract(epoch FROM fiscalized_at) * 1000)::float8 AS at FROM fiscal_receipt`,
   )
   const done = rows.filter((r) => r.status === 'fiscalized')
+  // The queues' own pace: receipts fiscalized after the last request was answered, over the time that took.
+  const drained = done.filter((r) => (r.at as number) > createdAt).length
   const finishedAt = Math.max(...done.map((r) => r.at as number))
   const seconds = (finishedAt - started) / 1000
   const perSecond = Math.round((done.length / seconds) * 10) / 10
   const times = done.map((r) => (r.at as number) - (sentAt.get(r.id as number) ?? started)).sort((a, b) => a - b)
+  // One cashbox's cycle, averaged: where the time between two sends on a cashbox goes (job claim → `sending`
+  // committed → Webkassa's answer → receipt recorded → job settled → the next job's claim).
+  const { rows: cycle } = await db.query(
+    `WITH r AS (
+       SELECT ja.started_at AS claimed, fa.started_at AS sending, fa.finished_at AS answered,
+              fr.fiscalized_at AS recorded, ja.finished_at AS settled,
+              lag(ja.finished_at) OVER (PARTITION BY fr.cashbox ORDER BY ja.started_at) AS previous
+         FROM fiscal_receipt fr
+         JOIN job j ON j.kind = 'fiscal.receipt' AND (j.payload->>'receiptId')::bigint = fr.id
+         JOIN job_attempt ja ON ja.job_id = j.id
+         JOIN fiscal_receipt_attempt fa ON fa.receipt_id = fr.id
+     )
+     SELECT round(avg(extract(epoch FROM claimed - previous)) * 1000, 1)::float8 AS "settledToClaimed",
+            round(avg(extract(epoch FROM sending - claimed)) * 1000, 1)::float8 AS "claimedToSending",
+            round(avg(extract(epoch FROM answered - sending)) * 1000, 1)::float8 AS "sendingToAnswered",
+            round(avg(extract(epoch FROM recorded - answered)) * 1000, 1)::float8 AS "answeredToRecorded",
+            round(avg(extract(epoch FROM settled - recorded)) * 1000, 1)::float8 AS "recordedToSettled"
+       FROM r`,
+  )
   const inspection = (await (await fetch(`${sim.url}/__sim/receipts`)).json()) as {
     receipts: { total: number; byExternalNumber: Record<string, { receipts: number; attempts: number }> }
   }
@@ -139,10 +168,19 @@ try {
     receiptsPerSecond: perSecond,
     limitPerSecond,
     ratio: ratio(perSecond, limitPerSecond),
+    creationPerSecond: Math.round((sentAt.size / ((createdAt - started) / 1000)) * 10) / 10,
+    drainPerSecond: Math.round((drained / Math.max(0.001, (finishedAt - createdAt) / 1000)) * 10) / 10,
+    cycleMs: cycle[0],
     maxQueueDepth: Math.max(0, ...depth.map((d) => d.waiting)),
     queueDepth: depth.filter((_, i) => i % 4 === 0).map((d) => [Math.round(d.ms / 100) / 10, d.waiting]),
     p50ms: Math.round(quantile(times, 0.5)),
     p99ms: Math.round(quantile(times, 0.99)),
+    // Busy share of one core over the run: near 1 means the process itself is what limits the rate.
+    cpuShare: {
+      fiscal: Math.round((cpuSeconds.fiscal / seconds) * 100) / 100,
+      simulator: Math.round((cpuSeconds.sim / seconds) * 100) / 100,
+    },
+    fiscalCpuMsPerReceipt: Math.round((cpuSeconds.fiscal * 1000 * 10) / Math.max(1, done.length)) / 10,
   }
   pass =
     done.length === receiptCount &&
