@@ -160,6 +160,7 @@ try {
   )
   const inspection = (await (await fetch(`${sim.url}/__sim/receipts`)).json()) as {
     receipts: { total: number; byExternalNumber: Record<string, { receipts: number; attempts: number }> }
+    authorize: { total: number }
   }
   const duplicated = Object.values(inspection.receipts.byExternalNumber).filter((c) => c.receipts > 1).length
   result = {
@@ -168,6 +169,8 @@ try {
     notFiscalized: rows.length - done.length,
     atSimulator: inspection.receipts.total,
     duplicated,
+    // Token calls: one login for the whole run (each call reads the stored token; none logs in again).
+    logins: inspection.authorize.total,
     seconds: Math.round(seconds * 100) / 100,
     receiptsPerSecond: perSecond,
     limitPerSecond,
