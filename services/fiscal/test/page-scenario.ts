@@ -8,8 +8,10 @@ import { CONFIGURED_ENV, SECRETS } from './secrets.ts'
 /** The session token the fake Webkassa issues here: it must never reach a page. */
 export const SESSION_TOKEN = `${SECRETS.tokenMarker}-status-page-0f9e8d7c6b5a`
 
-/** What Webkassa says on the parked cashbox (code 18), hostile markup included: the page must show it as text. */
-export const PARK_TEXT = 'Касса заблокирована <img src=x onerror=alert(1)>'
+/** What Webkassa says on the parked cashbox (code 18). */
+export const PARK_TEXT = 'Касса заблокирована: нет связи с ОФД более 72 часов'
+/** The same with markup in it: a page must show it as text. */
+export const HOSTILE_PARK_TEXT = 'Касса заблокирована <img src=x onerror=alert(1)>'
 
 /**
  * A deployment the status page has something to show on, driven by hand (injected clock, queues run by the test):
@@ -18,7 +20,9 @@ export const PARK_TEXT = 'Касса заблокирована <img src=x onerr
  * - SWK2: parked by code 18 with its receipt kept in the queue.
  * - SWK3: Webkassa does not answer (timeouts): its receipt is being looked up (recovering).
  */
-export async function statusScenario(): Promise<StartedFiscal & { clock: ReturnType<typeof manualClock> }> {
+export async function statusScenario({
+  parkText = PARK_TEXT,
+} = {}): Promise<StartedFiscal & { clock: ReturnType<typeof manualClock> }> {
   const clock = manualClock(new Date('2026-01-05T04:00:00Z'))
   const secret = generateWebhookSecret()
   const wk = fakeWebkassa()
@@ -27,7 +31,7 @@ export async function statusScenario(): Promise<StartedFiscal & { clock: ReturnT
     ...wk.client,
     authorize: async () => ({ kind: 'ok', data: { Token: SESSION_TOKEN } }),
     async check(token, request): Promise<WebkassaResult<CheckData>> {
-      if (request.CashboxUniqueNumber === 'SWK2') return { kind: 'errors', errors: [{ Code: 18, Text: PARK_TEXT }] }
+      if (request.CashboxUniqueNumber === 'SWK2') return { kind: 'errors', errors: [{ Code: 18, Text: parkText }] }
       if (request.CashboxUniqueNumber === 'SWK3') return silent
       const result = await wk.client.check(token, request)
       return result.kind === 'ok' ? { kind: 'ok', data: { ...result.data, OfflineMode: true } } : result

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { ADMIN_HEADER, ADMIN_TOKEN, PARK_TEXT, SESSION_TOKEN, statusScenario } from './page-scenario.ts'
+import { ADMIN_HEADER, ADMIN_TOKEN, HOSTILE_PARK_TEXT, SESSION_TOKEN, statusScenario } from './page-scenario.ts'
 import { SECRETS } from './secrets.ts'
 
 describe('the fiscal status page (HTML over the admin API)', () => {
   let fiscal: Awaited<ReturnType<typeof statusScenario>>
   before(async () => {
-    fiscal = await statusScenario()
+    fiscal = await statusScenario({ parkText: HOSTILE_PARK_TEXT })
   })
   after(async () => {
     await fiscal?.close()
@@ -48,7 +48,8 @@ describe('the fiscal status page (HTML over the admin API)', () => {
   })
 
   test('the panel refuses a missing or wrong admin token with 401 and shows nothing', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong-token-wrong-token-wrong-token-00' }]) {
+    const refused: Record<string, string>[] = [{}, { authorization: 'Bearer wrong-token-wrong-token-wrong-token-00' }]
+    for (const headers of refused) {
       const res = await get('/status/panel', headers)
       assert.equal(res.statusCode, 401)
       assert.doesNotMatch(res.body, /SWK1|TXPAGE/)
@@ -69,7 +70,7 @@ describe('the fiscal status page (HTML over the admin API)', () => {
 
   test('what Webkassa says is shown as text, never as markup', async () => {
     const body = (await get('/status/panel', ADMIN_HEADER)).body
-    assert.ok(!body.includes(PARK_TEXT), 'the raw reason would be markup')
+    assert.ok(!body.includes(HOSTILE_PARK_TEXT), 'the raw reason would be markup')
     assert.ok(body.includes('&lt;img src=x onerror=alert(1)>'), body)
   })
 

@@ -41,21 +41,22 @@ export const statusPageRoutes: FastifyPluginAsyncTypebox<StatusPageOptions> = as
     }
   }
 
-  /** A fragment in place of the panel when the API refused or failed: 401/403 as such (the script asks again). */
+  /**
+   * A fragment in place of the panel when the API refused or failed: a refused token keeps its 401/403 (the script
+   * asks for it again); the admin API switched off, or a failed read, is said in the panel.
+   */
   function failed(error: unknown, request: FastifyRequest, reply: FastifyReply) {
     if (!(error instanceof StatusApiError)) throw error
-    const ctx = context(request, reply)
+    const { t } = context(request, reply).page
+    if (error.code === 'ADMIN_API_DISABLED')
+      return sendPage(reply, PanelMessage({ kind: 'error', text: t.adminDisabled }), 503)
     if (error.status === 401 || error.status === 403) {
-      if (error.code !== 'ADMIN_API_DISABLED')
-        return sendPage(reply, PanelMessage({ kind: 'error', text: ctx.page.t.refused }), error.status)
-    }
-    if (error.code === 'ADMIN_API_DISABLED') {
-      return sendPage(reply, PanelMessage({ kind: 'error', text: ctx.page.t.adminDisabled }), 503)
+      return sendPage(reply, PanelMessage({ kind: 'error', text: t.refused }), error.status)
     }
     request.log.warn({ err: error }, 'status page could not read the admin API')
     return sendPage(
       reply,
-      PanelMessage({ kind: 'error', text: ctx.page.t.unavailable }),
+      PanelMessage({ kind: 'error', text: t.unavailable }),
       error.status >= 500 ? error.status : 502,
     )
   }

@@ -101,6 +101,8 @@ export const statusText = defineMessages({
       )[key] ?? key,
     kinds: (key: string): string =>
       (({ sale: 'продажа', sale_return: 'возврат' }) as Record<string, string>)[key] ?? key,
+    sources: (key: string): string =>
+      (({ payment: 'сервис платежей', api: 'POST /api/receipts' }) as Record<string, string>)[key] ?? key,
     // Receipt detail.
     externalNumber: 'Внешний номер',
     kind: 'Вид',
@@ -222,6 +224,8 @@ export const statusText = defineMessages({
         }) as Record<string, string>
       )[key] ?? key,
     kinds: (key: string): string => (({ sale: 'sale', sale_return: 'return' }) as Record<string, string>)[key] ?? key,
+    sources: (key: string): string =>
+      (({ payment: 'payments service', api: 'POST /api/receipts' }) as Record<string, string>)[key] ?? key,
     externalNumber: 'External number',
     kind: 'Kind',
     source: 'Source',

@@ -107,7 +107,7 @@ function CashboxRow({ box, snapshot, ctx }: { box: CashboxSnapshot; snapshot: St
   const unreachable = unreachableSince(box.znk, snapshot.recovering)
   const states: Markup[] = []
   if (box.parked) {
-    const reason = [box.parked.code !== null ? `${t.stateParked} (${box.parked.code})` : t.stateParked].join('')
+    const reason = box.parked.code !== null ? `${t.stateParked} (${box.parked.code})` : t.stateParked
     states.push(html`<span class="badge bad" data-state="parked">${reason}</span>
       <span class="sub reason" data-parked-reason>${box.parked.reason ?? ''} · ${t.parkedSince(showTime(box.parked.since, ctx))}</span>`)
   }
@@ -243,7 +243,7 @@ export function ReceiptPanel({ receipt, ctx }: { receipt: ReceiptSnapshot; ctx: 
     <dl>
       <dt>${t.externalNumber}</dt><dd class="mono">${receipt.externalNumber}</dd>
       <dt>${t.kind}</dt><dd>${t.kinds(receipt.kind)}</dd>
-      <dt>${t.source}</dt><dd>${receipt.source}</dd>
+      <dt>${t.source}</dt><dd>${t.sources(receipt.source)}</dd>
       <dt>${t.colPayment}</dt><dd class="mono">${receipt.payment ?? '—'}</dd>
       <dt>${t.cashbox}</dt><dd class="mono">${receipt.cashbox}</dd>
       <dt>${t.colTotal}</dt><dd>${showTenge(receipt.total, ctx)}</dd>
