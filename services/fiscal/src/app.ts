@@ -3,6 +3,7 @@ import { adminTokenScheme, requireAdminToken } from './admin.ts'
 import type { FiscalConfig } from './config.ts'
 import { openFiscalDatabase } from './database.ts'
 import { fiscalErrors } from './errors.ts'
+import { statusPageRoutes } from './modules/page/routes.ts'
 import { receiptRoutes } from './modules/receipts/routes.ts'
 import { tokenRoutes } from './modules/tokens/routes.ts'
 import { buildFiscalServices, type FiscalOverrides } from './services.ts'
@@ -58,6 +59,8 @@ export async function buildFiscalApp({
     nextScheduledRefresh: services.tokens.nextScheduledRefresh,
     authorize: requireAdminToken(config.FISCAL_ADMIN_TOKEN),
   })
+
+  await app.register(statusPageRoutes, { clock, timeZone: config.FISCAL_TIMEZONE })
 
   bindRuntime(app, runtime, { background })
   return { app, db, services, runtime }

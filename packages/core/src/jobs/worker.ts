@@ -322,6 +322,11 @@ export function createWorker(options: WorkerOptions) {
   let claiming = false
   /** False after a claim that came back short: the next claim waits for the poll timer. */
   let mayClaim = true
+  /**
+   * A grouped job settled since the last claim began: its group's next job became due just now, which that claim
+   * could not see. Without this, a group (a cashbox's queue) would run one job per poll interval.
+   */
+  let groupFreed = false
   let stopping: (() => void) | undefined
 
   /**
@@ -349,6 +354,10 @@ export function createWorker(options: WorkerOptions) {
         .catch((error) => options.onError?.(job, error))
         .finally(() => {
           held--
+          if (job.group !== null) {
+            groupFreed = true
+            mayClaim = true
+          }
           pump()
         })
       pump()
@@ -357,14 +366,16 @@ export function createWorker(options: WorkerOptions) {
 
   function claimMore(): void {
     claiming = true
+    groupFreed = false
     const limit = batchSize - held
     claim('true', [limit]).then(
       (jobs) => {
         claiming = false
         held += jobs.length
         waiting.push(...jobs)
-        // A short claim means the due jobs are all taken: look again after the poll interval.
-        if (jobs.length < limit) wait()
+        // A short claim means the due jobs are all taken: look again after the poll interval, unless a group's job
+        // settled meanwhile (its next job is due now).
+        if (jobs.length < limit && !groupFreed) wait()
         pump()
       },
       () => {
