@@ -76,7 +76,8 @@ export const PaymentsConfigSchema = Type.Object({
   /**
    * The fiscal feed: an operator's subscription to every payment event (the merchants' events), delivered to the
    * fiscal service's `POST /api/payment-events` and signed the Standard Webhooks way with
-   * PAYMENTS_FISCAL_WEBHOOK_SECRET (`whsec_…`, the fiscal service's FISCAL_PAYMENTS_WEBHOOK_SECRET). Both or neither.
+   * PAYMENTS_FISCAL_WEBHOOK_SECRET (`whsec_…`, the fiscal service's FISCAL_PAYMENTS_WEBHOOK_SECRET), required
+   * with the URL; no URL, no feed.
    * The URL is the operator's, so it may name our own network whatever PAYMENTS_WEBHOOK_ALLOW_PRIVATE_NETWORKS says.
    */
   PAYMENTS_FISCAL_WEBHOOK_URL: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
@@ -101,14 +102,13 @@ export function loadPaymentsConfig(env: Record<string, string | undefined> = pro
   return config
 }
 
-/** The fiscal feed is both settings or neither, an http(s) URL and a usable secret (never quoted in a message). */
+/** The fiscal feed's URL is an http(s) URL with a usable secret beside it (never quoted in a message). */
 function fiscalFeedProblems(config: PaymentsConfig): string[] {
   const url = config.PAYMENTS_FISCAL_WEBHOOK_URL
   const secret = config.PAYMENTS_FISCAL_WEBHOOK_SECRET
-  if (url === undefined && secret === undefined) return []
-  if (url === undefined || secret === undefined) {
-    return ['PAYMENTS_FISCAL_WEBHOOK_URL and PAYMENTS_FISCAL_WEBHOOK_SECRET: set both or neither']
-  }
+  // A secret without a URL sends nothing (a demo profile sets it whether or not fiscal runs beside payments).
+  if (url === undefined) return []
+  if (secret === undefined) return ['PAYMENTS_FISCAL_WEBHOOK_SECRET: required with PAYMENTS_FISCAL_WEBHOOK_URL']
   const problems: string[] = []
   if (!/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url)) {
     problems.push('PAYMENTS_FISCAL_WEBHOOK_URL: an absolute http(s) URL')
