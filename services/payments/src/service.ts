@@ -28,10 +28,10 @@ export const paymentsService = defineService<PaymentsConfig>({
   },
   /**
    * With fiscal started beside it, every payment event also goes to fiscal's `/api/payment-events` (the feed's
-   * URL follows FISCAL_PORT); without fiscal there is no URL, so no feed (the secret alone sends nothing).
+   * URL follows FISCAL_PORT); without fiscal, or without a secret to sign with (no demo profile), no feed.
    */
   wire(env, started) {
-    if (started.has('fiscal')) {
+    if (started.has('fiscal') && env.PAYMENTS_FISCAL_WEBHOOK_SECRET !== undefined) {
       env.PAYMENTS_FISCAL_WEBHOOK_URL ??= `http://127.0.0.1:${env.FISCAL_PORT ?? 8082}/api/payment-events`
     }
   },
