@@ -73,8 +73,12 @@ test(`${COUNT} payments paid through payments and Kaspi → exactly ${COUNT} sal
     )
   }
   const { result, logs } = await runScenario()
+  const all = Object.values(result.receipts).flat()
   console.log(
-    `# ${result.count} payments: paid in ${result.ms.payments} ms, last receipt ${result.ms.receipts} ms later`,
+    `# ${result.count} payments: paid in ${result.ms.payments} ms, last receipt ${result.ms.receipts} ms later; ` +
+      `${result.invalidations} token invalidations, ${result.sim.authorize.total} logins, ` +
+      `${all.filter((r) => r.attempts.length > 1).length} receipts retried, ` +
+      `${all.filter((r) => r.fiscal?.via === 'recovery').length} recovered by lookup`,
   )
 
   // Every payment paid, each its own.
