@@ -22,6 +22,7 @@ import { fiscalMigrations } from '../src/database.ts'
 export const RESULT_MARKER = 'RESULT '
 
 const COUNT = Number(process.env.E2E_PAYMENTS ?? 1000)
+const INVALIDATE_EVERY = Number(process.env.E2E_INVALIDATE_EVERY ?? 100)
 const TERMINALS = Number(process.env.E2E_TERMINALS ?? 80)
 const CASHBOXES = Array.from({ length: 10 }, (_, i) => `SWK${String(i + 1).padStart(8, '0')}`)
 const FISCAL_ADMIN = `fiscal-admin-${randomBytes(16).toString('hex')}`
@@ -113,21 +114,20 @@ async function main() {
   const { token } = await admin.sourceToken('shop')
   const api = seedApi(paymentsUrl, token)
 
-  // The token is invalidated every 100 receipts the simulator holds (a login elsewhere, as Webkassa does it).
+  // The token is invalidated every INVALIDATE_EVERY (100) receipts the simulator holds (a login elsewhere).
   let invalidations = 0
   let watching = true
+  const invalidateDue = async () => {
+    const { json } = await fetchJson(webkassa.url, 'GET', '/__sim/receipts')
+    while (json.receipts.total >= (invalidations + 1) * INVALIDATE_EVERY) {
+      const login = encodeURIComponent(WEBKASSA_SIM_DEMO.login)
+      await fetchJson(webkassa.url, 'POST', `/__sim/accounts/${login}/expire-token`, {})
+      invalidations++
+    }
+  }
   const watcher = (async () => {
     while (watching) {
-      const { json } = await fetchJson(webkassa.url, 'GET', '/__sim/receipts')
-      if (json.receipts.total >= (invalidations + 1) * 100) {
-        await fetchJson(
-          webkassa.url,
-          'POST',
-          `/__sim/accounts/${encodeURIComponent(WEBKASSA_SIM_DEMO.login)}/expire-token`,
-          {},
-        )
-        invalidations++
-      }
+      await invalidateDue()
       await sleep(20)
     }
   })()
@@ -181,6 +181,7 @@ async function main() {
   const fiscalizedAt = Date.now()
   watching = false
   await watcher
+  await invalidateDue()
 
   const receipts: Record<string, unknown[]> = {}
   for (const { id } of paid) {
