@@ -19,7 +19,7 @@ export const fiscalService = defineService<FiscalConfig>({
       FISCAL_WEBKASSA_PASSWORD: 'demo-password',
       FISCAL_TOKEN_KEYS: 'demo:ZGVtby1rZXktZm9yLWtva2RhbGEtZmlzY2FsLTMyYnk=',
       FISCAL_ADMIN_TOKEN: 'demo-fiscal-admin-token-0123456789abcdef',
-      FISCAL_CASHBOXES: 'SWK00000001',
+      FISCAL_CASHBOXES: 'SWK00000001,SWK00000002,SWK00000003',
       FISCAL_PAYMENTS_WEBHOOK_SECRET: 'whsec_ZGVtby1maXNjYWwtZmVlZC1zZWNyZXQtMzItYnl0ZXM=',
     },
     // Every secret becomes required at start-up.

@@ -1,4 +1,4 @@
-import { loadConfig, WEBHOOK_RETRY_SCHEDULE_3_DAYS } from '@kokdala/core'
+import { ConfigError, loadConfig, WEBHOOK_RETRY_SCHEDULE_3_DAYS, webhookSecretKey } from '@kokdala/core'
 import { type Static, Type } from 'typebox'
 
 export const PaymentsConfigSchema = Type.Object({
@@ -74,6 +74,15 @@ export const PaymentsConfigSchema = Type.Object({
    */
   PAYMENTS_WEBHOOK_ALLOW_PRIVATE_NETWORKS: Type.Boolean({ default: false }),
   /**
+   * The fiscal feed: an operator's subscription to every payment event (the merchants' events), delivered to the
+   * fiscal service's `POST /api/payment-events` and signed the Standard Webhooks way with
+   * PAYMENTS_FISCAL_WEBHOOK_SECRET (`whsec_…`, the fiscal service's FISCAL_PAYMENTS_WEBHOOK_SECRET), required
+   * with the URL; no URL, no feed.
+   * The URL is the operator's, so it may name our own network whatever PAYMENTS_WEBHOOK_ALLOW_PRIVATE_NETWORKS says.
+   */
+  PAYMENTS_FISCAL_WEBHOOK_URL: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+  PAYMENTS_FISCAL_WEBHOOK_SECRET: Type.Optional(Type.String({ pattern: '^whsec_[A-Za-z0-9+/]+={0,2}$' })),
+  /**
    * This process's name in the job table: stable across restarts and unique among live processes, so a restarted
    * process takes back at once the webhook deliveries it held when it died. Default: host, port, service and
    * WORKER_INDEX.
@@ -87,7 +96,29 @@ export type PaymentsConfig = Static<typeof PaymentsConfigSchema>
 
 /** Reads the payments configuration from the environment; throws ConfigError listing every problem. */
 export function loadPaymentsConfig(env: Record<string, string | undefined> = process.env): PaymentsConfig {
-  return loadConfig(PaymentsConfigSchema, env)
+  const config = loadConfig(PaymentsConfigSchema, env)
+  const problems = fiscalFeedProblems(config)
+  if (problems.length > 0) throw new ConfigError(problems)
+  return config
+}
+
+/** The fiscal feed's URL is an http(s) URL with a usable secret beside it (never quoted in a message). */
+function fiscalFeedProblems(config: PaymentsConfig): string[] {
+  const url = config.PAYMENTS_FISCAL_WEBHOOK_URL
+  const secret = config.PAYMENTS_FISCAL_WEBHOOK_SECRET
+  // A secret without a URL sends nothing (a demo profile sets it whether or not fiscal runs beside payments).
+  if (url === undefined) return []
+  if (secret === undefined) return ['PAYMENTS_FISCAL_WEBHOOK_SECRET: required with PAYMENTS_FISCAL_WEBHOOK_URL']
+  const problems: string[] = []
+  if (!/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url)) {
+    problems.push('PAYMENTS_FISCAL_WEBHOOK_URL: an absolute http(s) URL')
+  }
+  try {
+    webhookSecretKey(secret)
+  } catch {
+    problems.push('PAYMENTS_FISCAL_WEBHOOK_SECRET: whsec_ and the base64 of 24–64 random bytes')
+  }
+  return problems
 }
 
 /** The base URL customers and partners reach the service at. */

@@ -18,8 +18,23 @@ export const paymentsService = defineService<PaymentsConfig>({
     demo: (db) => seedDemoSource(db),
     full: (db) => seedDemoSource(db),
   },
-  // `kokdala start` is for trying things on one machine: a merchant's test receiver there is on localhost.
-  profiles: { demo: { PAYMENTS_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' } },
+  profiles: {
+    demo: {
+      // `kokdala start` is for trying things on one machine: a merchant's test receiver there is on localhost.
+      PAYMENTS_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+      // The fiscal feed's demo secret: the fiscal service's demo FISCAL_PAYMENTS_WEBHOOK_SECRET (one shared value).
+      PAYMENTS_FISCAL_WEBHOOK_SECRET: 'whsec_ZGVtby1maXNjYWwtZmVlZC1zZWNyZXQtMzItYnl0ZXM=',
+    },
+  },
+  /**
+   * With fiscal started beside it, every payment event also goes to fiscal's `/api/payment-events` (the feed's
+   * URL follows FISCAL_PORT); without fiscal, or without a secret to sign with (no demo profile), no feed.
+   */
+  wire(env, started) {
+    if (started.has('fiscal') && env.PAYMENTS_FISCAL_WEBHOOK_SECRET !== undefined) {
+      env.PAYMENTS_FISCAL_WEBHOOK_URL ??= `http://127.0.0.1:${env.FISCAL_PORT ?? 8082}/api/payment-events`
+    }
+  },
   async build({ config, db }) {
     const { app, runtime } = await buildPaymentsApp({ config, db })
     return { app, runtime }

@@ -68,6 +68,10 @@ export function buildPaymentsServices({ config, db, clock, log, runtime, overrid
   })
   const pool = overrides.pool ?? terminals.pool
   const webhooks = createWebhooksModule({ config, db, clock, log })
+  runtime.atStart('fiscal feed endpoint', async () => {
+    if (await webhooks.syncFiscalFeed())
+      log.info({}, 'fiscal feed: the configured secret now signs (the previous one for a day beside it)')
+  })
   // Which payments changed, for the status cache. PGlite belongs to this process alone: what it changes is all there
   // is. PostgreSQL is shared: the cache listens to migration 007's notifications, and without a URL to listen on
   // (a database handed over without one) it has nothing to trust and stays off.

@@ -51,6 +51,7 @@ export function paymentEvent(
       created_at: '2026-01-13 14:30:00',
       paid_at: name === 'paid' ? '2026-01-13 14:35:00' : null,
       metadata: { order_id: '12345', tour_name: 'Дубай 7 дней', link: 'https://example.kz/orders/12345' },
+      payment_method: 'kaspi_credit',
       timestamp: 0,
     },
   }

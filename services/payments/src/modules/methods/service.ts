@@ -13,6 +13,13 @@ export function createMethodService({ methods }: { methods: MethodRepository }) 
   }
 
   return {
+    /**
+     * Every method's code by id, switched-off ones included (a payment paid before the switch keeps its method):
+     * read before a transaction that records events, which must not wait on a second connection (PGlite has one).
+     */
+    async codes(): Promise<ReadonlyMap<number, string>> {
+      return new Map((await all()).map((method) => [method.id, method.code]))
+    },
     /** Active methods in display order. */
     async active(): Promise<PaymentMethodRow[]> {
       return (await all()).filter((method) => method.active)

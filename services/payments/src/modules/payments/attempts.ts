@@ -120,6 +120,7 @@ export function createAttemptService(deps: PaymentDeps) {
     async settleAttempt(attemptId: number, outcome: TerminalOutcome): Promise<Settlement> {
       if (outcome.state !== 'paid' && outcome.state !== 'failed') return 'unchanged'
       const used = outcome.state === 'paid' ? await methods.byProductType(outcome.productType) : undefined
+      const methodCodes = await methods.codes()
       // The payment whose cached answers this process must forget once the transaction has ended.
       let touched: string | undefined
       const released = await db
@@ -139,7 +140,7 @@ export function createAttemptService(deps: PaymentDeps) {
             const event = compare(totals.paidNet, ZERO) > 0 ? 'resume' : 'fail'
             const to = paymentStates.expect(payment.status, event)
             await repo.setStatus(payment.id, to, now)
-            await recordEvent(events, tx, withFigures({ ...payment, status: to }, totals, attempt), now)
+            await recordEvent(events, tx, withFigures({ ...payment, status: to }, totals, attempt), now, methodCodes)
             return 'failed'
           }
           const chosenBp = attempt.commissionBp
@@ -192,7 +193,7 @@ export function createAttemptService(deps: PaymentDeps) {
           const paidAt = to === 'paid' && payment.paidAt === null ? now : undefined
           await repo.setStatus(payment.id, to, now, paidAt)
           const updated = { ...payment, status: to, paidAt: payment.paidAt ?? paidAt ?? null }
-          await recordEvent(events, tx, withFigures(updated, totals, attempt), now)
+          await recordEvent(events, tx, withFigures(updated, totals, attempt), now, methodCodes)
           return 'captured'
         })
         .finally(() => {

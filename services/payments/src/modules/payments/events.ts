@@ -27,6 +27,11 @@ export interface PaymentEventPayload {
   created_at: string
   paid_at: string | null
   metadata: Record<string, unknown> | null
+  /**
+   * The method code of the newest capture (`kaspi_gold`, `kaspi_red`, …): what the money was actually paid with,
+   * which the fiscal receipt's payment type follows; null before any money was taken. Added to the seed's fields.
+   */
+  payment_method: string | null
   /** Unix seconds of the change. */
   timestamp: number
 }

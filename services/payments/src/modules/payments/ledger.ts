@@ -30,6 +30,8 @@ export interface Totals {
   overpaid: Tiyn
   /** Per capture row id: gross that may still be refunded. */
   refundable: Map<number, Tiyn>
+  /** The method of the newest capture: what the customer actually paid with last (null before any capture). */
+  lastCaptureMethodId: number | null
 }
 
 /**
@@ -50,6 +52,7 @@ export function totalsOf(entries: readonly LedgerEntry[]): Totals {
   let writtenOff = 0n
   let overpaid = 0n
   const refundable = new Map<number, Tiyn>()
+  let lastCaptureMethodId: number | null = null
   const captureNet = (c: LedgerEntry) => netOf(ratio(c.valueTiyn), c.basisBp)
   for (const entry of entries) {
     switch (entry.kind) {
@@ -57,6 +60,8 @@ export function totalsOf(entries: readonly LedgerEntry[]): Totals {
         capturedGross += entry.grossTiyn
         capturedNet = add(capturedNet, captureNet(entry))
         refundable.set(entry.id, (refundable.get(entry.id) ?? 0n) + entry.grossTiyn)
+        // Entries come in id order, so the last capture seen is the newest.
+        lastCaptureMethodId = entry.methodId ?? lastCaptureMethodId
         break
       case 'refund': {
         if (reversed.has(entry.id)) break
@@ -86,6 +91,7 @@ export function totalsOf(entries: readonly LedgerEntry[]): Totals {
     writtenOff,
     overpaid,
     refundable,
+    lastCaptureMethodId,
   }
 }
 

@@ -196,6 +196,7 @@ export function createLifecycleService(deps: PaymentDeps, attempts: AttemptServi
      * terminal after the commit. Cancelling a cancelled payment answers it again.
      */
     async cancel(sourceId: number, transactionId: string): Promise<PaymentSnapshot> {
+      const methodCodes = await methods.codes()
       const { snapshot, live } = await db.transaction(async (tx) => {
         const repo = createPaymentRepository(tx)
         const payment = await findOwn(repo, sourceId, transactionId)
@@ -210,7 +211,7 @@ export function createLifecycleService(deps: PaymentDeps, attempts: AttemptServi
         for (const id of live) await repo.settleAttempt(id, 'cancelled', now, 'payment cancelled')
         await repo.setStatus(payment.id, to, now)
         const snapshot = await loadSnapshot(repo, { ...payment, status: to })
-        await recordEvent(events, tx, snapshot, now)
+        await recordEvent(events, tx, snapshot, now, methodCodes)
         return { snapshot, live }
       })
       for (const id of live) await attempts.release(id)
@@ -224,6 +225,7 @@ export function createLifecycleService(deps: PaymentDeps, attempts: AttemptServi
     async expireDue(limit = 100): Promise<number> {
       const now = clock.now()
       const dueNow = await createPaymentRepository(db).dueForExpiry(now, limit)
+      const methodCodes = dueNow.length > 0 ? await methods.codes() : new Map<number, string>()
       let expired = 0
       for (const due of dueNow) {
         const live = await db.transaction(async (tx) => {
@@ -234,7 +236,7 @@ export function createLifecycleService(deps: PaymentDeps, attempts: AttemptServi
           const ids = await repo.liveAttemptIds(payment.id)
           for (const attemptId of ids) await repo.settleAttempt(attemptId, 'cancelled', now, 'payment expired')
           await repo.setStatus(payment.id, to, now)
-          await recordEvent(events, tx, await loadSnapshot(repo, { ...payment, status: to }), now)
+          await recordEvent(events, tx, await loadSnapshot(repo, { ...payment, status: to }), now, methodCodes)
           return ids
         })
         changes.changed(due.transactionId)

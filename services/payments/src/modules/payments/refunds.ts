@@ -22,7 +22,7 @@ interface RefundPart {
  * terminal is called after the commit (no lock held across it); a part the terminal refuses gets a reversal row.
  */
 export function createRefundService(deps: PaymentDeps, lifecycle: LifecycleService) {
-  const { db, clock, pool, events, log } = deps
+  const { db, clock, pool, events, log, methods } = deps
 
   /** Phase 1: reserve the refund on the newest captures first. */
   async function reserve(sourceId: number, transactionId: string, amount: unknown): Promise<RefundPart[]> {
@@ -105,6 +105,7 @@ export function createRefundService(deps: PaymentDeps, lifecycle: LifecycleServi
           .setReference(part.entryId, processId)
           .catch((error) => log.warn({ err: error, entryId: part.entryId }, 'refund reference not recorded'))
       }
+      const methodCodes = await methods.codes()
       const snapshot = await db.transaction(async (tx) => {
         const repo = createPaymentRepository(tx)
         const payment = await lifecycle.find(repo, transactionId, true)
@@ -116,7 +117,7 @@ export function createRefundService(deps: PaymentDeps, lifecycle: LifecycleServi
         const now = clock.now()
         await repo.setStatus(payment.id, to, now)
         const changed = await loadSnapshot(repo, { ...payment, status: to })
-        await recordEvent(events, tx, changed, now)
+        await recordEvent(events, tx, changed, now, methodCodes)
         return changed
       })
       if (parts.length > 0 && failed.length === parts.length) {

@@ -39,15 +39,18 @@ const WEBHOOK_EVENTS: readonly PaymentStatus[] = [
 
 /**
  * Records the payment's new state as an event in `tx` — the transaction of the change — when the status is one
- * integrators are told about (the seed's webhook events; `processing` is not one).
+ * integrators are told about (the seed's webhook events; `processing` is not one). `methodCodes` is the methods
+ * module's map (`methods.codes()`), read by the caller before its transaction opened.
  */
 export async function recordEvent(
   events: PaymentEvents,
   tx: Queryable,
   snapshot: PaymentSnapshot,
   now: Date,
+  methodCodes: ReadonlyMap<number, string>,
 ): Promise<void> {
-  const { payment, figures } = snapshot
+  const { payment, figures, totals } = snapshot
+  const paidWith = totals.lastCaptureMethodId
   if (!WEBHOOK_EVENTS.includes(payment.status)) return
   const name = payment.status as PaymentWebhookEvent
   const event: PaymentEvent = {
@@ -74,6 +77,7 @@ export async function recordEvent(
       created_at: seedTime(payment.createdAt),
       paid_at: seedTimeOrNull(payment.paidAt),
       metadata: payment.metadata,
+      payment_method: paidWith === null ? null : (methodCodes.get(paidWith) ?? null),
       timestamp: Math.floor(now.getTime() / 1000),
     },
   }

@@ -1,6 +1,7 @@
 import { type Clock, createWebhookDeliveryJob, type Database, WEBHOOK_DELIVERY_JOB } from '@kokdala/core'
 import type { PaymentsConfig } from '../../config.ts'
 import { createPaymentWebhookEvents } from './events.ts'
+import { type FiscalFeed, syncFiscalFeed } from './fiscal-feed.ts'
 import { createWebhookAdmin } from './service.ts'
 
 export interface WebhooksModuleDeps {
@@ -16,14 +17,24 @@ export function retryScheduleOf(config: PaymentsConfig): number[] {
   return config.PAYMENTS_WEBHOOK_RETRY_SCHEDULE_MS.split(',').map(Number)
 }
 
+/** The operator's fiscal feed of the configuration, when both of its settings are given. */
+export function fiscalFeedOf(config: PaymentsConfig): FiscalFeed | undefined {
+  const url = config.PAYMENTS_FISCAL_WEBHOOK_URL
+  const secret = config.PAYMENTS_FISCAL_WEBHOOK_SECRET
+  return url && secret ? { url, secret } : undefined
+}
+
 /**
  * The payments' webhooks: `events` for the payments module (an outbox row in its transaction), the delivery job
  * for the service's worker, and `admin` for the admin API and the CLI.
  */
 export function createWebhooksModule({ config, db, clock, log }: WebhooksModuleDeps) {
   const allowPrivateNetworks = config.PAYMENTS_WEBHOOK_ALLOW_PRIVATE_NETWORKS
+  const fiscalFeed = fiscalFeedOf(config)
   return {
-    events: createPaymentWebhookEvents({ clock, allowPrivateNetworks, log }),
+    events: createPaymentWebhookEvents({ clock, allowPrivateNetworks, log, fiscalFeed }),
+    /** At start: the fiscal feed's endpoint signs with the configured secret (a changed one is rotated in). */
+    syncFiscalFeed: async () => (fiscalFeed ? syncFiscalFeed(db, fiscalFeed, clock) : false),
     admin: createWebhookAdmin({ db, clock, allowPrivateNetworks }),
     jobs: {
       [WEBHOOK_DELIVERY_JOB]: createWebhookDeliveryJob({
