@@ -26,6 +26,7 @@ import { intOption, parseArgs } from '../apps/cli/src/args.ts'
 import { cpuMicros } from './lib/cpu.ts'
 import { runLoad } from './lib/load.ts'
 import {
+  committed,
   createSourceToken,
   freshBenchDatabase,
   paymentsServiceEnv,
@@ -95,20 +96,6 @@ async function pgbenchInserts(): Promise<number> {
   await client.query('TRUNCATE bench_payment')
   await client.end()
   return pgbenchScript(pgbenchUrl, PGBENCH_SCRIPT, concurrency, seconds)
-}
-
-/** Transactions committed in the database at `url` so far, as its statistics know them. */
-async function committed(url: string): Promise<number> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    const { rows } = await client.query(
-      'SELECT xact_commit::int8 AS n FROM pg_stat_database WHERE datname = current_database()',
-    )
-    return Number(rows[0].n)
-  } finally {
-    await client.end()
-  }
 }
 
 const env = { ...paymentsServiceEnv(), DATABASE_URL: await freshBenchDatabase('kokdala_bench_payments') }

@@ -20,10 +20,10 @@
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import pg from 'pg'
 import { intOption, parseArgs } from '../apps/cli/src/args.ts'
 import { cpuMicros } from './lib/cpu.ts'
 import {
+  committed,
   createSourceToken,
   freshBenchDatabase,
   paymentsServiceEnv,
@@ -95,19 +95,6 @@ async function createPayments(url: string, token: string, count: number): Promis
   return ids
 }
 
-/** Transactions committed in the database at `url` so far, as its statistics know them. */
-async function committed(url: string): Promise<number> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    const { rows } = await client.query(
-      'SELECT xact_commit::int8 AS n FROM pg_stat_database WHERE datname = current_database()',
-    )
-    return Number(rows[0].n)
-  } finally {
-    await client.end()
-  }
-}
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 const env = { ...paymentsServiceEnv(), DATABASE_URL: await freshBenchDatabase('kokdala_bench_payments') }

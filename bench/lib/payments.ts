@@ -97,3 +97,17 @@ export function pgbenchScript(url: string, script: string, clients: number, seco
 }
 
 export const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100
+
+/** Transactions committed in the database at `url` so far, as its statistics know them. */
+export async function committed(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const { rows } = await client.query(
+      'SELECT xact_commit::int8 AS n FROM pg_stat_database WHERE datname = current_database()',
+    )
+    return Number(rows[0].n)
+  } finally {
+    await client.end()
+  }
+}

@@ -9,52 +9,18 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { openTestDatabase } from '@kokdala/core/testing'
 import { buildFiscalApp, type FiscalApp, fiscalMigrations, loadFiscalConfig } from '@kokdala/fiscal'
-import type { WebkassaClient } from '@kokdala/webkassa'
+import { createFakeWebkassa } from '../../../services/fiscal/test/fake-webkassa.ts'
+import { CONFIGURED_ENV, SECRETS } from '../../../services/fiscal/test/secrets.ts'
 import type { AdminTarget } from '../src/commands/admin-http.ts'
 import { installTimer, TIMER_UNIT_NAME } from '../src/commands/fiscal-timer.ts'
 import { fiscalToken } from '../src/commands/fiscal-token.ts'
+import { printed } from './output.ts'
 
 const ADMIN = 'cli-fiscal-admin-token-0123456789abcdef'
-const PASSWORD = 'cli-SECRET-password-42'
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url))
 
-/** Webkassa for the CLI's purposes: Authorize only, tokens numbered, a password that can change. */
-function fakeWebkassa() {
-  const state = { password: PASSWORD, logins: 0, tokens: [] as string[] }
-  const unsupported = async () => ({ kind: 'unknown', reason: 'network' }) as const
-  const client: WebkassaClient = {
-    async authorize(_login, password) {
-      state.logins++
-      if (password !== state.password)
-        return { kind: 'errors', errors: [{ Code: 1, Text: 'Неверный логин и/или пароль' }] }
-      const token = `cliTOKEN${String(state.logins).padStart(24, '0')}`
-      state.tokens.push(token)
-      return { kind: 'ok', data: { Token: token } }
-    },
-    check: unsupported,
-    xReport: unsupported,
-    zReport: unsupported,
-    cashboxes: unsupported,
-    shiftHistory: unsupported,
-    checkHistory: unsupported,
-    ticketByExternalNumber: unsupported,
-    async close() {},
-  }
-  return { client, state }
-}
-
-async function run(command: (out: NodeJS.WritableStream) => Promise<unknown>): Promise<string> {
-  const out = new PassThrough()
-  let text = ''
-  out.on('data', (chunk) => {
-    text += chunk
-  })
-  await command(out)
-  return text
-}
-
 describe('kokdala fiscal token', () => {
-  const webkassa = fakeWebkassa()
+  const webkassa = createFakeWebkassa()
   let fiscal: FiscalApp
   let target: AdminTarget
   let closeDb: () => Promise<void>
@@ -66,9 +32,9 @@ describe('kokdala fiscal token', () => {
       config: loadFiscalConfig({
         LOG_LEVEL: 'silent',
         FISCAL_ADMIN_TOKEN: ADMIN,
-        FISCAL_WEBKASSA_LOGIN: 'cli@example.kz',
-        FISCAL_WEBKASSA_PASSWORD: PASSWORD,
-        FISCAL_WEBKASSA_API_KEY: 'cli-api-key',
+        FISCAL_WEBKASSA_LOGIN: CONFIGURED_ENV.FISCAL_WEBKASSA_LOGIN,
+        FISCAL_WEBKASSA_PASSWORD: CONFIGURED_ENV.FISCAL_WEBKASSA_PASSWORD,
+        FISCAL_WEBKASSA_API_KEY: CONFIGURED_ENV.FISCAL_WEBKASSA_API_KEY,
       }),
       db,
       background: false,
@@ -82,32 +48,32 @@ describe('kokdala fiscal token', () => {
   })
 
   it('refresh logs in through the service and prints the generation and fingerprint, never the token', async () => {
-    const text = await run((out) => fiscalToken(['refresh'], {}, target, out))
+    const text = await printed((out) => fiscalToken(['refresh'], {}, target, out))
     assert.match(text, /^refreshed: generation 1, fingerprint [0-9a-f]{8}\n$/)
-    assert.equal(webkassa.state.logins, 1)
-    assert.ok(!text.includes(webkassa.state.tokens[0] as string))
+    assert.equal(webkassa.stats.authorize, 1)
+    assert.ok(!text.includes(webkassa.issuedTokens()[0] as string))
   })
 
   it('status prints age, generation, fingerprint, error and block lines and the history', async () => {
-    const text = await run((out) => fiscalToken(['status'], {}, target, out))
+    const text = await printed((out) => fiscalToken(['status'], {}, target, out))
     const fingerprint = (await fiscal.services.tokens.tokens.status()).fingerprint as string
     assert.match(text, new RegExp(`token {10}generation 1, fingerprint ${fingerprint}, key development-only`))
     assert.match(text, /last error {5}none/)
     assert.match(text, /blocked {8}no/)
     assert.match(text, new RegExp(`#1 ${fingerprint} manual`))
-    for (const token of webkassa.state.tokens) assert.ok(!text.includes(token))
+    for (const token of webkassa.issuedTokens()) assert.ok(!text.includes(token))
   })
 
   it('a refused login is an error with the code, and status then shows the block', async () => {
-    webkassa.state.password = 'changed-in-the-cabinet'
+    webkassa.changePassword('changed-in-the-cabinet')
     await assert.rejects(
       fiscalToken(['refresh'], {}, target, new PassThrough()),
       /^Error: WEBKASSA_AUTH_BLOCKED: .*\{"codes":\[1\]\}$/,
     )
-    const text = await run((out) => fiscalToken(['status'], {}, target, out))
+    const text = await printed((out) => fiscalToken(['status'], {}, target, out))
     assert.match(text, /last error {5}code 1 Неверный логин/)
     assert.match(text, /blocked {8}yes, until /)
-    webkassa.state.password = PASSWORD
+    webkassa.changePassword(SECRETS.password)
   })
 
   it('a wrong admin token and an unknown action are said plainly', async () => {
@@ -120,14 +86,14 @@ describe('kokdala fiscal token', () => {
       env: { ...process.env, FISCAL_URL: target.url, FISCAL_ADMIN_TOKEN: ADMIN },
     })
     assert.match(stdout, /^account {8}default\n/)
-    assert.ok(!stdout.includes(PASSWORD))
+    assert.ok(!stdout.includes(SECRETS.password))
   })
 })
 
 describe('kokdala fiscal install-timer', () => {
   it('writes the service and the timer (05:00 Almaty, RandomizedDelaySec=30min, Persistent) and prints them', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'fiscal-timer-')), 'units')
-    const text = await run((out) => installTimer({ dir }, out, {}))
+    const text = await printed((out) => installTimer({ dir }, out, {}))
     const service = readFileSync(join(dir, `${TIMER_UNIT_NAME}.service`), 'utf8')
     const timer = readFileSync(join(dir, `${TIMER_UNIT_NAME}.timer`), 'utf8')
     assert.match(service, /^Type=oneshot$/m)

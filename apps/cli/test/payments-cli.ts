@@ -1,5 +1,4 @@
 /** What the payments CLI tests share: a payments service on a free port with an admin token, and captured output. */
-import { PassThrough } from 'node:stream'
 import type { Database } from '@kokdala/core'
 import type { PaymentsApp } from '@kokdala/payments'
 import { startPaymentsApp } from '../../../services/payments/test/harness.ts'
@@ -9,22 +8,7 @@ export type { AdminTarget } from '../src/commands/payments-admin-client.ts'
 
 export const CLI_ADMIN_TOKEN = 'cli-admin-token-0123456789-0123456789abcdef'
 
-/** A writable stream for a command's output, and what it has been written so far. */
-export function output() {
-  const stream = new PassThrough()
-  let text = ''
-  stream.on('data', (chunk) => {
-    text += chunk
-  })
-  return { stream, text: () => text }
-}
-
-/** Runs one command writing to `out` and answers what it printed. */
-export async function printed(command: (out: NodeJS.WritableStream) => Promise<unknown>): Promise<string> {
-  const out = output()
-  await command(out.stream)
-  return out.text()
-}
+export { output, printed } from './output.ts'
 
 export interface PaymentsForCli {
   payments: PaymentsApp

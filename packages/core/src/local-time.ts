@@ -80,6 +80,18 @@ function offsetAt(instant: number, timeZone: string): number {
   return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(instant / 1000) * 1000
 }
 
+/**
+ * The instant the zone's wall clock shows `minutes` past midnight on a local day. A time a clock change skips comes
+ * out an hour later on the new clock; a time it repeats, at one of its two instants.
+ */
+export function localTimeOn(day: string, minutes: number, timeZone: string): Date {
+  const [year, month, date] = parseDay(day)
+  const wall = Date.UTC(year, month - 1, date, 0, minutes)
+  // The offset at the guess may differ from the offset at the answer across a clock change: a second pass settles it.
+  const guess = wall - offsetAt(wall, timeZone)
+  return new Date(wall - offsetAt(guess, timeZone))
+}
+
 /** The instant a local day begins (its first existing minute where a clock change skips midnight). */
 export function startOfLocalDay(day: string, timeZone: string): Date {
   const [year, month, date] = parseDay(day)

@@ -1,4 +1,5 @@
 export { controlRoutesEnabled, listenSettings, type SimControlConfig, SimControlSettings } from './config.ts'
+export { ControlError, controlBody } from './control-error.ts'
 export { type BaseFaults, BaseFaultsSchema, createFaultSwitch, type FaultSwitch, type Faults } from './faults.ts'
 export {
   createOperationFaults,

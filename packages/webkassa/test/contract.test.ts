@@ -3,11 +3,10 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
 import { fetchJson } from '@kokdala/core/testing'
-import { runSimulator } from '@kokdala/sim-kit'
 import {
-  buildWebkassaSimulatorApp,
   createInProcessWebkassaClient,
   createWebkassaSim,
+  startWebkassaSimulator,
   WEBKASSA_SIM_DEMO,
 } from '@kokdala/webkassa-simulator'
 import { createWebkassaClient, type WebkassaHttpClient, type WebkassaHttpClientOptions } from '../src/index.ts'
@@ -20,17 +19,7 @@ async function control(url: string, method: string, path: string, body?: unknown
 }
 
 webkassaContract('the simulator over HTTP', async (): Promise<WebkassaContractSubject> => {
-  const sim = await runSimulator({
-    name: 'webkassa',
-    host: '127.0.0.1',
-    port: 0,
-    build: () =>
-      buildWebkassaSimulatorApp({
-        apiKeys: [WEBKASSA_SIM_DEMO.apiKey],
-        accounts: [{ login: WEBKASSA_SIM_DEMO.login, password: WEBKASSA_SIM_DEMO.password }],
-        cashboxes: [...WEBKASSA_SIM_DEMO.cashboxes],
-      }),
-  })
+  const sim = await startWebkassaSimulator()
   const url = sim.url
   // The same simulator under a second host, as Webkassa's alternative domain: a bare listener handing its
   // requests to the simulator's server.

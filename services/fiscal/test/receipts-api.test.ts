@@ -3,8 +3,9 @@ import { randomUUID } from 'node:crypto'
 import { after, describe, test } from 'node:test'
 import { generateWebhookSecret, manualClock, standardWebhookHeaders } from '@kokdala/core'
 import type { WebkassaClient } from '@kokdala/webkassa'
+import { createFakeWebkassa, type FakeWebkassa, plainSession, STANDING_TOKEN } from './fake-webkassa.ts'
 import { ADMIN_TOKEN, type StartedFiscal, startFiscal } from './harness.ts'
-import { type FakeWebkassa, fakeWebkassa, plainSession, type ReceiptJson } from './receipts-fake-webkassa.ts'
+import type { ReceiptJson } from './receipt-json.ts'
 
 const SECRET = generateWebhookSecret()
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` }
@@ -22,7 +23,7 @@ interface Setup {
 
 async function setup(options: Setup = {}) {
   const clock = manualClock(new Date('2026-01-05T04:00:00Z'))
-  const wk = fakeWebkassa({ duplicateData: options.duplicateData })
+  const wk = createFakeWebkassa({ duplicateData: options.duplicateData })
   const fiscal = await startFiscal(
     { FISCAL_CASHBOXES: options.cashboxes ?? 'SWK1', FISCAL_PAYMENTS_WEBHOOK_SECRET: SECRET },
     {
@@ -256,7 +257,7 @@ describe('what Webkassa answers', () => {
   test('code 14 with Data on a resend is success, compared by total', async () => {
     const { wk, clock, deliver, drain, receipts } = await setup({ duplicateData: true })
     // Webkassa already holds this number (sent by an earlier life of the service whose row was lost).
-    await wk.client.check('t', {
+    await wk.client.check(STANDING_TOKEN, {
       CashboxUniqueNumber: 'SWK1',
       OperationType: 2,
       Positions: [
@@ -276,7 +277,7 @@ describe('what Webkassa answers', () => {
 
   test('code 14 without Data: recovered by lookup, never re-numbered', async () => {
     const { wk, deliver, drain, receipts } = await setup()
-    await wk.client.check('t', {
+    await wk.client.check(STANDING_TOKEN, {
       CashboxUniqueNumber: 'SWK1',
       OperationType: 2,
       Positions: [

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test'
 import { classifyCheck } from '../src/modules/receipts/outcome.ts'
 import { checkRequest, type ReceiptContent } from '../src/modules/receipts/receipt.ts'
 import { type SendInput, type ShiftPort, sendReceipt } from '../src/modules/receipts/sender.ts'
-import { type FakeWebkassa, fakeWebkassa, plainSession } from './receipts-fake-webkassa.ts'
+import { createFakeWebkassa, type FakeWebkassa, plainSession, STANDING_TOKEN } from './fake-webkassa.ts'
 
 const CASHBOX = 'SWK00000001'
 const content: ReceiptContent = {
@@ -13,18 +13,18 @@ const content: ReceiptContent = {
 }
 
 function setup(options: { duplicateData?: boolean; oldShift?: boolean } = {}) {
-  const wk = fakeWebkassa({ duplicateData: options.duplicateData })
+  const wk = createFakeWebkassa({ duplicateData: options.duplicateData })
   const shiftLog: string[] = []
   const shifts: ShiftPort = {
     async closeIfOld(cashbox) {
       if (!options.oldShift) return { kind: 'ok' }
       shiftLog.push('closeIfOld')
-      await wk.client.zReport('t', cashbox)
+      await wk.client.zReport(STANDING_TOKEN, cashbox)
       return { kind: 'ok' }
     },
     async close(cashbox) {
       shiftLog.push('close')
-      const z = await wk.client.zReport('t', cashbox)
+      const z = await wk.client.zReport(STANDING_TOKEN, cashbox)
       return z.kind === 'ok' || z.kind === 'errors' ? { kind: 'ok' } : { kind: 'retry', reason: 'z lost' }
     },
     async observed(_cashbox, shift) {
@@ -47,7 +47,7 @@ function setup(options: { duplicateData?: boolean; oldShift?: boolean } = {}) {
 }
 
 async function sendOnce(wk: FakeWebkassa, number: string) {
-  await wk.client.check('t', checkRequest(content, CASHBOX, number))
+  await wk.client.check(STANDING_TOKEN, checkRequest(content, CASHBOX, number))
 }
 
 describe('classifying an answer to a receipt', () => {

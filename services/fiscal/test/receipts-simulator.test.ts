@@ -3,13 +3,12 @@ import { randomUUID } from 'node:crypto'
 import { after, before, beforeEach, describe, test } from 'node:test'
 import { generateWebhookSecret, manualClock, standardWebhookHeaders } from '@kokdala/core'
 import { fetchJson } from '@kokdala/core/testing'
-import { runSimulator } from '@kokdala/sim-kit'
 import { createWebkassaClient, type WebkassaClient, type WebkassaResult } from '@kokdala/webkassa'
-import { buildWebkassaSimulatorApp, WEBKASSA_SIM_DEMO } from '@kokdala/webkassa-simulator'
+import { type StartedWebkassaSimulator, startWebkassaSimulator, WEBKASSA_SIM_DEMO } from '@kokdala/webkassa-simulator'
 import { checkRequest, type ReceiptContent } from '../src/modules/receipts/receipt.ts'
 import type { TokenSession } from '../src/modules/receipts/recovery.ts'
 import { ADMIN_TOKEN, type StartedFiscal, startFiscal } from './harness.ts'
-import type { ReceiptJson } from './receipts-fake-webkassa.ts'
+import type { ReceiptJson } from './receipt-json.ts'
 
 interface SimCounts {
   total: number
@@ -22,7 +21,7 @@ interface SimCounts {
 const SECRET = generateWebhookSecret()
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` }
 const [BOX1, BOX2, BOX3] = WEBKASSA_SIM_DEMO.cashboxes
-let sim: Awaited<ReturnType<typeof runSimulator>>
+let sim: StartedWebkassaSimulator
 let client: WebkassaClient & { close(): Promise<void> }
 const started: StartedFiscal[] = []
 
@@ -61,17 +60,7 @@ function loginSession(webkassa: WebkassaClient): TokenSession {
 }
 
 before(async () => {
-  sim = await runSimulator({
-    name: 'webkassa',
-    host: '127.0.0.1',
-    port: 0,
-    build: () =>
-      buildWebkassaSimulatorApp({
-        apiKeys: [WEBKASSA_SIM_DEMO.apiKey],
-        accounts: [{ login: WEBKASSA_SIM_DEMO.login, password: WEBKASSA_SIM_DEMO.password }],
-        cashboxes: [...WEBKASSA_SIM_DEMO.cashboxes],
-      }),
-  })
+  sim = await startWebkassaSimulator()
   client = createWebkassaClient({
     baseUrl: sim.url,
     apiKey: WEBKASSA_SIM_DEMO.apiKey,

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { fetchJson } from '@kokdala/core/testing'
-import { runSimulator } from '@kokdala/sim-kit'
-import { buildWebkassaSimulatorApp, WEBKASSA_SIM_DEMO } from '@kokdala/webkassa-simulator'
+import { type StartedWebkassaSimulator, startWebkassaSimulator, WEBKASSA_SIM_DEMO } from '@kokdala/webkassa-simulator'
 import { type StartedFiscal, startFiscal } from './harness.ts'
 import { TOKEN_KEYS } from './secrets.ts'
 
@@ -10,21 +9,11 @@ import { TOKEN_KEYS } from './secrets.ts'
  * The tokens module over the real HTTP client against the Webkassa simulator (a newer login invalidates older
  * tokens there), two app instances on one database.
  */
-let sim: Awaited<ReturnType<typeof runSimulator>>
+let sim: StartedWebkassaSimulator
 let a: StartedFiscal
 let b: StartedFiscal
 before(async () => {
-  sim = await runSimulator({
-    name: 'webkassa',
-    host: '127.0.0.1',
-    port: 0,
-    build: () =>
-      buildWebkassaSimulatorApp({
-        apiKeys: [WEBKASSA_SIM_DEMO.apiKey],
-        accounts: [{ login: WEBKASSA_SIM_DEMO.login, password: WEBKASSA_SIM_DEMO.password }],
-        cashboxes: [...WEBKASSA_SIM_DEMO.cashboxes],
-      }),
-  })
+  sim = await startWebkassaSimulator()
   const env = {
     FISCAL_WEBKASSA_URL: sim.url,
     FISCAL_WEBKASSA_API_KEY: WEBKASSA_SIM_DEMO.apiKey,

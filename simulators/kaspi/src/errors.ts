@@ -34,14 +34,5 @@ export function terminalErrorBody(error: TerminalError) {
   return { statusCode: TERMINAL_ERRORS[error.code].statusCode, errorText: error.message }
 }
 
-/** A refusal of a `/__sim` control call: the simulator's own `{ error: { code, message } }`, like sim-kit's. */
-export class ControlError extends Error {
-  readonly code: string
-  readonly httpStatus: number
-  constructor(httpStatus: number, code: string, message: string) {
-    super(message)
-    this.name = 'ControlError'
-    this.code = code
-    this.httpStatus = httpStatus
-  }
-}
+/** A refusal of a `/__sim` control call (the kit's, shared by the simulators). */
+export { ControlError } from '@kokdala/sim-kit'

@@ -39,14 +39,5 @@ export class WebkassaSimError extends Error {
   }
 }
 
-/** A refusal of a `/__sim` control call, in sim-kit's `{ error: { code, message } }` shape. */
-export class ControlError extends Error {
-  readonly code: string
-  readonly httpStatus: number
-  constructor(httpStatus: number, code: string, message: string) {
-    super(message)
-    this.name = 'ControlError'
-    this.code = code
-    this.httpStatus = httpStatus
-  }
-}
+/** A refusal of a `/__sim` control call (the kit's, shared by the simulators). */
+export { ControlError } from '@kokdala/sim-kit'

@@ -18,3 +18,4 @@ export {
   type SimPolicy,
   type WebkassaSim,
 } from './simulator.ts'
+export { type StartedWebkassaSimulator, startWebkassaSimulator } from './start.ts'

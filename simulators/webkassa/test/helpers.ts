@@ -1,29 +1,13 @@
 import { fetchJson } from '@kokdala/core/testing'
-import { runSimulator } from '@kokdala/sim-kit'
-import { buildWebkassaSimulatorApp, type WebkassaSimulatorOptions } from '../src/app.ts'
 import { WEBKASSA_SIM_DEMO } from '../src/env.ts'
+
+export { startWebkassaSimulator } from '../src/start.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: test answers are read field by field, as the tests assert them
 export type Json = any
 
 export const DEMO = WEBKASSA_SIM_DEMO
 export const CASHBOX = DEMO.cashboxes[0]
-
-/** The simulator with the demo account on a free port, closed by the caller. */
-export async function startWebkassaSimulator(options: Partial<WebkassaSimulatorOptions> = {}) {
-  return runSimulator({
-    name: 'webkassa',
-    host: '127.0.0.1',
-    port: 0,
-    build: () =>
-      buildWebkassaSimulatorApp({
-        apiKeys: [DEMO.apiKey],
-        accounts: [{ login: DEMO.login, password: DEMO.password }],
-        cashboxes: [...DEMO.cashboxes],
-        ...options,
-      }),
-  })
-}
 
 /** A raw API call: POST JSON (or a raw string) with the demo key unless `headers` says otherwise. */
 export async function post(

@@ -1,7 +1,7 @@
 import { KASPI_PRODUCT_TYPES } from '@kokdala/kaspi'
+import { controlBody } from '@kokdala/sim-kit'
 import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify'
-import { type TSchema, Type } from 'typebox'
-import { Value } from 'typebox/value'
+import { Type } from 'typebox'
 import type { KaspiSimContext } from '../context.ts'
 import { ControlError } from '../errors.ts'
 import { processView, type Terminal, terminalView } from '../terminals.ts'
@@ -36,21 +36,6 @@ const Latency = Type.Object(
 const Empty = Type.Object({}, { additionalProperties: false })
 
 /**
- * The body checked against `schema`, strictly: a misspelt field is a 400, not a silently ignored one (which route
- * schemas would do). No body at all counts as `{}`, so `curl -X POST …/fail` works.
- */
-function body<T>(schema: TSchema, value: unknown): T {
-  const given = value === undefined || value === null ? {} : value
-  if (typeof given !== 'object' || Array.isArray(given))
-    throw new ControlError(400, 'INVALID_BODY', 'body must be a JSON object')
-  if (Value.Check(schema, given)) return given as T
-  const why = Value.Errors(schema, given)
-    .map((error) => `${error.instancePath.slice(1) || '(body)'}: ${error.message}`)
-    .join('; ')
-  throw new ControlError(400, 'INVALID_BODY', why)
-}
-
-/**
  * The simulator's own controls under `/__sim/terminals`: add and list terminals, act as the customer (pay, pay
  * otherwise, decline, walk away, confirm a refund), take a terminal off the network, slow it down, and list what it
  * took (the reconciliation's view). Guarded like the kit's control routes.
@@ -83,29 +68,29 @@ export function controlRoutes(ctx: KaspiSimContext): FastifyPluginAsync {
     app.get('/__sim/terminals', async () => ({ terminals: ctx.store.list().map(terminalView) }))
 
     app.post('/__sim/terminals', async (request, reply) => {
-      const { id, accessToken } = body<{ id: string; accessToken?: string }>(NewTerminal, request.body)
+      const { id, accessToken } = controlBody<{ id: string; accessToken?: string }>(NewTerminal, request.body)
       return reply.code(201).send(terminalView(ctx.store.add(id, accessToken)))
     })
 
     app.get<ById>(byId, async (request) => terminalView(terminalOf(request.params.id)))
 
     app.post<ById>(`${byId}/pay`, async (request) => {
-      const input = body<Parameters<typeof ctx.store.pay>[1]>(Pay, request.body)
+      const input = controlBody<Parameters<typeof ctx.store.pay>[1]>(Pay, request.body)
       return processView(ctx.store.pay(terminalOf(request.params.id), input))
     })
 
     app.post<ById>(`${byId}/fail`, async (request) => {
-      body(Empty, request.body)
+      controlBody(Empty, request.body)
       return processView(ctx.store.fail(terminalOf(request.params.id)))
     })
 
     app.post<ById>(`${byId}/walk-away`, async (request) => {
-      const { status } = body<{ status?: 'wait' | 'unknown' }>(WalkAway, request.body)
+      const { status } = controlBody<{ status?: 'wait' | 'unknown' }>(WalkAway, request.body)
       return processView(ctx.store.walkAway(terminalOf(request.params.id), status ?? 'wait'))
     })
 
     app.post<ById>(`${byId}/confirm-refund`, async (request) => {
-      body(Empty, request.body)
+      controlBody(Empty, request.body)
       return processView(ctx.store.confirmRefund(terminalOf(request.params.id)))
     })
 
@@ -114,7 +99,7 @@ export function controlRoutes(ctx: KaspiSimContext): FastifyPluginAsync {
       ['online', true],
     ] as const) {
       app.post<ById>(`${byId}/${action}`, async (request) => {
-        body(Empty, request.body)
+        controlBody(Empty, request.body)
         const terminal = terminalOf(request.params.id)
         terminal.online = online
         return terminalView(terminal)
@@ -122,7 +107,7 @@ export function controlRoutes(ctx: KaspiSimContext): FastifyPluginAsync {
     }
 
     app.post<ById>(`${byId}/latency`, async (request) => {
-      const { latencyMs } = body<{ latencyMs: number }>(Latency, request.body)
+      const { latencyMs } = controlBody<{ latencyMs: number }>(Latency, request.body)
       const terminal = terminalOf(request.params.id)
       terminal.latencyMs = latencyMs
       return terminalView(terminal)

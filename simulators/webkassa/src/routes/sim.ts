@@ -1,6 +1,6 @@
+import { controlBody } from '@kokdala/sim-kit'
 import type { FastifyPluginAsync } from 'fastify'
-import { type TSchema, Type } from 'typebox'
-import { Value } from 'typebox/value'
+import { Type } from 'typebox'
 import { type Cashbox, UNIQUE_NUMBER } from '../cashboxes.ts'
 import { COMMITTING_OPERATIONS, type CommittingOperation, type WebkassaSimContext } from '../context.ts'
 import { ControlError } from '../errors.ts'
@@ -49,19 +49,6 @@ const Drops = Type.Object(
 )
 const Empty = Type.Object({}, { additionalProperties: false })
 
-/** The body checked against `schema` strictly (a misspelt field is a 400); no body counts as `{}`. */
-function body<T>(schema: TSchema, value: unknown): T {
-  const given = value === undefined || value === null ? {} : value
-  if (typeof given !== 'object' || Array.isArray(given)) {
-    throw new ControlError(400, 'INVALID_BODY', 'body must be a JSON object')
-  }
-  if (Value.Check(schema, given)) return given as T
-  const why = Value.Errors(schema, given)
-    .map((error) => `${error.instancePath.slice(1) || '(body)'}: ${error.message}`)
-    .join('; ')
-  throw new ControlError(400, 'INVALID_BODY', why)
-}
-
 /**
  * The simulator's own controls under `/__sim` (guarded like the kit's): accounts and token expiry, cashboxes and
  * their state, the OFD link, the clock, commit-then-drop, the inspection of receipts and logins, and a reset.
@@ -107,7 +94,7 @@ export function controlRoutes(ctx: WebkassaSimContext): FastifyPluginAsync {
     app.get('/__sim/cashboxes', async () => ({ cashboxes: sim.cashboxes.list().map(cashboxView) }))
 
     app.post('/__sim/cashboxes', async (request, reply) => {
-      const input = body<{ uniqueNumber: string; blocked?: boolean; activated?: boolean; accounts?: string[] }>(
+      const input = controlBody<{ uniqueNumber: string; blocked?: boolean; activated?: boolean; accounts?: string[] }>(
         NewCashbox,
         request.body,
       )
@@ -128,7 +115,10 @@ export function controlRoutes(ctx: WebkassaSimContext): FastifyPluginAsync {
     app.get<ByNumber>('/__sim/cashboxes/:number', async (request) => cashboxView(cashboxOf(request.params.number)))
 
     app.patch<ByNumber>('/__sim/cashboxes/:number', async (request) => {
-      const patch = body<{ blocked?: boolean; activated?: boolean; ofdReachable?: boolean }>(CashboxPatch, request.body)
+      const patch = controlBody<{ blocked?: boolean; activated?: boolean; ofdReachable?: boolean }>(
+        CashboxPatch,
+        request.body,
+      )
       const cashbox = cashboxOf(request.params.number)
       if (patch.blocked !== undefined) cashbox.blocked = patch.blocked
       if (patch.activated !== undefined) cashbox.activated = patch.activated
@@ -137,7 +127,7 @@ export function controlRoutes(ctx: WebkassaSimContext): FastifyPluginAsync {
     })
 
     app.post<ByNumber>('/__sim/cashboxes/:number/access', async (request) => {
-      const { login, granted } = body<{ login: string; granted: boolean }>(Access, request.body)
+      const { login, granted } = controlBody<{ login: string; granted: boolean }>(Access, request.body)
       const cashbox = cashboxOf(request.params.number)
       const account = sim.accounts.get(login)
       if (!account) throw new ControlError(404, 'UNKNOWN_ACCOUNT', `no account ${login.slice(0, 60)}`)
@@ -147,7 +137,7 @@ export function controlRoutes(ctx: WebkassaSimContext): FastifyPluginAsync {
     })
 
     app.post('/__sim/ofd', async (request) => {
-      const { reachable, cashbox } = body<{ reachable: boolean; cashbox?: string }>(Ofd, request.body)
+      const { reachable, cashbox } = controlBody<{ reachable: boolean; cashbox?: string }>(Ofd, request.body)
       const targets = cashbox === undefined ? sim.cashboxes.list() : [cashboxOf(cashbox)]
       for (const target of targets) sim.setOfdReachable(target, reachable)
       return { cashboxes: targets.map(cashboxView) }
@@ -158,14 +148,14 @@ export function controlRoutes(ctx: WebkassaSimContext): FastifyPluginAsync {
     }))
 
     app.post('/__sim/accounts', async (request, reply) => {
-      const input = body<{ login: string; password: string; cashboxes?: string[] }>(NewAccount, request.body)
+      const input = controlBody<{ login: string; password: string; cashboxes?: string[] }>(NewAccount, request.body)
       for (const number of input.cashboxes ?? []) cashboxOf(number)
       sim.accounts.add({ ...input, cashboxes: input.cashboxes ?? [] })
       return reply.code(201).send(accountView(input.login))
     })
 
     app.post<{ Params: { login: string } }>('/__sim/accounts/:login/expire-token', async (request) => {
-      body(Empty, request.body)
+      controlBody(Empty, request.body)
       const { login } = request.params
       if (!sim.accounts.get(login)) throw new ControlError(404, 'UNKNOWN_ACCOUNT', `no account ${login.slice(0, 60)}`)
       return { login, expired: sim.accounts.expireTokens(login) }
@@ -174,7 +164,7 @@ export function controlRoutes(ctx: WebkassaSimContext): FastifyPluginAsync {
     const clockView = () => ({ now: sim.clock.now().toISOString(), offsetMs: sim.clock.offsetMs() })
     app.get('/__sim/clock', async () => clockView())
     app.post('/__sim/clock', async (request) => {
-      const { advanceMs } = body<{ advanceMs: number }>(ClockMove, request.body)
+      const { advanceMs } = controlBody<{ advanceMs: number }>(ClockMove, request.body)
       sim.clock.advance(advanceMs)
       return clockView()
     })
@@ -184,7 +174,10 @@ export function controlRoutes(ctx: WebkassaSimContext): FastifyPluginAsync {
     })
 
     app.post('/__sim/commit-then-drop', async (request) => {
-      const { next, operation = 'check' } = body<{ next: number; operation?: CommittingOperation }>(Drops, request.body)
+      const { next, operation = 'check' } = controlBody<{ next: number; operation?: CommittingOperation }>(
+        Drops,
+        request.body,
+      )
       ctx.pendingDrops.set(operation, next)
       return { operation, pending: next }
     })
