@@ -8,8 +8,9 @@ import {
   signStandardWebhook,
   standardWebhookHeaders,
 } from '@kokdala/core'
+import { createFakeWebkassa, type FakeWebkassa, plainSession } from './fake-webkassa.ts'
 import { ADMIN_TOKEN, type StartedFiscal, startFiscal } from './harness.ts'
-import { type FakeWebkassa, fakeWebkassa, plainSession, type ReceiptJson } from './receipts-fake-webkassa.ts'
+import type { ReceiptJson } from './receipt-json.ts'
 
 /**
  * Hostile payments events at POST /api/payment-events: unsigned, badly signed, replayed, from the future, garbage
@@ -35,7 +36,7 @@ describe('attack: hostile payments events', () => {
   let wk: FakeWebkassa
   const clock = manualClock(new Date('2026-01-05T04:00:00Z'))
   before(async () => {
-    wk = fakeWebkassa()
+    wk = createFakeWebkassa()
     fiscal = await startFiscal(
       { FISCAL_CASHBOXES: 'SWK1', FISCAL_PAYMENTS_WEBHOOK_SECRET: SECRET },
       {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { manualClock } from '@kokdala/core'
+import { createFakeWebkassa, type FakeWebkassa, plainSession } from './fake-webkassa.ts'
 import { ADMIN_TOKEN, type StartedFiscal, startFiscal } from './harness.ts'
-import { type FakeWebkassa, fakeWebkassa, plainSession } from './receipts-fake-webkassa.ts'
 
 /**
  * Hostile input on the operator's receipts API: every answer is a 4xx in core's envelope with a stable code, never a
@@ -37,7 +37,7 @@ describe('attack: hostile input on the receipts API', () => {
   let fiscal: StartedFiscal
   let wk: FakeWebkassa
   before(async () => {
-    wk = fakeWebkassa()
+    wk = createFakeWebkassa()
     fiscal = await startFiscal(
       { FISCAL_CASHBOXES: 'SWK1' },
       {
@@ -324,7 +324,7 @@ describe('attack: hostile input on the receipts API', () => {
 
 describe('attack: a stored receipt Webkassa can never take', () => {
   test('goes to needs_attention at once and does not hold up the receipts behind it on its cashbox', async () => {
-    const wk = fakeWebkassa()
+    const wk = createFakeWebkassa()
     const fiscal = await startFiscal(
       { FISCAL_CASHBOXES: 'SWK1' },
       {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { generateWebhookSecret, manualClock, standardWebhookHeaders } from '@kokdala/core'
 import type { CheckData, WebkassaClient, WebkassaResult } from '@kokdala/webkassa'
+import { createFakeWebkassa, STANDING_TOKEN } from './fake-webkassa.ts'
 import { ADMIN_TOKEN, type StartedFiscal, startFiscal } from './harness.ts'
-import { fakeWebkassa } from './receipts-fake-webkassa.ts'
 import { CONFIGURED_ENV, SECRETS } from './secrets.ts'
 
 /** The session token the fake Webkassa issues here: it must never reach a page. */
@@ -25,22 +25,27 @@ export async function statusScenario({
 } = {}): Promise<StartedFiscal & { clock: ReturnType<typeof manualClock> }> {
   const clock = manualClock(new Date('2026-01-05T04:00:00Z'))
   const secret = generateWebhookSecret()
-  const wk = fakeWebkassa()
+  const wk = createFakeWebkassa()
   const silent = { kind: 'unknown', reason: 'timeout' } as const
+  // The service logs in and gets SESSION_TOKEN; the fake underneath knows its own standing token.
+  const t = (token: string) => (token === SESSION_TOKEN ? STANDING_TOKEN : token)
   const client: WebkassaClient = {
     ...wk.client,
     authorize: async () => ({ kind: 'ok', data: { Token: SESSION_TOKEN } }),
     async check(token, request): Promise<WebkassaResult<CheckData>> {
       if (request.CashboxUniqueNumber === 'SWK2') return { kind: 'errors', errors: [{ Code: 18, Text: parkText }] }
       if (request.CashboxUniqueNumber === 'SWK3') return silent
-      const result = await wk.client.check(token, request)
+      const result = await wk.client.check(t(token), request)
       return result.kind === 'ok' ? { kind: 'ok', data: { ...result.data, OfflineMode: true } } : result
     },
     ticketByExternalNumber: (token, cashbox, number, shift) =>
-      cashbox === 'SWK3' ? Promise.resolve(silent) : wk.client.ticketByExternalNumber(token, cashbox, number, shift),
+      cashbox === 'SWK3' ? Promise.resolve(silent) : wk.client.ticketByExternalNumber(t(token), cashbox, number, shift),
     checkHistory: (token, cashbox, shift, page) =>
-      cashbox === 'SWK3' ? Promise.resolve(silent) : wk.client.checkHistory(token, cashbox, shift, page),
-    cashboxes: (token) => wk.client.cashboxes(token),
+      cashbox === 'SWK3' ? Promise.resolve(silent) : wk.client.checkHistory(t(token), cashbox, shift, page),
+    cashboxes: (token) => wk.client.cashboxes(t(token)),
+    xReport: (token, cashbox) => wk.client.xReport(t(token), cashbox),
+    zReport: (token, cashbox) => wk.client.zReport(t(token), cashbox),
+    shiftHistory: (token, cashbox, page) => wk.client.shiftHistory(t(token), cashbox, page),
   }
   const fiscal = await startFiscal(
     { ...CONFIGURED_ENV, FISCAL_CASHBOXES: 'SWK1,SWK2,SWK3', FISCAL_PAYMENTS_WEBHOOK_SECRET: secret },
