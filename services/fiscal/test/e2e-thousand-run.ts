@@ -64,7 +64,8 @@ async function main() {
 
   await fetchJson(webkassa.url, 'POST', '/__sim/commit-then-drop', { next: 3 })
 
-  const fiscalDb = await openTestDatabase(fiscalMigrations)
+  // Ten connections each: beside another test file, two twenty-connection pools and theirs can pass PostgreSQL's 100.
+  const fiscalDb = await openTestDatabase(fiscalMigrations, 10)
   const fiscal = await buildFiscalApp({
     config: loadFiscalConfig({
       LOG_LEVEL,
@@ -87,7 +88,7 @@ async function main() {
   })
   const fiscalUrl = await listen(fiscal.app)
 
-  const paymentsDb = await openTestDatabase(paymentsMigrations)
+  const paymentsDb = await openTestDatabase(paymentsMigrations, 10)
   const payments = await buildPaymentsApp({
     config: loadPaymentsConfig({
       LOG_LEVEL,
