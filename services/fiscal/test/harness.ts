@@ -19,7 +19,9 @@ export async function startFiscal(
   env: Record<string, string> = {},
   options: { db?: Database; clock?: Clock; overrides?: FiscalOverrides } = {},
 ): Promise<StartedFiscal> {
-  const db = options.db ?? (await openTestDatabase(fiscalMigrations))
+  // Five connections: a file keeps its apps open until it ends, and the log test runs the token files beside
+  // another file of the suite; at twenty each they passed PostgreSQL's 100 connections.
+  const db = options.db ?? (await openTestDatabase(fiscalMigrations, 5))
   // The log test runs these files with FISCAL_TEST_LOG_LEVEL=trace and searches what they print for secrets.
   const logLevel = process.env.FISCAL_TEST_LOG_LEVEL ?? 'silent'
   const config = loadFiscalConfig({
