@@ -18,6 +18,11 @@ export interface RuntimeLog {
   warn(object: object, message: string): void
 }
 
+/** The logger a service hands its modules (Fastify's pino logger fits it; tests pass a recorder). */
+export interface ServiceLog extends RuntimeLog {
+  error(object: object, message: string): void
+}
+
 export interface Runtime {
   /** Runs `task` every `everyMs` once started; a failure is logged and the next round runs as planned. */
   every(name: string, everyMs: number, task: () => Promise<unknown>): void

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os'
-import { type Clock, createWorker, type Database, type Runtime } from '@kokdala/core'
+import { type Clock, createWorker, type Database, type Runtime, type ServiceLog } from '@kokdala/core'
 import type { WebkassaClient } from '@kokdala/webkassa'
 import type { FiscalConfig } from './config.ts'
 import { createReceiptsModule } from './modules/receipts/module.ts'
@@ -11,11 +11,7 @@ export interface FiscalServiceDeps {
   config: FiscalConfig
   db: Database
   clock: Clock
-  log: {
-    info(object: object, message: string): void
-    warn(object: object, message: string): void
-    error(object: object, message: string): void
-  }
+  log: ServiceLog
   /** Where the modules register what runs beside the requests and what closes with the service. */
   runtime: Runtime
   /** Replacements for tests. */

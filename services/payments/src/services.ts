@@ -6,6 +6,7 @@ import {
   createWorker,
   type Database,
   type Runtime,
+  type ServiceLog,
 } from '@kokdala/core'
 import type { PaymentsConfig } from './config.ts'
 import { createMethodRepository } from './modules/methods/repository.ts'
@@ -21,11 +22,7 @@ export interface PaymentsServiceDeps {
   config: PaymentsConfig
   db: Database
   clock: Clock
-  log: {
-    info(object: object, message: string): void
-    warn(object: object, message: string): void
-    error(object: object, message: string): void
-  }
+  log: ServiceLog
   /** Where the modules register what runs beside the requests and what closes with the service. */
   runtime: Runtime
   /** Replacements for tests. */

@@ -5,6 +5,7 @@ import {
   type Database,
   type HttpTarget,
   type Runtime,
+  type ServiceLog,
 } from '@kokdala/core'
 import type { TicketsConfig } from './config.ts'
 import { createAnalyticsService } from './modules/analytics/service.ts'
@@ -33,11 +34,7 @@ export interface TicketsServiceDeps {
   config: TicketsConfig
   db: Database
   clock: Clock
-  log: {
-    info(object: object, message: string): void
-    warn(object: object, message: string): void
-    error(object: object, message: string): void
-  }
+  log: ServiceLog
   /** Where the modules register what runs beside the requests and what closes with the service. */
   runtime: Runtime
 }
