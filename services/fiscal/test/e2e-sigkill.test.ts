@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { generateWebhookSecret, standardWebhookHeaders } from '@kokdala/core'
-import { eventually, fetchJson, freePort } from '@kokdala/core/testing'
+import { eventually, fetchJson, freePort, serviceProcess } from '@kokdala/core/testing'
 import { runSimulator } from '@kokdala/sim-kit'
 import { buildWebkassaSimulatorApp, WEBKASSA_SIM_DEMO } from '@kokdala/webkassa-simulator'
 import pg from 'pg'
@@ -112,10 +111,9 @@ describe('e2e: the fiscal process killed with SIGKILL between Webkassa’s answe
   let sim: Awaited<ReturnType<typeof runSimulator>>
   let proxy: Awaited<ReturnType<typeof startHoldingProxy>>
   let postgres: Awaited<ReturnType<typeof freshPostgres>>
-  let child: ChildProcess | undefined
+  let service: ReturnType<typeof serviceProcess>
   let env: Record<string, string>
   let url: string
-  let output = ''
 
   const admin = { authorization: `Bearer ${ADMIN}` }
   const receipt = async (id: number): Promise<Json> => {
@@ -125,38 +123,6 @@ describe('e2e: the fiscal process killed with SIGKILL between Webkassa’s answe
     return json
   }
   const simInspection = async (): Promise<Json> => (await fetchJson(sim.url, 'GET', '/__sim/receipts')).json
-
-  async function startChild() {
-    output = ''
-    const started = spawn(process.execPath, ['apps/cli/src/main.ts', 'serve', 'fiscal'], {
-      cwd: REPO,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    started.stdout.on('data', (chunk) => {
-      output += chunk
-    })
-    started.stderr.on('data', (chunk) => {
-      output += chunk
-    })
-    child = started
-    await eventually(
-      async () => {
-        if (started.exitCode !== null) throw new Error(`fiscal exited ${started.exitCode}:\n${output}`)
-        return (await fetchJson(url, 'GET', '/health').catch(() => ({ status: 0 }))).status === 200
-      },
-      60_000,
-      'fiscal listening',
-    )
-  }
-
-  async function killChild() {
-    const running = child
-    if (!running || running.exitCode !== null || running.signalCode !== null) return
-    const exited = new Promise((resolve) => running.once('exit', resolve))
-    running.kill('SIGKILL')
-    await exited
-  }
 
   before(async () => {
     sim = await runSimulator({
@@ -196,9 +162,15 @@ describe('e2e: the fiscal process killed with SIGKILL between Webkassa’s answe
       FISCAL_WEBKASSA_TIMEOUT_MS: '120000',
       LOG_LEVEL: 'warn',
     }
+    service = serviceProcess({
+      service: 'fiscal',
+      cwd: REPO,
+      env,
+      ready: async () => (await fetchJson(url, 'GET', '/health')).status === 200,
+    })
   })
   after(async () => {
-    await killChild()
+    await service.kill()
     await proxy?.close()
     await sim?.close()
     await postgres?.drop()
@@ -208,7 +180,7 @@ describe('e2e: the fiscal process killed with SIGKILL between Webkassa’s answe
   let issuedNumber = ''
 
   it('the kill lands in the window: Webkassa holds the receipt, fiscal’s row still says sending', async () => {
-    await startChild()
+    await service.start()
     proxy.state.holdChecks = true
     const body = JSON.stringify({
       event: 'paid',
@@ -240,8 +212,8 @@ describe('e2e: the fiscal process killed with SIGKILL between Webkassa’s answe
     assert.equal(before.status, 'sending', 'committed as sending before the request left, nothing after')
     assert.equal(before.fiscal, null)
 
-    await killChild()
-    assert.equal(child?.signalCode, 'SIGKILL')
+    await service.kill()
+    assert.equal(service.child?.signalCode, 'SIGKILL')
     // The answer reaches nobody: the connection it was meant for died with the process.
     for (const answer of proxy.state.held.splice(0)) answer.release()
     proxy.state.holdChecks = false
@@ -250,7 +222,7 @@ describe('e2e: the fiscal process killed with SIGKILL between Webkassa’s answe
   it('after the restart the receipt is recovered from Webkassa’s history with the fiscal number it issued', async () => {
     assert.ok(receiptId > 0, 'the first test made the receipt')
     const restartedAt = Date.now()
-    await startChild()
+    await service.start()
     const recovered = await eventually(
       async () => {
         const r = await receipt(receiptId)

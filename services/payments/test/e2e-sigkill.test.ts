@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -10,6 +9,7 @@ import {
   eventually,
   freePort,
   type ReferenceWebhookReceiver,
+  serviceProcess,
   startReferenceWebhookReceiver,
 } from '@kokdala/core/testing'
 import pg from 'pg'
@@ -61,46 +61,13 @@ describe('e2e: the payments process killed with SIGKILL mid-delivery and restart
   let receiver: ReferenceWebhookReceiver
   let dataDir: string
   let postgres: Awaited<ReturnType<typeof freshPostgres>>
-  let child: ChildProcess | undefined
+  let service: ReturnType<typeof serviceProcess>
   let env: Record<string, string>
   let url: string
-  let output = ''
   /** From the restart until every event was delivered, for the second test. */
   let redeliveryMs = Number.NaN
   /** Deliveries the receiver held when the process was killed, for the third test. */
   let inFlightAtKill = 0
-
-  async function startChild() {
-    output = ''
-    const started = spawn(process.execPath, ['apps/cli/src/main.ts', 'serve', 'payments'], {
-      cwd: REPO,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    started.stdout.on('data', (chunk) => {
-      output += chunk
-    })
-    started.stderr.on('data', (chunk) => {
-      output += chunk
-    })
-    child = started
-    await eventually(
-      async () => {
-        if (started.exitCode !== null) throw new Error(`payments exited ${started.exitCode}:\n${output}`)
-        return (await http(url, 'GET', '/api/payment-methods/active').catch(() => ({ status: 0 }))).status === 200
-      },
-      60_000,
-      'payments listening',
-    )
-  }
-
-  async function killChild() {
-    const running = child
-    if (!running || running.exitCode !== null || running.signalCode !== null) return
-    const exited = new Promise((resolve) => running.once('exit', resolve))
-    running.kill('SIGKILL')
-    await exited
-  }
 
   before(async () => {
     sim = await startKaspiSimulator(4)
@@ -128,9 +95,15 @@ describe('e2e: the payments process killed with SIGKILL mid-delivery and restart
       PAYMENTS_WEBHOOK_RETRY_SCHEDULE_MS: '200,500,1000,2000,5000',
       LOG_LEVEL: 'warn',
     }
+    service = serviceProcess({
+      service: 'payments',
+      cwd: REPO,
+      env,
+      ready: async () => (await http(url, 'GET', '/api/payment-methods/active')).status === 200,
+    })
   })
   after(async () => {
-    await killChild()
+    await service.kill()
     await receiver?.stop()
     await sim?.close()
     await postgres?.drop()
@@ -138,7 +111,7 @@ describe('e2e: the payments process killed with SIGKILL mid-delivery and restart
   })
 
   it('every event delivered after the restart, each webhook-id processed once, repeats counted', async () => {
-    await startChild()
+    await service.start()
     const admin = adminApi(url)
     const { token, sourceId } = await admin.sourceToken('byfly')
     receiver.state.secret = await admin.webhookSecret(sourceId, receiver.url)
@@ -188,10 +161,10 @@ describe('e2e: the payments process killed with SIGKILL mid-delivery and restart
       [],
       'nothing acknowledged before the kill',
     )
-    await killChild()
+    await service.kill()
 
     const restartedAt = Date.now()
-    await startChild()
+    await service.start()
     receiver.releaseAnswers()
     await eventually(
       async () => {

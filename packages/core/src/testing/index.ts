@@ -2,6 +2,7 @@ export { countingDatabase } from './counting.ts'
 export { openTestDatabase } from './database.ts'
 export { findIncompatibilities, type OpenApiDocument } from './openapi-compat.ts'
 export { startTestPlatform, type TestPlatform } from './platform.ts'
+export { type ServiceProcessOptions, serviceProcess } from './service-process.ts'
 export { eventually, freePort } from './waiting.ts'
 export {
   type ProcessedWebhook,
