@@ -86,11 +86,42 @@ const ATTEMPT_ERROR_CHARS = 2_000
 
 /**
  * A grouped job may run only when no earlier job of its group is unfinished (pending, running or dead). Places in a
- * group follow commit order (see `enqueue`), so no snapshot can see a job without the jobs placed before it.
+ * group follow commit order (see `enqueue`), so no snapshot can see a job without the jobs placed before it. Used for
+ * a claim of one keyed job; the polling claim looks at heads only (`DUE_CANDIDATES`).
  */
 const GROUP_HEAD = `(j.group_key IS NULL OR NOT EXISTS (
   SELECT 1 FROM job earlier WHERE earlier.group_key = j.group_key AND earlier.status IN ('pending', 'dead')
     AND earlier.group_position < j.group_position))`
+
+/**
+ * What a polling claim may take: the due ungrouped jobs in run order, and every group's head (its earliest
+ * unfinished job) when that head is pending and due. The groups are walked by a skip scan of
+ * `job_group_unfinished` (one probe per group, one more for its head), so a claim costs the number of groups, not
+ * the depth of their queues: asking each queued job whether an earlier one of its group was unfinished took 49 ms
+ * a claim with 1 700 receipts queued on 10 cashboxes, and the claims then used most of PostgreSQL's CPU. A head
+ * that is running (leased into the future), waiting out a retry, or dead holds its group back, as before. `$1` is
+ * now, `$2` the batch size.
+ */
+const DUE_CANDIDATES = `groups AS (
+    (SELECT group_key FROM job WHERE group_key IS NOT NULL AND status IN ('pending', 'dead')
+     ORDER BY group_key LIMIT 1)
+    UNION ALL
+    SELECT (SELECT next.group_key FROM job next
+            WHERE next.group_key > g.group_key AND next.status IN ('pending', 'dead')
+            ORDER BY next.group_key LIMIT 1)
+    FROM groups g WHERE g.group_key IS NOT NULL
+  ), candidates AS (
+    SELECT head.id FROM groups g CROSS JOIN LATERAL (
+      SELECT id, status, run_at FROM job WHERE group_key = g.group_key AND status IN ('pending', 'dead')
+      ORDER BY group_position LIMIT 1
+    ) head
+    WHERE head.status = 'pending' AND head.run_at <= $1
+    UNION ALL
+    (SELECT id FROM job WHERE status = 'pending' AND run_at <= $1 AND group_key IS NULL ORDER BY run_at, id LIMIT $2)
+  )`
+
+/** What a claim of the job keyed `$3` may take: that job, if it is its group's head. */
+const KEYED_CANDIDATE = `candidates AS (SELECT j.id FROM job j WHERE j.dedupe_key = $3 AND ${GROUP_HEAD})`
 
 /** Indexes handlers and definitions by kind; a kind given twice is a wiring mistake, refused at once. */
 function kindsOf(options: WorkerOptions): Map<string, JobKind> {
@@ -128,18 +159,20 @@ export function createWorker(options: WorkerOptions) {
   /**
    * Claims jobs and leases them, in one statement: run_at moves forward so no other worker picks them while they
    * run, the job records who holds it, and each claimed run starts a row of the attempt history. The job first, then
-   * its history: every writer touches the two tables in this order (clearJobs too). `params` fill `where` from $3
-   * after the batch size ($2); $1 is now.
+   * its history: every writer touches the two tables in this order (clearJobs too). `candidates` is a CTE list
+   * ending in `candidates (id)`; `params` fill it from $3 after the batch size ($2); $1 is now. A candidate is locked
+   * only if it is still pending and due when the lock is taken (a worker that claimed it meanwhile moved its run_at).
    */
-  async function claim(where: string, params: unknown[]): Promise<Job[]> {
+  async function claim(candidates: string, params: unknown[]): Promise<Job[]> {
     const now = clock.now()
     const all = [now, ...params, new Date(now.getTime() + leaseMs), workerId]
     const leasedUntil = `$${all.length - 1}::timestamptz`
     const holder = `$${all.length}::text`
     const { rows } = await db.query<Job & { attemptId: number }>(
-      `WITH claimed AS (
-         SELECT j.id, j.run_at FROM job j WHERE status = 'pending' AND run_at <= $1 AND ${where} AND ${GROUP_HEAD}
-         ORDER BY run_at, id LIMIT $2 FOR UPDATE OF j SKIP LOCKED
+      `WITH RECURSIVE ${candidates}, claimed AS (
+         SELECT j.id, j.run_at FROM job j
+         WHERE j.id IN (SELECT id FROM candidates) AND j.status = 'pending' AND j.run_at <= $1
+         ORDER BY j.run_at, j.id LIMIT $2 FOR UPDATE OF j SKIP LOCKED
        ), leased AS (
          UPDATE job SET run_at = ${leasedUntil}, attempts = job.attempts + 1, claimed_by = ${holder}
          FROM claimed WHERE job.id = claimed.id
@@ -310,7 +343,7 @@ export function createWorker(options: WorkerOptions) {
   }
 
   async function runDue(): Promise<number> {
-    const jobs = await claim('true', [batchSize])
+    const jobs = await claim(DUE_CANDIDATES, [batchSize])
     await runAll(jobs)
     return jobs.length
   }
@@ -368,7 +401,7 @@ export function createWorker(options: WorkerOptions) {
     claiming = true
     groupFreed = false
     const limit = batchSize - held
-    claim('true', [limit]).then(
+    claim(DUE_CANDIDATES, [limit]).then(
       (jobs) => {
         claiming = false
         held += jobs.length
@@ -404,7 +437,7 @@ export function createWorker(options: WorkerOptions) {
      * Lets a request handler finish a saga step while the user waits instead of after the next poll.
      */
     async runKey(key: string): Promise<boolean> {
-      const jobs = await claim('dedupe_key = $3', [1, key])
+      const jobs = await claim(KEYED_CANDIDATE, [1, key])
       await runAll(jobs)
       return jobs.length > 0
     },
