@@ -162,6 +162,8 @@ export function createWorker(options: WorkerOptions) {
    * its history: every writer touches the two tables in this order (clearJobs too). `candidates` is a CTE list
    * ending in `candidates (id)`; `params` fill it from $3 after the batch size ($2); $1 is now. A candidate is locked
    * only if it is still pending and due when the lock is taken (a worker that claimed it meanwhile moved its run_at).
+   * The candidates go in as an array so the jobs are fetched by key (an `IN` over the CTE was planned as a scan of
+   * the whole table).
    */
   async function claim(candidates: string, params: unknown[]): Promise<Job[]> {
     const now = clock.now()
@@ -171,7 +173,7 @@ export function createWorker(options: WorkerOptions) {
     const { rows } = await db.query<Job & { attemptId: number }>(
       `WITH RECURSIVE ${candidates}, claimed AS (
          SELECT j.id, j.run_at FROM job j
-         WHERE j.id IN (SELECT id FROM candidates) AND j.status = 'pending' AND j.run_at <= $1
+         WHERE j.id = ANY(ARRAY(SELECT id FROM candidates)) AND j.status = 'pending' AND j.run_at <= $1
          ORDER BY j.run_at, j.id LIMIT $2 FOR UPDATE OF j SKIP LOCKED
        ), leased AS (
          UPDATE job SET run_at = ${leasedUntil}, attempts = job.attempts + 1, claimed_by = ${holder}
