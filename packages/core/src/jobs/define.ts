@@ -3,14 +3,19 @@ import { Compile } from 'typebox/compile'
 import type { Queryable } from '../db.ts'
 import { AppError } from '../errors.ts'
 import { type EnqueueOptions, enqueue, enqueueKeyed } from './enqueue.ts'
-import type { Job, JobKind } from './worker.ts'
+import type { Job, JobKind, JobRun } from './worker.ts'
 
 /** What a job kind is: its name, the shape of its payload, what runs it, and how it retries. */
 export interface JobDefinition<S extends TSchema> {
   kind: string
   payload: S
-  /** Runs one job; the payload was checked against the schema when the job was enqueued. */
-  handler: (payload: Static<S>, job: Job) => Promise<void>
+  /**
+   * Runs one job; the payload was checked against the schema when the job was enqueued. `run` carries what
+   * `prepare` loaded and takes writes to commit with the job's settling.
+   */
+  handler: (payload: Static<S>, job: Job, run: JobRun) => Promise<void>
+  /** Loads what a claimed batch of this kind needs in one query (`JobKind.prepare`). */
+  prepare?: JobKind['prepare']
   /** Delay in ms before each retry; after the last one the job is dead. Defaults to the worker's schedule. */
   retry?: number[]
   /** Called once the job is dead: compensate, alert. */
@@ -47,7 +52,8 @@ export function defineJob<S extends TSchema>(definition: JobDefinition<S>): Defi
   return {
     kind: definition.kind,
     retrySchedule: definition.retry,
-    run: (job) => definition.handler(job.payload as Static<S>, job),
+    prepare: definition.prepare,
+    run: (job, run) => definition.handler(job.payload as Static<S>, job, run),
     onDead: onDead && ((job, error) => onDead(job.payload as Static<S>, job, error)),
     async enqueue(tx, payload, options = {}) {
       const valid = checked(payload)

@@ -1,4 +1,4 @@
-import { type DefinedJob, defineJob } from '@kokdala/core'
+import { type DefinedJob, defineJob, type JobRun, type Queryable } from '@kokdala/core'
 import { Type } from 'typebox'
 
 /** The ordered group of a cashbox: Webkassa takes one request at a time per cashbox, so its jobs run one by one. */
@@ -17,7 +17,9 @@ export const ReportJobPayload = Type.Object({
 })
 
 export interface ReceiptJobHandlers {
-  receipt(receiptId: number): Promise<void>
+  receipt(receiptId: number, run: JobRun): Promise<void>
+  /** What a claimed batch of receipts needs to be sent, by receipt id, in one query. */
+  prepareReceipts(q: Queryable, receiptIds: readonly number[]): Promise<ReadonlyMap<number, unknown>>
   report(payload: { cashbox: string; kind: 'x' | 'z'; reportId?: number; shiftNumber?: number }): Promise<void>
 }
 
@@ -32,7 +34,16 @@ export function createReceiptJobs(handlers: ReceiptJobHandlers) {
     kind: 'fiscal.receipt',
     payload: ReceiptJobPayload,
     group: (p) => cashboxGroup(p.cashbox),
-    handler: (p) => handlers.receipt(p.receiptId),
+    // One query for the batch instead of two reads per receipt between its claim and its send.
+    async prepare(q, jobs) {
+      const receiptOf = (payload: unknown) => (payload as { receiptId: number }).receiptId
+      const byReceipt = await handlers.prepareReceipts(
+        q,
+        jobs.map((j) => receiptOf(j.payload)),
+      )
+      return new Map(jobs.map((j) => [j.id, byReceipt.get(receiptOf(j.payload))]))
+    },
+    handler: (p, _job, run) => handlers.receipt(p.receiptId, run),
   })
   const report = defineJob({
     kind: 'fiscal.report',

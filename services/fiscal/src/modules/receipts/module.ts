@@ -51,7 +51,11 @@ export function createReceiptsModule(deps: ReceiptsModuleDeps) {
     if (!service) throw new Error('receipts service not built yet')
     return service
   }
-  const jobs = createReceiptJobs({ receipt: (id) => ready().process(id), report: (p) => ready().runReport(p) })
+  const jobs = createReceiptJobs({
+    receipt: (id, run) => ready().process(id, run),
+    prepareReceipts: (q, ids) => repo.sendContexts(q, ids),
+    report: (p) => ready().runReport(p),
+  })
   const { client, session } = deps
   const shifts =
     client && session ? createShiftKeeper({ db: deps.db, repo, client, session, clock: deps.clock }) : undefined

@@ -1,8 +1,9 @@
-import { type Queryable, type Tiyn, toTiyn } from '@kokdala/core'
+import { type JobRowWrite, type Queryable, type Tiyn, toTiyn } from '@kokdala/core'
 import { contentFromJson, contentToJson } from './content-json.ts'
 import type { FiscalFacts } from './fiscal-facts.ts'
 import type { PaymentProgress, StoredSale } from './mapping.ts'
 import type { ReceiptContent, ReceiptKind } from './receipt.ts'
+import type { OpenShift } from './sender.ts'
 import type { ReceiptStatus } from './state.ts'
 
 /** A receipt as stored. */
@@ -89,6 +90,53 @@ function receiptOf(raw: RawReceipt): ReceiptRow {
 
 /** Statuses a receipt still has work in: what makes a cashbox loaded. */
 export const OPEN_STATUSES: readonly ReceiptStatus[] = ['pending', 'sending', 'recovering']
+
+/** A receipt as its cashbox's queue sends it: the row, its cashbox's open shift, and whether the cashbox is parked. */
+export interface SendContext {
+  row: ReceiptRow
+  openShift: OpenShift | null
+  parked: boolean
+}
+
+/**
+ * A receipt fiscalized, written with its job's settling (one statement for every cashbox settling together): the
+ * facts, if the receipt is still in the status the run found it in. One row per receipt.
+ */
+function fiscalizedStatement(rows: string): string {
+  return `UPDATE fiscal_receipt f SET status = 'fiscalized', updated_at = r.at, check_number = r.check_number,
+      fiscal_time = r.fiscal_time, shift_number = r.shift_number, check_order_number = r.check_order_number,
+      offline = r.offline, ticket_url = r.ticket_url, registration_number = r.registration_number,
+      webkassa_total_tiyn = r.webkassa_total_tiyn, fiscalized_via = r.fiscalized_via, fiscalized_at = r.at,
+      last_error = NULL, last_error_code = NULL
+    FROM ${rows} WHERE f.id = r.id AND f.status = r.from_status`
+}
+const FISCALIZED_COLUMNS = [
+  ['id', 'bigint'],
+  ['from_status', 'text'],
+  ['check_number', 'text'],
+  ['fiscal_time', 'text'],
+  ['shift_number', 'int'],
+  ['check_order_number', 'int'],
+  ['offline', 'boolean'],
+  ['ticket_url', 'text'],
+  ['registration_number', 'text'],
+  ['webkassa_total_tiyn', 'bigint'],
+  ['fiscalized_via', 'text'],
+  ['at', 'timestamptz'],
+] as const
+
+/** A send attempt's end, written with its job's settling. */
+function attemptFinishedStatement(rows: string): string {
+  return `UPDATE fiscal_receipt_attempt a SET finished_at = r.at, outcome = r.outcome, error = r.error
+    FROM ${rows} WHERE a.receipt_id = r.receipt_id AND a.attempt = r.attempt`
+}
+const ATTEMPT_FINISHED_COLUMNS = [
+  ['receipt_id', 'bigint'],
+  ['attempt', 'int'],
+  ['outcome', 'text'],
+  ['error', 'text'],
+  ['at', 'timestamptz'],
+] as const
 
 /** The only SQL of the receipts module (tables fiscal_receipt, _attempt, fiscal_payment, _event, cashbox, shift, report). */
 export function createReceiptRepository(db: Queryable) {
@@ -279,6 +327,67 @@ export function createReceiptRepository(db: Queryable) {
 
     async addReturned(q: Queryable, saleId: number, amount: Tiyn): Promise<void> {
       await q.query(`UPDATE fiscal_receipt SET returned_tiyn = returned_tiyn + $2 WHERE id = $1`, [saleId, amount])
+    },
+
+    /**
+     * The receipts of a claimed batch with what sending them needs, in one query (the job kind's `prepare`): their
+     * cashboxes' open shifts and parking. The jobs are leased by then, so nothing else changes these rows.
+     */
+    async sendContexts(q: Queryable, ids: readonly number[]): Promise<Map<number, SendContext>> {
+      const { rows } = await q.query<
+        RawReceipt & { openShiftNumber: number | null; openShiftAt: Date | null; parked: boolean | null }
+      >(
+        `SELECT r.*, s.shift_number AS "openShiftNumber", s.opened_at AS "openShiftAt",
+           (c.parked_at IS NOT NULL) AS parked
+         FROM (SELECT ${RECEIPT} FROM fiscal_receipt WHERE id = ANY($1::bigint[])) r
+         LEFT JOIN fiscal_cashbox c ON c.znk = r.cashbox
+         LEFT JOIN LATERAL (
+           SELECT shift_number, opened_at FROM fiscal_shift WHERE cashbox = r.cashbox AND closed_at IS NULL
+           ORDER BY shift_number DESC LIMIT 1
+         ) s ON true`,
+        [ids],
+      )
+      return new Map(
+        rows.map(({ openShiftNumber, openShiftAt, parked, ...raw }) => {
+          const row = receiptOf(raw)
+          const openShift =
+            openShiftNumber === null || openShiftAt === null
+              ? null
+              : { shiftNumber: openShiftNumber, openedAt: new Date(openShiftAt) }
+          return [row.id, { row, openShift, parked: parked === true }]
+        }),
+      )
+    },
+
+    /** `move` to fiscalized with the facts, as a write of the job's settling (see `fiscalizedStatement`). */
+    fiscalizedWrite(id: number, from: ReceiptStatus, facts: FiscalFacts, via: string, now: Date): JobRowWrite {
+      return {
+        statement: fiscalizedStatement,
+        columns: FISCALIZED_COLUMNS,
+        row: [
+          id,
+          from,
+          facts.checkNumber,
+          facts.dateTime,
+          facts.shiftNumber,
+          facts.checkOrderNumber,
+          facts.offline,
+          facts.ticketUrl,
+          facts.registrationNumber,
+          facts.totalTiyn === null ? null : String(facts.totalTiyn),
+          via,
+          now,
+        ],
+      }
+    },
+
+    /** `finishAttempt` as a write of the job's settling. */
+    attemptFinishedWrite(id: number, attempt: number, outcome: string, error: string | null, now: Date): JobRowWrite {
+      return {
+        statement: attemptFinishedStatement,
+        columns: ATTEMPT_FINISHED_COLUMNS,
+        row: [id, attempt, outcome, error, now],
+      }
     },
 
     async find(id: number, q: Queryable = db): Promise<ReceiptRow | undefined> {

@@ -5,20 +5,30 @@ import { type FiscalFacts, factsOfCheck } from './fiscal-facts.ts'
 import { classifyCheck } from './outcome.ts'
 import { historyRow, type Located, locateReceipt, type TokenSession } from './recovery.ts'
 
-/** What a shift step came to: done, try later, or the cashbox cannot go on. */
+/** What a shift step came to: done (`closed`: a Z report closed the open shift), try later, or the cashbox cannot go on. */
 export type ShiftStep =
-  | { kind: 'ok' }
+  | { kind: 'ok'; closed?: boolean }
   | { kind: 'retry'; reason: string }
   | { kind: 'park'; code: number; reason: string }
 
-/** The shift rules a send needs (module `shifts.ts`): every step runs on the cashbox's queue, inside its job. */
+/** The cashbox's open shift on our side; null when none is open. */
+export interface OpenShift {
+  shiftNumber: number
+  openedAt: Date
+}
+
+/**
+ * The shift rules a send needs (module `shifts.ts`): every step runs on the cashbox's queue, inside its job. `known`
+ * is the open shift as loaded with the job (undefined: not loaded, read it); nothing else changes a cashbox's shifts
+ * while its queue runs this job.
+ */
 export interface ShiftPort {
   /** Z report first when the cashbox's open shift is old enough to hit the 24 h limit before long. */
-  closeIfOld(cashbox: string): Promise<ShiftStep>
+  closeIfOld(cashbox: string, known?: OpenShift | null): Promise<ShiftStep>
   /** Z report now: Webkassa said 11. 12/13 (nothing open) count as done. */
   close(cashbox: string): Promise<ShiftStep>
   /** A receipt went through in this shift: the first one seen opens it on our side. */
-  observed(cashbox: string, shiftNumber: number, at: Date): Promise<void>
+  observed(cashbox: string, shiftNumber: number, at: Date, known?: OpenShift | null): Promise<void>
 }
 
 export interface SenderDeps {
@@ -38,6 +48,8 @@ export interface SendInput {
    * run that died after marking the receipt `sending`): then the receipt is looked up before anything is sent.
    */
   uncertain: boolean
+  /** The cashbox's open shift, when it was loaded with the job. */
+  openShift?: OpenShift | null
   /** Records that the request is about to leave (status `sending`, an attempt row), committed before it does. */
   markSending(): Promise<void>
 }
@@ -81,8 +93,10 @@ export async function sendReceipt(deps: SenderDeps, input: SendInput): Promise<S
     const located = await locateReceipt(deps, cashbox, externalNumber)
     if (located.kind !== 'absent') return fromLocated(located, totalTiyn)
   }
-  const young = await deps.shifts.closeIfOld(cashbox)
+  let shift = input.openShift
+  const young = await deps.shifts.closeIfOld(cashbox, shift)
   if (young.kind !== 'ok') return young
+  if (young.closed) shift = null
   let shiftClosed = false
   for (;;) {
     await input.markSending()
@@ -91,7 +105,7 @@ export async function sendReceipt(deps: SenderDeps, input: SendInput): Promise<S
     switch (outcome.kind) {
       case 'accepted': {
         const facts = factsOfCheck(outcome.data)
-        await deps.shifts.observed(cashbox, facts.shiftNumber, sentAt)
+        await deps.shifts.observed(cashbox, facts.shiftNumber, sentAt, shift)
         return { kind: 'fiscalized', facts, via: 'answer' }
       }
       case 'duplicate': {
@@ -112,6 +126,7 @@ export async function sendReceipt(deps: SenderDeps, input: SendInput): Promise<S
         const closed = await deps.shifts.close(cashbox)
         if (closed.kind !== 'ok') return closed
         shiftClosed = true
+        shift = null
         continue
       }
       case 'park':

@@ -1,4 +1,12 @@
-import { type Clock, type Database, parseTengeNumber, type Queryable, RetryLater, type Tiyn } from '@kokdala/core'
+import {
+  type Clock,
+  type Database,
+  type JobRun,
+  parseTengeNumber,
+  type Queryable,
+  RetryLater,
+  type Tiyn,
+} from '@kokdala/core'
 import { MAX_AMOUNT_TIYN, type PaymentType, type WebkassaClient } from '@kokdala/webkassa'
 import { FiscalError } from '../../errors.ts'
 import { contentToJson } from './content-json.ts'
@@ -8,7 +16,7 @@ import { type PaymentEventBody, planReceipts, RETURN_EVENTS, SALE_EVENTS } from 
 import { apiNumber, isReceiptableTransactionId } from './numbers.ts'
 import { assertBalanced, checkRequest, type ReceiptContent, totalOf } from './receipt.ts'
 import type { TokenSession } from './recovery.ts'
-import { OPEN_STATUSES, type ReceiptRepository, type ReceiptRow } from './repository.ts'
+import { OPEN_STATUSES, type ReceiptRepository, type ReceiptRow, type SendContext } from './repository.ts'
 import { type SendResult, sendReceipt } from './sender.ts'
 import type { ShiftKeeper } from './shifts.ts'
 import { type ReceiptEvent, type ReceiptStatus, receiptMachine } from './state.ts'
@@ -347,10 +355,14 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
 
     /**
      * One round of a receipt, on its cashbox's queue: a return gets its basis from the stored original, a receipt
-     * whose last send is in doubt is looked up first, then it is sent (sender.ts) and the outcome recorded.
+     * whose last send is in doubt is looked up first, then it is sent (sender.ts) and the outcome recorded. With the
+     * job's `run`, the receipt comes as loaded at the claim, and a receipt that went through is recorded in the
+     * job's settling statement (one commit for every cashbox settling together); a crash before that commit leaves
+     * it `sending`, which the next round looks up.
      */
-    async process(receiptId: number): Promise<void> {
-      const row = await repo.find(receiptId)
+    async process(receiptId: number, run?: JobRun): Promise<void> {
+      const context = run?.prepared as SendContext | undefined
+      const row = context?.row ?? (await repo.find(receiptId))
       if (!row || DONE.includes(row.status)) return
       const { client, session, shifts } = deps
       if (!client || !session || !shifts) throw new RetryLater(60_000, 'Webkassa client or session not wired')
@@ -391,6 +403,7 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
           request,
           totalTiyn: row.totalTiyn,
           uncertain: from === 'recovering',
+          openShift: context?.openShift,
           markSending: async () => {
             if (attempt > 0)
               await repo.finishAttempt(row.id, attempt, 'replayed', 'code 11: Z report, then again', clock.now())
@@ -399,10 +412,17 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
           },
         },
       )
-      if (attempt > 0) {
-        const error = 'reason' in result ? result.reason : null
-        await repo.finishAttempt(row.id, attempt, result.kind, error, clock.now())
+      const now = clock.now()
+      const error = 'reason' in result ? result.reason : null
+      if (run && result.kind === 'fiscalized') {
+        const event: ReceiptEvent = current === 'recovering' ? 'found' : 'accept'
+        receiptMachine.expect(current, event)
+        if (attempt > 0) run.settleWith(repo.attemptFinishedWrite(row.id, attempt, result.kind, error, now))
+        run.settleWith(repo.fiscalizedWrite(row.id, current, result.facts, result.via, now))
+        if (context?.parked !== false) await repo.unpark(row.cashbox, now)
+        return
       }
+      if (attempt > 0) await repo.finishAttempt(row.id, attempt, result.kind, error, now)
       await record(row, current, result)
     },
 

@@ -65,13 +65,18 @@ export function createShiftKeeper(deps: ShiftKeeperDeps) {
   }
 
   const port: ShiftPort = {
-    async closeIfOld(cashbox) {
-      const open = await repo.openShift(cashbox)
+    async closeIfOld(cashbox, known) {
+      const open = known === undefined ? await repo.openShift(cashbox) : known
       if (!open || clock.now().getTime() - open.openedAt.getTime() < closeAfter) return { kind: 'ok' }
-      return zReport(cashbox, 'before_receipt')
+      const step = await zReport(cashbox, 'before_receipt')
+      return step.kind === 'ok' ? { kind: 'ok', closed: true } : step
     },
     close: (cashbox) => zReport(cashbox, 'code_11'),
-    observed: (cashbox, shiftNumber, at) => repo.observeShift(cashbox, shiftNumber, at),
+    async observed(cashbox, shiftNumber, at, known) {
+      // The shift open on our side already: nothing to record (the row exists, older ones were closed with it).
+      if (known?.shiftNumber === shiftNumber) return
+      await repo.observeShift(cashbox, shiftNumber, at)
+    },
   }
 
   return {
