@@ -1,5 +1,5 @@
 import { hostname } from 'node:os'
-import { type Clock, createWorker, type Database, type Runtime, type ServiceLog } from '@kokdala/core'
+import { type Clock, createChangeFeed, createWorker, type Database, type Runtime, type ServiceLog } from '@kokdala/core'
 import type { WebkassaClient } from '@kokdala/webkassa'
 import type { FiscalConfig } from './config.ts'
 import { createReceiptsModule } from './modules/receipts/module.ts'
@@ -36,7 +36,25 @@ export interface FiscalOverrides {
 export function buildFiscalServices({ config, db, clock, log, runtime, overrides = {} }: FiscalServiceDeps) {
   const webkassa = overrides.webkassa ?? webkassaClientOf(config)
   if (webkassa && !overrides.webkassa) runtime.closeWith(webkassa)
-  const tokens = createTokensModule({ config, db, clock, log, runtime, client: webkassa, random: overrides.random })
+  // Changes of the Webkassa session row, for the tokens module's copy of it: on PostgreSQL, listening to migration
+  // 012's notifications. Not on PGlite: the copy is for the many calls of a busy deployment, and a PGlite file may be
+  // opened by more than one service instance in one process (the tests' two "processes"), which no feed would tell.
+  const listenUrl = db.kind === 'postgres' ? config.DATABASE_URL : undefined
+  const changes = listenUrl ? createChangeFeed({ url: listenUrl, channel: 'webkassa_session_changed', log }) : undefined
+  if (changes) {
+    void changes.start()
+    runtime.closeWith(changes)
+  }
+  const tokens = createTokensModule({
+    config,
+    db,
+    clock,
+    log,
+    runtime,
+    client: webkassa,
+    changes,
+    random: overrides.random,
+  })
   // Receipts call Webkassa only through the tokens module's session (refresh on 2/3, single-flight); without a
   // client (no API key configured) they wait in their queues.
   const receipts = createReceiptsModule({

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import {
+  type ChangeFeed,
   type Clock,
   createDailySchedule,
   createKeyring,
@@ -23,6 +24,8 @@ export interface TokensModuleDeps {
   runtime: Runtime
   /** Absent until a Webkassa client is configured: calls then fail with WEBKASSA_NOT_CONFIGURED. */
   client: Pick<WebkassaClient, 'authorize'> | undefined
+  /** Changes of the session row (services.ts): lets every call use a copy of the row instead of reading it. */
+  changes?: ChangeFeed
   /** The schedule's random delay in [0, 1) (tests fix it). */
   random?: () => number
 }
@@ -39,13 +42,13 @@ const DEVELOPMENT_KEYRING: Keyring = createKeyring(
 const SCHEDULE_TICK_MS = 30_000
 
 /** The tokens module: the Webkassa session other modules call through, its scheduled refresh, its admin view. */
-export function createTokensModule({ config, db, clock, log, runtime, client, random }: TokensModuleDeps) {
+export function createTokensModule({ config, db, clock, log, runtime, client, changes, random }: TokensModuleDeps) {
   const keyring = config.FISCAL_TOKEN_KEYS ? parseKeyring(config.FISCAL_TOKEN_KEYS) : DEVELOPMENT_KEYRING
   const { FISCAL_WEBKASSA_LOGIN: login, FISCAL_WEBKASSA_PASSWORD: password, FISCAL_WEBKASSA_API_KEY: apiKey } = config
   const configured = client !== undefined && login !== undefined && password !== undefined && apiKey !== undefined
   const base = config.WORKER_ID ?? `${hostname()}:${config.FISCAL_PORT}/fiscal#${config.WORKER_INDEX}`
   const tokens = createTokenService({
-    repository: createSessionRepository(db),
+    repository: createSessionRepository(db, changes),
     keyring,
     client: client ?? { authorize: async () => ({ kind: 'unknown', reason: 'network' }) },
     credentials: configured ? { login, password } : undefined,
