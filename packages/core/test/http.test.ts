@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { gzipSync } from 'node:zlib'
 import { Type } from 'typebox'
 import { AppError } from '../src/errors.ts'
 import { createApp } from '../src/http.ts'
@@ -67,5 +68,40 @@ test('every answer is counted by method, route and status; requests no route mat
   assert.match(metrics, /http_requests_total\{method="GET",route="\/items\/:id",status="200",service="demo"\} 2/)
   assert.match(metrics, /http_requests_total\{method="GET",route="unmatched",status="404",service="demo"\} 1/)
   assert.match(metrics, /http_request_duration_seconds_count\{service="demo",method="GET",route="\/items\/:id"\} 2/)
+  await app.close()
+})
+
+test('a body with a Content-Encoding other than identity is refused 415 before it is read, not parsed as JSON', async () => {
+  const app = await createApp({ service: 'demo', version: '0.0.0', logLevel: 'silent' })
+  let handled = 0
+  app.post('/items', async () => ({ handled: ++handled }))
+  app.get('/items', async () => ({ ok: true }))
+  const json = '{"n":1}'
+  const post = (contentEncoding: string, payload: Buffer | string) =>
+    app.inject({
+      method: 'POST',
+      url: '/items',
+      headers: { 'content-type': 'application/json', 'content-encoding': contentEncoding },
+      payload,
+    })
+  for (const [coding, payload] of [
+    ['gzip', gzipSync(json)],
+    ['gzip', 'not gzip at all'],
+    ['GZIP', json],
+    ['deflate', json],
+    ['br', json],
+    ['x-custom', json],
+    ['identity, gzip', gzipSync(json)],
+  ] as const) {
+    const answer = await post(coding, payload)
+    assert.equal(answer.statusCode, 415, coding)
+    assert.equal(answer.json().error.code, 'UNSUPPORTED_MEDIA_TYPE', coding)
+    assert.equal(answer.headers['accept-encoding'], 'identity', coding)
+  }
+  assert.equal(handled, 0)
+  assert.equal((await post('identity', json)).statusCode, 200)
+  // A body-less request's Content-Encoding describes nothing: it is not refused.
+  const get = await app.inject({ method: 'GET', url: '/items', headers: { 'content-encoding': 'gzip' } })
+  assert.equal(get.statusCode, 200)
   await app.close()
 })

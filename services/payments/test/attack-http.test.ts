@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import net from 'node:net'
 import { after, before, describe, it } from 'node:test'
+import { gzipSync } from 'node:zlib'
+import { request } from 'undici'
 import { type StartedPayments, sourceToken, startPayments } from './harness.ts'
 
 /**
@@ -83,5 +85,61 @@ describe('attack: raw HTTP against the payment API', () => {
     }
     const { rows: afterwards } = await t.db.query<{ n: string }>('SELECT count(*)::text AS n FROM payment')
     assert.equal(afterwards[0].n, before[0].n)
+  })
+
+  /** A request through an ordinary HTTP client: the answer it reads, or the error it gets (a reset socket). */
+  async function call(method: 'GET' | 'POST', headers: Record<string, string>, payload?: Buffer | string) {
+    const response = await request(`http://127.0.0.1:${port}/api/payment/init`, {
+      method,
+      headers: { 'x-api-token': token, 'content-type': 'application/json', ...headers },
+      body: payload,
+    })
+    return { status: response.statusCode, envelope: (await response.body.json()) as Record<string, unknown> }
+  }
+
+  it('answers headers beyond the parser limit with 431 in the envelope that a client reads, not a reset', async () => {
+    for (const size of [20_000, 100_000, 1_000_000]) {
+      for (const method of ['GET', 'POST'] as const) {
+        const { status, envelope } = await call(method, { 'x-big': 'a'.repeat(size) }, method === 'POST' ? body : '')
+        assert.equal(status, 431, `${method} ${size}`)
+        assert.deepEqual(envelope, {
+          success: false,
+          message: 'The request headers are too large',
+          error_code: 431,
+          code: 'HEADERS_TOO_LARGE',
+        })
+      }
+    }
+  })
+
+  it('refuses a compressed body (valid gzip or not) with 415 and writes no payment', async () => {
+    const { rows: before } = await t.db.query<{ n: string }>('SELECT count(*)::text AS n FROM payment')
+    const cases: [string, Buffer | string][] = [
+      ['gzip', gzipSync(body)],
+      ['gzip', Buffer.from('\x1f\x8b garbage, not gzip')],
+      ['deflate', body],
+      ['br', gzipSync(body)],
+    ]
+    for (const [coding, payload] of cases) {
+      const { status, envelope } = await call('POST', { 'content-encoding': coding }, payload)
+      assert.equal(status, 415, coding)
+      assert.equal(envelope.success, false, coding)
+      assert.equal(envelope.error_code, 415, coding)
+      assert.equal(envelope.code, 'UNSUPPORTED_MEDIA_TYPE', coding)
+      assert.match(String(envelope.message), /Content-Encoding/, coding)
+    }
+    // Chunked, with no length announced, over the raw socket.
+    const chunked = gzipSync(body)
+    const answer = await send(
+      init(
+        'Content-Type: application/json\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n',
+        `${chunked.length.toString(16)}\r\n${chunked.toString('latin1')}\r\n0\r\n\r\n`,
+      ),
+    )
+    assert.equal(answer.status, 415)
+    const { rows: afterwards } = await t.db.query<{ n: string }>('SELECT count(*)::text AS n FROM payment')
+    assert.equal(afterwards[0].n, before[0].n)
+    // The same body uncompressed is a payment: the refusal was the coding, nothing else.
+    assert.equal((await call('POST', { 'content-encoding': 'identity' }, body)).status, 201)
   })
 })

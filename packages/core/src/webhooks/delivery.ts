@@ -8,12 +8,14 @@
  * together share (`jobs/settle.ts`): a fraction of a round trip a delivery under load.
  */
 import { EventEmitter } from 'node:events'
+import type { LookupFunction } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import type { Readable } from 'node:stream'
 import { Agent, request } from 'undici'
 import type { Clock } from '../clock.ts'
 import type { Database, Queryable } from '../db.ts'
 import type { Job, JobKind, JobRowWrite, JobRun, JobWrite } from '../jobs.ts'
+import { webhookConnector } from './address-guard.ts'
 import type { WebhookDeliveryPayload } from './outbox.ts'
 import * as repository from './repository.ts'
 import { createWebhookSigner, type WebhookSigner } from './signature.ts'
@@ -75,6 +77,8 @@ export interface WebhookDeliveryOptions {
   timeoutMs?: number
   /** The `user-agent` of every request; a message's own `user-agent` header wins. */
   userAgent?: string
+  /** Resolves receivers' names instead of DNS (tests); private addresses are refused after it all the same. */
+  lookup?: LookupFunction
 }
 
 /** Reads at most `limit` bytes of the answer and drops the rest unread (the connection goes with it then). */
@@ -116,14 +120,22 @@ function failureReason(error: unknown): string {
  * follows a redirect (undici's `request` has no redirect handling unless asked for), and each attempt is bounded by
  * `timeoutMs` from start to the last byte read, connecting included.
  */
-function createSender(timeoutMs: number) {
-  const dispatcher = new Agent({ connect: { timeout: timeoutMs }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
+function createSender(timeoutMs: number, resolve?: LookupFunction) {
+  // One pool for endpoints allowed private addresses, one whose connections refuse them (address-guard.ts).
+  const agent = (allowPrivateNetworks: boolean) =>
+    new Agent({
+      connect: webhookConnector({ allowPrivateNetworks, timeout: timeoutMs, resolve }),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    })
+  const [guarded, open] = [agent(false), agent(true)]
 
   /** One signed POST. Never rejects: no answer (a refused connection, a timeout) is an outcome too. */
   async function post(
     url: string,
     headers: Record<string, string>,
     body: string,
+    allowPrivateNetworks: boolean,
   ): Promise<Pick<repository.WebhookAttempt, 'responseStatus' | 'error' | 'responseBody'>> {
     // undici takes any emitter with 'abort' as a signal: a plain one and a timer cost less than AbortSignal.timeout.
     const signal = new EventEmitter()
@@ -137,7 +149,7 @@ function createSender(timeoutMs: number) {
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/json' },
         body,
-        dispatcher,
+        dispatcher: allowPrivateNetworks ? open : guarded,
         signal,
       })
       const responseBody = await responsePrefix(response.body, MAX_LOGGED_RESPONSE_BYTES).catch(() => null)
@@ -167,7 +179,7 @@ export function createWebhookDeliveryJob(options: WebhookDeliveryOptions): JobKi
   const { db, clock } = options
   const timeoutMs = options.timeoutMs ?? 15_000
   const userAgent = options.userAgent ?? 'Kokdala-Webhooks/1'
-  const sender = createSender(timeoutMs)
+  const sender = createSender(timeoutMs, options.lookup)
   /**
    * Each endpoint's signer, its secrets decoded once: endpoint objects are shared by the deliveries of one batch
    * (`findDeliveries`) and read afresh for the next, so a rotated secret is picked up with the next claim.
@@ -210,7 +222,7 @@ export function createWebhookDeliveryJob(options: WebhookDeliveryOptions): JobKi
       'webhook-signature': signerOf(endpoint)(message.publicId, timestamp, message.body, now),
     }
     const started = performance.now()
-    const outcome = await sender.post(endpoint.url, headers, message.body)
+    const outcome = await sender.post(endpoint.url, headers, message.body, endpoint.allowPrivateNetworks)
     const attempt = { ...outcome, attemptedAt: now, latencyMs: Math.round(performance.now() - started) }
     const status = attempt.responseStatus
     const delivered = status !== null && status >= 200 && status < 300

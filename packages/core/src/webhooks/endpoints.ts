@@ -1,8 +1,8 @@
 /** Webhook endpoints: where messages go, the secrets they are signed with, and whether they are enabled. */
-import { BlockList, isIP } from 'node:net'
 import { type Clock, systemClock } from '../clock.ts'
 import type { Queryable } from '../db.ts'
 import { CoreError } from '../errors.ts'
+import { isPrivateAddress } from './address-guard.ts'
 import type { WebhookEndpoint } from './repository.ts'
 import * as repository from './repository.ts'
 import { generateWebhookSecret, webhookSecretKey } from './signature.ts'
@@ -14,46 +14,17 @@ export const DEFAULT_SECRET_GRACE_MS = 24 * 60 * 60 * 1000
 
 const MAX_URL_LENGTH = 2048
 
-/** Addresses of this machine and of private networks: a merchant's URL must not make us call them (SSRF). */
-const PRIVATE_NETWORKS = new BlockList()
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.168.0.0', 16],
-] as const) {
-  PRIVATE_NETWORKS.addSubnet(network, prefix, 'ipv4')
-}
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-] as const) {
-  PRIVATE_NETWORKS.addSubnet(network, prefix, 'ipv6')
-}
-
 /**
  * Whether a URL's host is a loopback, private or link-local address written out (the URL parser has already
  * turned `2130706433` and `0x7f.1` into `127.0.0.1`), or a `localhost` name. A name that resolves to such an
- * address is not caught here: that needs a check at connect time.
+ * address is not caught here: the delivery's connection refuses it (`address-guard.ts`) unless the endpoint was
+ * registered with `allowPrivateNetworks`.
  */
 function isPrivateHost(hostname: string): boolean {
   // A fully qualified name's trailing dot (`localhost.`, `localhost.localhost..`) resolves the same: drop it.
   const host = (hostname.startsWith('[') ? hostname.slice(1, -1) : hostname).replace(/\.+$/, '')
   if (host === 'localhost' || host.endsWith('.localhost')) return true
-  const family = isIP(host)
-  if (family === 0) return false
-  // An IPv4 address mapped into IPv6 (::ffff:127.0.0.1, written ::ffff:7f00:1 by the parser) is the IPv4 one.
-  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(host)
-  if (mapped) {
-    const [high, low] = [Number.parseInt(mapped[1], 16), Number.parseInt(mapped[2], 16)]
-    return PRIVATE_NETWORKS.check(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`, 'ipv4')
-  }
-  return PRIVATE_NETWORKS.check(host, family === 4 ? 'ipv4' : 'ipv6')
+  return isPrivateAddress(host)
 }
 
 function hasSpaceOrControl(text: string): boolean {
@@ -145,6 +116,7 @@ export interface CreateWebhookEndpointOptions {
   /**
    * Lets the URL point at loopback, private or link-local addresses: for tests and receivers inside our own
    * network, never for URLs a merchant gives (it would let them make us call 169.254.169.254 or our own admin).
+   * Kept with the endpoint: its deliveries connect to a name resolving to such an address only when it is set.
    */
   allowPrivateNetworks?: boolean
   clock?: Clock
@@ -157,12 +129,14 @@ export async function createWebhookEndpoint(
 ): Promise<{ id: number; secret: string }> {
   const now = (options.clock ?? systemClock).now()
   const secret = checkedSecret(options.secret ?? generateWebhookSecret())
-  const url = checkedUrl(options.url, options.allowPrivateNetworks ?? false)
+  const allowPrivateNetworks = options.allowPrivateNetworks ?? false
+  const url = checkedUrl(options.url, allowPrivateNetworks)
   const key = checkedKey(options.key)
   const id = await repository.insertEndpoint(tx, {
     key,
     url,
     description: checkedDescription(options.description ?? ''),
+    allowPrivateNetworks,
     createdAt: now,
   })
   if (id === undefined) {
@@ -190,32 +164,48 @@ export async function ensureWebhookEndpoint(
   options: EnsureWebhookEndpointOptions,
 ): Promise<{ id: number; created: boolean; secret?: string }> {
   const key = checkedKey(options.key) as string
+  const allowPrivateNetworks = options.allowPrivateNetworks ?? false
   const existing = await repository.findEndpointByKey(tx, key)
-  if (existing) return sameUrl(existing, options.url)
+  if (existing) return sameEndpoint(tx, existing, options.url, allowPrivateNetworks)
   const now = (options.clock ?? systemClock).now()
   const secret = checkedSecret(options.secret ?? generateWebhookSecret())
-  const url = checkedUrl(options.url, options.allowPrivateNetworks ?? false)
+  const url = checkedUrl(options.url, allowPrivateNetworks)
   const id = await repository.insertEndpoint(tx, {
     key,
     url,
     description: checkedDescription(options.description ?? ''),
+    allowPrivateNetworks,
     createdAt: now,
   })
   if (id === undefined) {
     // Registered by a concurrent caller since the look-up above; its row is committed now.
     const raced = await repository.findEndpointByKey(tx, key)
     if (!raced) throw new CoreError('CONFLICT', 'The webhook endpoint key is being registered concurrently', { key })
-    return sameUrl(raced, options.url)
+    return sameEndpoint(tx, raced, options.url, allowPrivateNetworks)
   }
   await repository.insertSecret(tx, id, secret, now)
   return { id, created: true, secret }
 }
 
-function sameUrl(endpoint: WebhookEndpoint, url: string): { id: number; created: false } {
+/**
+ * The existing endpoint of a key, if it has this URL. Whether it may reach private addresses follows the caller's
+ * setting of now (a service whose PAYMENTS_WEBHOOK_ALLOW_PRIVATE_NETWORKS changed, an endpoint registered before
+ * the setting was kept), so its next deliveries connect as the caller's URL check just allowed.
+ */
+async function sameEndpoint(
+  tx: Queryable,
+  endpoint: WebhookEndpoint,
+  url: string,
+  allowPrivateNetworks: boolean,
+): Promise<{ id: number; created: false }> {
   if (endpoint.url !== url) {
     throw new CoreError('CONFLICT', 'A webhook endpoint is registered under this key for another URL', {
       key: endpoint.key,
     })
+  }
+  if (endpoint.allowPrivateNetworks !== allowPrivateNetworks) {
+    checkedUrl(url, allowPrivateNetworks)
+    await repository.setEndpointAllowPrivateNetworks(tx, endpoint.id, allowPrivateNetworks)
   }
   return { id: endpoint.id, created: false }
 }

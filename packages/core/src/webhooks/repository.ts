@@ -1,6 +1,6 @@
 /**
- * The only SQL of the webhooks module: its four tables (core migrations core_007_webhook.sql and
- * core_008_webhook_targets.sql) and nothing else. The writes of a delivery are `JobRowWrite`s: the worker commits them
+ * The only SQL of the webhooks module: its four tables (core migrations core_007_webhook.sql,
+ * core_008_webhook_targets.sql and core_009_webhook_private_networks.sql) and nothing else. The writes of a delivery are `JobRowWrite`s: the worker commits them
  * in the statement that settles the delivery's job.
  */
 import type { Queryable } from '../db.ts'
@@ -16,6 +16,8 @@ export interface WebhookEndpoint {
   /** Null while enabled. */
   disabledReason: string | null
   disabledAt: Date | null
+  /** Whether deliveries may connect to loopback, private and link-local addresses (`address-guard.ts`). */
+  allowPrivateNetworks: boolean
   /** Current and rotated-out secrets, newest first; a rotated-out one has `expiresAt`. */
   secrets: ExpiringWebhookSecret[]
 }
@@ -48,7 +50,7 @@ export interface WebhookAttempt {
 }
 
 const ENDPOINT_COLUMNS = `e.id, e.key, e.url, e.description, e.disabled_reason AS "disabledReason", e.disabled_at AS "disabledAt",
-  COALESCE((SELECT json_agg(json_build_object('secret', s.secret, 'expiresAt', s.expires_at) ORDER BY s.id DESC)
+  e.allow_private_networks AS "allowPrivateNetworks", COALESCE((SELECT json_agg(json_build_object('secret', s.secret, 'expiresAt', s.expires_at) ORDER BY s.id DESC)
             FROM webhook_endpoint_secret s WHERE s.endpoint_id = e.id), '[]') AS secrets`
 
 const MESSAGE_COLUMNS = `id, public_id AS "publicId", endpoint_id AS "endpointId", event_type AS "eventType", body, headers,
@@ -64,16 +66,20 @@ function toEndpoint(row: EndpointRow): WebhookEndpoint {
 
 export async function insertEndpoint(
   q: Queryable,
-  endpoint: { key: string | null; url: string; description: string; createdAt: Date },
+  endpoint: { key: string | null; url: string; description: string; allowPrivateNetworks: boolean; createdAt: Date },
 ): Promise<number | undefined> {
   // DO NOTHING rather than a unique violation, which would abort the caller's transaction: undefined when the key,
   // or for an endpoint without a key its URL, is registered already.
   const { rows } = await q.query<{ id: number }>(
-    `INSERT INTO webhook_endpoint (key, url, description, created_at) VALUES ($1, $2, $3, $4)
-     ON CONFLICT DO NOTHING RETURNING id`,
-    [endpoint.key, endpoint.url, endpoint.description, endpoint.createdAt],
+    `INSERT INTO webhook_endpoint (key, url, description, allow_private_networks, created_at)
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id`,
+    [endpoint.key, endpoint.url, endpoint.description, endpoint.allowPrivateNetworks, endpoint.createdAt],
   )
   return rows[0]?.id
+}
+
+export async function setEndpointAllowPrivateNetworks(q: Queryable, endpointId: number, allow: boolean): Promise<void> {
+  await q.query('UPDATE webhook_endpoint SET allow_private_networks = $2 WHERE id = $1', [endpointId, allow])
 }
 
 export async function insertSecret(q: Queryable, endpointId: number, secret: string, createdAt: Date): Promise<void> {
