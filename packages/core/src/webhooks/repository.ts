@@ -1,6 +1,6 @@
 /**
  * The only SQL of the webhooks module: its four tables (core migrations core_007_webhook.sql,
- * core_008_webhook_targets.sql and core_009_webhook_private_networks.sql) and nothing else. The writes of a delivery are `JobRowWrite`s: the worker commits them
+ * core_008_webhook_targets.sql and core_010_webhook_private_networks.sql) and nothing else. The writes of a delivery are `JobRowWrite`s: the worker commits them
  * in the statement that settles the delivery's job.
  */
 import type { Queryable } from '../db.ts'
