@@ -64,7 +64,7 @@ export function createAttemptService(deps: PaymentDeps) {
     await pool.release(attemptId).catch((error) => log.warn({ err: error, attemptId }, 'terminal not released'))
   }
 
-  return {
+  const service = {
     /**
      * `/kaspi`: the customer chose `methodCode`; the remainder is charged in that method's money, rounded up to whole
      * tenge, on a leased terminal. Concurrent calls on one payment make one attempt (a unique index); the others get
@@ -80,6 +80,15 @@ export function createAttemptService(deps: PaymentDeps) {
       try {
         started = await pool.start({ attemptId: attempt.id, amountTenge: Number(attempt.chargeTiyn / 100n) })
       } catch (error) {
+        // A customer who paid before the QR was read (the pool then keeps the terminal's process as paid) has paid
+        // this attempt: that money is applied now and the answer says so. Answered "unavailable" with the payment
+        // still pending, they would start another attempt and pay twice.
+        const outcome = await pool.check(attempt.id).catch(() => undefined)
+        if (outcome?.state === 'paid') {
+          await service.settleAttempt(attempt.id, outcome)
+          const payment = await createPaymentRepository(db).byId(attempt.paymentId)
+          throw new PaymentsError('PAYMENT_NOT_PAYABLE', undefined, { status: payment?.status })
+        }
         await db.transaction(async (tx) => {
           await createPaymentRepository(tx).settleAttempt(
             attempt.id,
@@ -213,6 +222,7 @@ export function createAttemptService(deps: PaymentDeps) {
 
     release,
   }
+  return service
 }
 
 export type AttemptService = ReturnType<typeof createAttemptService>

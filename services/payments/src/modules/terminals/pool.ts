@@ -284,6 +284,12 @@ export function createTerminalPool(
       if (qrCode === undefined) {
         // Released meanwhile, or no QR: the customer cannot pay, so the terminal's payment is cancelled.
         await client.cancel(processId).catch((error) => calls.failed(leased.id, error, 'cancel'))
+        // The customer may have paid before the camera saw the QR (a slow read; the terminal's own screen shows it):
+        // then the cancel came too late. Asked after it, the terminal's answer is recorded, so money taken stays
+        // this attempt's (abandonStart keeps a final process) instead of being forgotten while the customer is told
+        // to start again and pays twice.
+        const row = await terminals.findProcess(attemptId)
+        if (row?.processId === processId && (row.status === 'waiting' || row.status === 'unknown')) await calls.ask(row)
         await terminals.abandonStart(attemptId)
         throw new PaymentsError('TERMINAL_UNAVAILABLE')
       }
