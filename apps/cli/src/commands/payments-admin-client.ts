@@ -34,3 +34,15 @@ export function dateOption(options: Options, name: string): string | undefined {
   if (Number.isNaN(parsed.getTime())) throw new Error(`--${name} is not a date: ${value}`)
   return parsed.toISOString()
 }
+
+/** `?name=value&…` of the fields that are set, or '' when none is: what a list path takes after it. */
+export function queryString(fields: Record<string, string | undefined>): string {
+  const query = new URLSearchParams()
+  for (const [name, value] of Object.entries(fields)) if (value !== undefined) query.set(name, value)
+  return query.size ? `?${query}` : ''
+}
+
+/** Writes one `line` per row (each ends its own line), or `empty` on a line of its own when there is no row. */
+export function printRows(out: NodeJS.WritableStream, rows: Json[], line: (row: Json) => string, empty: string): void {
+  out.write(rows.length === 0 ? `${empty}\n` : rows.map(line).join(''))
+}
