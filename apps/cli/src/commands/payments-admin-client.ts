@@ -15,6 +15,17 @@ export function adminTarget(env: Record<string, string | undefined> = process.en
   return { url: env.PAYMENTS_URL ?? paymentsPublicUrl(config), token }
 }
 
+/**
+ * A `kokdala payments <noun> <action>` command: the arguments after the noun, the options, and (for tests) the
+ * admin API to call and where to print.
+ */
+export type AdminCommand = (
+  args: string[],
+  options: Options,
+  target?: AdminTarget,
+  out?: NodeJS.WritableStream,
+) => Promise<void>
+
 /** Calls the admin API; an answer other than the seed's success envelope is an Error with its code and message. */
 export async function call(target: AdminTarget, method: string, path: string, body?: unknown): Promise<Json> {
   const { ok, status, json, text } = await adminRequest(target, method, path, body)

@@ -1,5 +1,6 @@
 // `kokdala payments terminals add|list|disable|enable` and `kokdala payments reconcile [--list]`.
 import {
+  type AdminCommand,
   type AdminTarget,
   adminTarget,
   call,
@@ -39,12 +40,7 @@ export const TERMINALS_HELP = `  kokdala payments terminals list
 `
 
 /** `kokdala payments terminals …`. */
-export async function terminals(
-  args: string[],
-  options: Options,
-  target: AdminTarget = adminTarget(),
-  out: NodeJS.WritableStream = process.stdout,
-): Promise<void> {
+export const terminals: AdminCommand = async (args, options, target = adminTarget(), out = process.stdout) => {
   const [action, id] = args
   switch (action) {
     case 'list': {

@@ -1,14 +1,6 @@
 // `kokdala payments webhooks list|resend|stats`: the webhooks' admin API for an operator at a terminal.
-import {
-  type AdminTarget,
-  adminTarget,
-  call,
-  dateOption,
-  type Json,
-  type Options,
-  printRows,
-  queryString,
-} from './payments-admin-client.ts'
+import type { AdminCommand, Json, Options } from './payments-admin-client.ts'
+import { adminTarget, call, dateOption, printRows, queryString } from './payments-admin-client.ts'
 
 export const WEBHOOKS_HELP = `  kokdala payments webhooks list [--payment TRANSACTION_ID] [--status pending|delivered|dead] [--from ISO] [--to ISO] [--limit N]
   kokdala payments webhooks resend ID                      one message again, same webhook-id
@@ -39,12 +31,7 @@ function statsLine(s: Json): string {
 }
 
 /** `kokdala payments webhooks …`. */
-export async function webhooks(
-  args: string[],
-  options: Options,
-  target: AdminTarget = adminTarget(),
-  out: NodeJS.WritableStream = process.stdout,
-): Promise<void> {
+export const webhooks: AdminCommand = async (args, options, target = adminTarget(), out = process.stdout) => {
   const [action, id] = args
   switch (action) {
     case 'list': {
