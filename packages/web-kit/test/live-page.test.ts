@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import Fastify from 'fastify'
-import { type Browser, chromium } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import {
   createLiveHub,
   defineMessages,
@@ -16,10 +14,7 @@ import {
   sendPage,
   webPages,
 } from '../src/index.ts'
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-// CI installs Chromium (.ci/run) and must run this; elsewhere it runs when Debian's chromium is present.
-const unavailable = !process.env.CI && !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM}`
+import { chromiumUnavailable, launchChromium, openBrowserPage } from '../src/testing.ts'
 
 const text = defineMessages({
   ru: { title: 'Компьютер 7', waiting: 'Ожидание' },
@@ -32,7 +27,7 @@ const BOOTSTRAP = `import { connectLive } from '/live/client.js'
 connectLive({ url: '/live', topics: ['pc:7'], onStatus: (s) => { document.body.dataset.live = s },
   onMessage: (_topic, data) => { document.getElementById('status').textContent = data.status } })`
 
-describe('a live page in Chromium, under the platform CSP', { skip: unavailable }, () => {
+describe('a live page in Chromium, under the platform CSP', { skip: chromiumUnavailable }, () => {
   const hub = createLiveHub()
   const app = Fastify()
   let browser: Browser
@@ -54,12 +49,8 @@ describe('a live page in Chromium, under the platform CSP', { skip: unavailable 
       })
     })
     await app.register(liveChannel, { hub, authorize: (_request, topics) => topics.every((t) => t === 'pc:7') })
-    await app.listen({ port: 0, host: '127.0.0.1' })
-    origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-    })
+    origin = await app.listen({ port: 0, host: '127.0.0.1' })
+    browser = await launchChromium()
   })
   after(async () => {
     await browser?.close()
@@ -67,28 +58,18 @@ describe('a live page in Chromium, under the platform CSP', { skip: unavailable 
   })
 
   test('the nonce lets the bootstrap run, the client loads from our origin, and pushes reach the page', async () => {
-    const context = await browser.newContext({ locale: 'ru-RU' })
-    const page = await context.newPage()
-    const cspViolations: string[] = []
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text())
-    })
+    const { page, cspViolations, close } = await openBrowserPage(browser, { locale: 'ru-RU' })
     await page.goto(`${origin}/pc/7`)
     assert.equal(await page.locator('#status').innerText(), 'Ожидание')
     await page.waitForFunction(() => document.body.dataset.live === 'open')
     hub.publish('pc:7', { status: 'Разблокирован' })
     await page.waitForFunction(() => document.getElementById('status')?.textContent === 'Разблокирован')
     assert.deepEqual(cspViolations, [])
-    await context.close()
+    await close()
   })
 
   test('an injected inline script without the nonce is refused by the browser', async () => {
-    const context = await browser.newContext()
-    const page = await context.newPage()
-    const cspViolations: string[] = []
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text())
-    })
+    const { page, cspViolations, close } = await openBrowserPage(browser)
     await page.goto(`${origin}/pc/7`)
     await page.evaluate(() => {
       const script = document.createElement('script')
@@ -97,6 +78,6 @@ describe('a live page in Chromium, under the platform CSP', { skip: unavailable 
     })
     assert.notEqual(await page.title(), 'pwned')
     assert.equal(cspViolations.length, 1)
-    await context.close()
+    await close()
   })
 })

@@ -1,9 +1,12 @@
-import type { Clock, Database } from '@kokdala/core'
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { type Clock, type Database, type manualClock, standardWebhookHeaders } from '@kokdala/core'
 import { openTestDatabase } from '@kokdala/core/testing'
 import { buildFiscalApp, type FiscalApp } from '../src/app.ts'
 import { loadFiscalConfig } from '../src/config.ts'
 import { fiscalMigrations } from '../src/database.ts'
 import type { FiscalOverrides } from '../src/services.ts'
+import type { ReceiptJson } from './receipt-json.ts'
 
 export const ADMIN_TOKEN = 'fiscal-admin-token-for-tests-0123456789'
 
@@ -44,4 +47,73 @@ export async function startFiscal(
       if (!options.db) await db.close()
     },
   }
+}
+
+export interface PaymentsFeedOptions {
+  /** The secret payments signs its fiscal feed with (`FISCAL_PAYMENTS_WEBHOOK_SECRET`). */
+  secret: string
+  clock: ReturnType<typeof manualClock>
+  /** Fields every event carries before the test's own (a function: some follow the clock). */
+  defaults?: () => Record<string, unknown>
+  /** How many worker rounds `drain` may take before it gives up. */
+  drainRounds?: number
+}
+
+/**
+ * What a receipts test does to a started fiscal: deliver payments events signed as payments signs its fiscal feed,
+ * run the queues until nothing is due, and list the receipts as the admin.
+ */
+export function paymentsFeed(fiscal: FiscalApp, options: PaymentsFeedOptions) {
+  const { secret, clock, defaults = () => ({}), drainRounds = 50 } = options
+  let event = 0
+  /** Delivers one event: `{ event: 'paid', transaction_id: 'TX0000000001', …defaults, status: event, …fields }`. */
+  const deliver = (fields: Record<string, unknown>, webhookId = `msg_${++event}_${randomUUID()}`) => {
+    const body = JSON.stringify({
+      event: 'paid',
+      transaction_id: 'TX0000000001',
+      ...defaults(),
+      status: fields.event ?? 'paid',
+      ...fields,
+    })
+    return fiscal.app.inject({
+      method: 'POST',
+      url: '/api/payment-events',
+      headers: { ...standardWebhookHeaders(secret, webhookId, body, clock.now()), 'content-type': 'application/json' },
+      payload: body,
+    })
+  }
+  /** A 'paid' event of `amount` tenge, all of it received (on TX0000000001 unless named). */
+  const pay = (amount: number, transactionId = 'TX0000000001') =>
+    deliver({ transaction_id: transactionId, paid_amount: amount, actual_amount_received: amount })
+  /** Runs the queues until nothing is due now. */
+  const drain = async () => {
+    for (let i = 0; i < drainRounds; i++) if ((await fiscal.services.worker.runDue()) === 0) return
+    throw new Error('queues never drained')
+  }
+  const receipts = async (query = '') => {
+    const res = await fiscal.app.inject({
+      method: 'GET',
+      url: `/api/receipts${query}`,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    })
+    assert.equal(res.statusCode, 200, res.body)
+    return res.json().receipts as ReceiptJson[]
+  }
+  return { clock, deliver, pay, drain, receipts }
+}
+
+/**
+ * Pays 1 000 ₸ on TX0000000001 while Webkassa commits the receipt and drops the answer: the receipt waits in
+ * `recovering`, and the next round (a second later) finds it in Webkassa's history. Returns the fiscalized receipt.
+ */
+export async function payThroughCommitThenDrop(feed: ReturnType<typeof paymentsFeed>): Promise<ReceiptJson> {
+  await feed.pay(1_000)
+  await feed.drain()
+  assert.equal((await feed.receipts())[0].status, 'recovering')
+  feed.clock.advance(1_000)
+  await feed.drain()
+  const [r] = await feed.receipts()
+  assert.equal(r.status, 'fiscalized')
+  assert.equal(r.fiscal.via, 'recovery')
+  return r
 }

@@ -1,30 +1,19 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import { chromiumUnavailable, launchChromium, openBrowserPage, screenshot } from '@kokdala/web-kit/testing'
+import type { Browser, Page } from 'playwright-core'
 import { ADMIN_TOKEN, SESSION_TOKEN, statusScenario } from './page-scenario.ts'
 import { SECRETS } from './secrets.ts'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-// CI installs Chromium (.ci/run) and must run this; elsewhere it runs when Debian's chromium is present.
-const unavailable = !process.env.CI && !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM}`
-// `WRITE_SCREENS=1` refreshes the screenshots in docs/screens; ordinary runs leave the work tree alone.
-const SCREENS = new URL('../../../docs/screens/', import.meta.url)
-
-describe('the fiscal status page in Chromium', { skip: unavailable }, () => {
+describe('the fiscal status page in Chromium', { skip: chromiumUnavailable }, () => {
   let fiscal: Awaited<ReturnType<typeof statusScenario>>
   let browser: Browser
   let origin: string
 
   before(async () => {
     fiscal = await statusScenario()
-    await fiscal.app.listen({ port: 0, host: '127.0.0.1' })
-    origin = `http://127.0.0.1:${(fiscal.app.server.address() as AddressInfo).port}`
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-    })
+    origin = await fiscal.app.listen({ port: 0, host: '127.0.0.1' })
+    browser = await launchChromium()
   })
   after(async () => {
     await browser?.close()
@@ -32,22 +21,7 @@ describe('the fiscal status page in Chromium', { skip: unavailable }, () => {
   })
 
   /** A page whose browser speaks English (so Russian comes from the page), collecting CSP complaints and errors. */
-  async function open() {
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } })
-    const page = await context.newPage()
-    const problems: string[] = []
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) problems.push(message.text())
-    })
-    page.on('pageerror', (error) => problems.push(error.message))
-    return { page, problems, close: () => context.close() }
-  }
-
-  async function screenshot(page: Page, name: string) {
-    if (!process.env.WRITE_SCREENS) return
-    mkdirSync(SCREENS, { recursive: true })
-    await page.screenshot({ path: new URL(`${name}.png`, SCREENS).pathname, fullPage: true })
-  }
+  const open = () => openBrowserPage(browser, { viewport: { width: 1280, height: 900 } })
 
   async function signIn(page: Page, token = ADMIN_TOKEN) {
     await page.locator('#admin-token').fill(token)

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict'
-import { randomUUID } from 'node:crypto'
 import { after, describe, test } from 'node:test'
-import { generateWebhookSecret, manualClock, standardWebhookHeaders } from '@kokdala/core'
+import { generateWebhookSecret, manualClock } from '@kokdala/core'
 import type { WebkassaClient } from '@kokdala/webkassa'
 import { createFakeWebkassa, type FakeWebkassa, plainSession, STANDING_TOKEN } from './fake-webkassa.ts'
-import { ADMIN_TOKEN, type StartedFiscal, startFiscal } from './harness.ts'
-import type { ReceiptJson } from './receipt-json.ts'
+import { ADMIN_TOKEN, paymentsFeed, payThroughCommitThenDrop, type StartedFiscal, startFiscal } from './harness.ts'
 
 const SECRET = generateWebhookSecret()
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` }
@@ -36,12 +34,10 @@ async function setup(options: Setup = {}) {
     },
   )
   started.push(fiscal)
-  let event = 0
-  /** Delivers a payments event signed as payments signs its fiscal feed. */
-  const deliver = (fields: Record<string, unknown>, webhookId = `msg_${++event}_${randomUUID()}`) => {
-    const body = JSON.stringify({
-      event: 'paid',
-      transaction_id: 'TX0000000001',
+  const feed = paymentsFeed(fiscal, {
+    secret: SECRET,
+    clock,
+    defaults: () => ({
       amount: 1_000,
       original_amount: 1_000,
       paid_amount: 0,
@@ -50,40 +46,41 @@ async function setup(options: Setup = {}) {
       written_off_amount: 0,
       refunded_amount: 0,
       currency: 'KZT',
-      status: fields.event ?? 'paid',
       description: 'Билет',
       created_at: '2026-01-05 09:00:00',
       paid_at: null,
       metadata: null,
       timestamp: Math.floor(clock.now().getTime() / 1000),
-      ...fields,
-    })
-    return fiscal.app.inject({
-      method: 'POST',
-      url: '/api/payment-events',
-      headers: { ...standardWebhookHeaders(SECRET, webhookId, body, clock.now()), 'content-type': 'application/json' },
-      payload: body,
-    })
-  }
-  /** Runs the queues until nothing is due now. */
-  const drain = async () => {
-    for (let i = 0; i < 50; i++) if ((await fiscal.services.worker.runDue()) === 0) return
-    throw new Error('queues never drained')
-  }
-  const receipts = async (query = '') => {
-    const res = await fiscal.app.inject({ method: 'GET', url: `/api/receipts${query}`, headers: admin })
-    assert.equal(res.statusCode, 200, res.body)
-    return res.json().receipts as ReceiptJson[]
-  }
-  return { clock, wk, fiscal, deliver, drain, receipts }
+    }),
+  })
+  return { wk, fiscal, ...feed }
+}
+
+/** Webkassa already holds s-TX0000000001-1 for 1 000 ₸ (sent by an earlier life of the service whose row was lost). */
+async function heldByWebkassa(wk: FakeWebkassa) {
+  await wk.client.check(STANDING_TOKEN, {
+    CashboxUniqueNumber: 'SWK1',
+    OperationType: 2,
+    Positions: [
+      { Count: 1, Price: 1_000, TaxPercent: 16, Tax: 137.93, TaxType: 100, PositionName: 'Билет', UnitCode: 796 },
+    ],
+    Payments: [{ Sum: 1_000, PaymentType: 4 }],
+    ExternalCheckNumber: 's-TX0000000001-1',
+  })
+}
+
+/** Two payments for the one cashbox's queue: TX0000000001 (100 ₸), then TX0000000002 (200 ₸). */
+async function payTwo(pay: (amount: number, transactionId: string) => Promise<unknown>) {
+  await pay(100, 'TX0000000001')
+  await pay(200, 'TX0000000002')
 }
 
 const checks = (wk: FakeWebkassa, number: string) => wk.calls.filter((c) => c === `check ${number}`).length
 
 describe('receipts from payments events', () => {
   test('a paid payment gets one fiscalized sale receipt with its fiscal number, shift, URL and attempt', async () => {
-    const { wk, deliver, drain, receipts } = await setup()
-    const res = await deliver({ paid_amount: 1_000, actual_amount_received: 1_000 })
+    const { wk, pay, drain, receipts } = await setup()
+    const res = await pay(1_000)
     assert.equal(res.statusCode, 200, res.body)
     assert.deepEqual(res.json().duplicate, false)
     assert.equal(res.json().receipts.length, 1)
@@ -255,18 +252,9 @@ describe('receipts from payments events', () => {
 
 describe('what Webkassa answers', () => {
   test('code 14 with Data on a resend is success, compared by total', async () => {
-    const { wk, clock, deliver, drain, receipts } = await setup({ duplicateData: true })
-    // Webkassa already holds this number (sent by an earlier life of the service whose row was lost).
-    await wk.client.check(STANDING_TOKEN, {
-      CashboxUniqueNumber: 'SWK1',
-      OperationType: 2,
-      Positions: [
-        { Count: 1, Price: 1_000, TaxPercent: 16, Tax: 137.93, TaxType: 100, PositionName: 'Билет', UnitCode: 796 },
-      ],
-      Payments: [{ Sum: 1_000, PaymentType: 4 }],
-      ExternalCheckNumber: 's-TX0000000001-1',
-    })
-    await deliver({ paid_amount: 1_000, actual_amount_received: 1_000 })
+    const { wk, clock, pay, drain, receipts } = await setup({ duplicateData: true })
+    await heldByWebkassa(wk)
+    await pay(1_000)
     await drain()
     clock.advance(1_000)
     const [r] = await receipts()
@@ -276,17 +264,9 @@ describe('what Webkassa answers', () => {
   })
 
   test('code 14 without Data: recovered by lookup, never re-numbered', async () => {
-    const { wk, deliver, drain, receipts } = await setup()
-    await wk.client.check(STANDING_TOKEN, {
-      CashboxUniqueNumber: 'SWK1',
-      OperationType: 2,
-      Positions: [
-        { Count: 1, Price: 1_000, TaxPercent: 16, Tax: 137.93, TaxType: 100, PositionName: 'Билет', UnitCode: 796 },
-      ],
-      Payments: [{ Sum: 1_000, PaymentType: 4 }],
-      ExternalCheckNumber: 's-TX0000000001-1',
-    })
-    await deliver({ paid_amount: 1_000, actual_amount_received: 1_000 })
+    const { wk, pay, drain, receipts } = await setup()
+    await heldByWebkassa(wk)
+    await pay(1_000)
     await drain()
     const [r] = await receipts()
     assert.equal(r.status, 'fiscalized')
@@ -296,26 +276,19 @@ describe('what Webkassa answers', () => {
   })
 
   test('commit-then-drop: recovered from history on the next round, without a second send or number', async () => {
-    const { wk, clock, deliver, drain, receipts } = await setup()
+    const { wk, ...feed } = await setup()
     wk.fault('commit-then-drop')
-    await deliver({ paid_amount: 1_000, actual_amount_received: 1_000 })
-    await drain()
-    assert.equal((await receipts())[0].status, 'recovering')
-    clock.advance(1_000)
-    await drain()
-    const [r] = await receipts()
-    assert.equal(r.status, 'fiscalized')
-    assert.equal(r.fiscal.via, 'recovery')
+    await payThroughCommitThenDrop(feed)
     assert.equal(checks(wk, 's-TX0000000001-1'), 1)
     assert.equal(wk.receipts().length, 1)
   })
 
   test('a lost answer for a receipt Webkassa never got: looked up, then sent again with the same number', async () => {
-    const { wk, clock, deliver, drain, receipts } = await setup()
-    await deliver({ transaction_id: 'TX0000000000', paid_amount: 10, actual_amount_received: 10 })
+    const { wk, clock, pay, drain, receipts } = await setup()
+    await pay(10, 'TX0000000000')
     await drain()
     wk.fault('drop')
-    await deliver({ paid_amount: 1_000, actual_amount_received: 1_000 })
+    await pay(1_000)
     await drain()
     clock.advance(1_000)
     await drain()
@@ -329,7 +302,7 @@ describe('what Webkassa answers', () => {
 
   test('a process that died between Webkassa’s answer and our commit: the receipt is found, not issued twice', async () => {
     let die = true
-    const { wk, clock, deliver, drain, receipts } = await setup({
+    const { wk, clock, pay, drain, receipts } = await setup({
       wrap: (client) => ({
         ...client,
         async check(token, request) {
@@ -342,7 +315,7 @@ describe('what Webkassa answers', () => {
         },
       }),
     })
-    await deliver({ paid_amount: 1_000, actual_amount_received: 1_000 })
+    await pay(1_000)
     await drain()
     assert.equal((await receipts())[0].status, 'sending')
     clock.advance(60_000)
@@ -355,11 +328,11 @@ describe('what Webkassa answers', () => {
   })
 
   test('a shift opened 23 h 50 min ago is closed by a Z report before the next receipt', async () => {
-    const { wk, clock, deliver, drain, receipts } = await setup()
-    await deliver({ transaction_id: 'TX0000000000', paid_amount: 10, actual_amount_received: 10 })
+    const { wk, clock, pay, drain, receipts } = await setup()
+    await pay(10, 'TX0000000000')
     await drain()
     clock.advance((23 * 60 + 50) * 60_000)
-    await deliver({ paid_amount: 1_000, actual_amount_received: 1_000 })
+    await pay(1_000)
     await drain()
     assert.deepEqual(wk.zReports, ['SWK1'])
     assert.ok(wk.calls.indexOf('z SWK1') < wk.calls.indexOf('check s-TX0000000001-1'))
@@ -367,21 +340,21 @@ describe('what Webkassa answers', () => {
   })
 
   test('a shift 23 h 49 min old is left open', async () => {
-    const { wk, clock, deliver, drain } = await setup()
-    await deliver({ transaction_id: 'TX0000000000', paid_amount: 10, actual_amount_received: 10 })
+    const { wk, clock, pay, drain } = await setup()
+    await pay(10, 'TX0000000000')
     await drain()
     clock.advance((23 * 60 + 49) * 60_000)
-    await deliver({ paid_amount: 1_000, actual_amount_received: 1_000 })
+    await pay(1_000)
     await drain()
     assert.deepEqual(wk.zReports, [])
   })
 
   test('code 11 closes the shift with a Z report and replays the same receipt', async () => {
-    const { wk, deliver, drain, receipts } = await setup()
-    await deliver({ transaction_id: 'TX0000000000', paid_amount: 10, actual_amount_received: 10 })
+    const { wk, pay, drain, receipts } = await setup()
+    await pay(10, 'TX0000000000')
     await drain()
     wk.fault({ codes: [11] })
-    await deliver({ paid_amount: 1_000, actual_amount_received: 1_000 })
+    await pay(1_000)
     await drain()
     const r = (await receipts('?payment=TX0000000001'))[0]
     assert.equal(r.status, 'fiscalized')
@@ -394,10 +367,9 @@ describe('what Webkassa answers', () => {
   })
 
   test('code 18 parks the cashbox: its queue waits with its jobs kept, and resumes in order', async () => {
-    const { wk, clock, fiscal, deliver, drain, receipts } = await setup()
+    const { wk, clock, fiscal, pay, drain, receipts } = await setup()
     wk.park(18)
-    await deliver({ transaction_id: 'TX0000000001', paid_amount: 100, actual_amount_received: 100 })
-    await deliver({ transaction_id: 'TX0000000002', paid_amount: 200, actual_amount_received: 200 })
+    await payTwo(pay)
     await drain()
     let list = await receipts()
     assert.deepEqual(
@@ -435,10 +407,9 @@ describe('what Webkassa answers', () => {
   })
 
   test('code 9 fails the receipt with the reason and the queue goes on', async () => {
-    const { wk, deliver, drain, receipts } = await setup()
+    const { wk, pay, drain, receipts } = await setup()
     wk.fault({ codes: [9] })
-    await deliver({ transaction_id: 'TX0000000001', paid_amount: 100, actual_amount_received: 100 })
-    await deliver({ transaction_id: 'TX0000000002', paid_amount: 200, actual_amount_received: 200 })
+    await payTwo(pay)
     await drain()
     const list = await receipts()
     assert.deepEqual(
@@ -452,10 +423,9 @@ describe('what Webkassa answers', () => {
   })
 
   test('a receipt that never goes through is given to a person after its retries, and the queue goes on', async () => {
-    const { wk, clock, deliver, drain, receipts } = await setup()
+    const { wk, clock, pay, drain, receipts } = await setup()
     wk.fault({ codes: [-1] }, { codes: [-1] }, { codes: [-1] }, { codes: [-1] })
-    await deliver({ transaction_id: 'TX0000000001', paid_amount: 100, actual_amount_received: 100 })
-    await deliver({ transaction_id: 'TX0000000002', paid_amount: 200, actual_amount_received: 200 })
+    await payTwo(pay)
     for (let i = 0; i < 5; i++) {
       await drain()
       clock.advance(1_000)
@@ -529,8 +499,8 @@ describe('the API', () => {
   })
 
   test('the scheduled Z report closes a shift that reached 23 h, once', async () => {
-    const { wk, clock, fiscal, deliver, drain } = await setup()
-    await deliver({ paid_amount: 10, actual_amount_received: 10 })
+    const { wk, clock, fiscal, pay, drain } = await setup()
+    await pay(10)
     await drain()
     clock.advance(23 * 3_600_000)
     assert.equal(await fiscal.services.receipts.scheduleZReports(), 1)

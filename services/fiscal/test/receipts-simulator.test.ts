@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict'
-import { randomUUID } from 'node:crypto'
 import { after, before, beforeEach, describe, test } from 'node:test'
-import { generateWebhookSecret, manualClock, standardWebhookHeaders } from '@kokdala/core'
+import { generateWebhookSecret, manualClock } from '@kokdala/core'
 import { fetchJson } from '@kokdala/core/testing'
 import { createWebkassaClient, type WebkassaClient, type WebkassaResult } from '@kokdala/webkassa'
 import { type StartedWebkassaSimulator, startWebkassaSimulator, WEBKASSA_SIM_DEMO } from '@kokdala/webkassa-simulator'
 import { checkRequest, type ReceiptContent } from '../src/modules/receipts/receipt.ts'
 import type { TokenSession } from '../src/modules/receipts/recovery.ts'
-import { ADMIN_TOKEN, type StartedFiscal, startFiscal } from './harness.ts'
-import type { ReceiptJson } from './receipt-json.ts'
+import { paymentsFeed, payThroughCommitThenDrop, type StartedFiscal, startFiscal } from './harness.ts'
 
 interface SimCounts {
   total: number
@@ -19,7 +17,6 @@ interface SimCounts {
 // the in-test fake does not (VAT per line, ReturnBasisDetails naming a real receipt, overlapping calls → 9).
 
 const SECRET = generateWebhookSecret()
-const admin = { authorization: `Bearer ${ADMIN_TOKEN}` }
 const [BOX1, BOX2, BOX3] = WEBKASSA_SIM_DEMO.cashboxes
 let sim: StartedWebkassaSimulator
 let client: WebkassaClient & { close(): Promise<void> }
@@ -98,36 +95,18 @@ async function setup(cashboxes: string = BOX1) {
     },
   )
   started.push(fiscal)
-  const deliver = (fields: Record<string, unknown>) => {
-    const body = JSON.stringify({
-      event: 'paid',
-      transaction_id: 'TX0000000001',
+  return paymentsFeed(fiscal, {
+    secret: SECRET,
+    clock,
+    defaults: () => ({
       paid_amount: 0,
       actual_amount_received: 0,
       written_off_amount: 0,
       refunded_amount: 0,
-      status: fields.event ?? 'paid',
       description: 'Билет',
-      ...fields,
-    })
-    return fiscal.app.inject({
-      method: 'POST',
-      url: '/api/payment-events',
-      headers: {
-        ...standardWebhookHeaders(SECRET, `msg_${randomUUID()}`, body, clock.now()),
-        'content-type': 'application/json',
-      },
-      payload: body,
-    })
-  }
-  const drain = async () => {
-    for (let i = 0; i < 200; i++) if ((await fiscal.services.worker.runDue()) === 0) return
-    throw new Error('queues never drained')
-  }
-  const receipts = async (query = '') =>
-    (await fiscal.app.inject({ method: 'GET', url: `/api/receipts${query}`, headers: admin })).json()
-      .receipts as ReceiptJson[]
-  return { clock, fiscal, deliver, drain, receipts }
+    }),
+    drainRounds: 200,
+  })
 }
 
 const simReceipts = async () => (await control('GET', '/__sim/receipts')).receipts
@@ -160,16 +139,9 @@ describe('receipts against the Webkassa simulator', () => {
   })
 
   test('commit-then-drop at the simulator: recovered by lookup, one receipt, no new number', async () => {
-    const { clock, deliver, drain, receipts } = await setup()
+    const feed = await setup()
     await control('POST', '/__sim/commit-then-drop', { next: 1 })
-    await deliver({ paid_amount: 1_000, actual_amount_received: 1_000 })
-    await drain()
-    assert.equal((await receipts())[0].status, 'recovering')
-    clock.advance(1_000)
-    await drain()
-    const [r] = await receipts()
-    assert.equal(r.status, 'fiscalized')
-    assert.equal(r.fiscal.via, 'recovery')
+    await payThroughCommitThenDrop(feed)
     const counts = await simReceipts()
     assert.deepEqual(counts.byExternalNumber['s-TX0000000001-1'], { receipts: 1, attempts: 1 })
   })
@@ -178,7 +150,7 @@ describe('receipts against the Webkassa simulator', () => {
     for (const duplicateWithData of [true, false]) {
       await control('POST', '/__sim/reset')
       await control('POST', '/__sim/faults', { duplicateWithData })
-      const { deliver, drain, receipts } = await setup()
+      const { pay, drain, receipts } = await setup()
       // A previous life of the service sent this very receipt and lost its row: Webkassa holds the number.
       const content: ReceiptContent = {
         kind: 'sale',
@@ -189,7 +161,7 @@ describe('receipts against the Webkassa simulator', () => {
         client.check(t, checkRequest(content, BOX1, 's-TX0000000001-1')),
       )
       assert.equal(earlier.kind, 'ok')
-      await deliver({ paid_amount: 1_000, actual_amount_received: 1_000 })
+      await pay(1_000)
       await drain()
       const [r] = await receipts()
       assert.equal(r.status, 'fiscalized', `duplicateWithData ${duplicateWithData}: ${r.last_error}`)
@@ -201,11 +173,11 @@ describe('receipts against the Webkassa simulator', () => {
   })
 
   test('a shift the simulator finds over 24 h (code 11): Z report on that cashbox, then the same receipt', async () => {
-    const { deliver, drain, receipts } = await setup()
-    await deliver({ transaction_id: 'TX0000000000', paid_amount: 10, actual_amount_received: 10 })
+    const { pay, drain, receipts } = await setup()
+    await pay(10, 'TX0000000000')
     await drain()
     await control('POST', '/__sim/clock', { advanceMs: 24 * 3_600_000 + 60_000 })
-    await deliver({ paid_amount: 1_000, actual_amount_received: 1_000 })
+    await pay(1_000)
     await drain()
     const [r] = await receipts('?payment=TX0000000001')
     assert.equal(r.status, 'fiscalized')
@@ -218,10 +190,10 @@ describe('receipts against the Webkassa simulator', () => {
 
   test('three cashboxes in parallel, one request at a time on each: no code 9, every receipt once', async () => {
     await control('POST', '/__sim/faults', { cashboxLatencyMs: 15 })
-    const { deliver, drain, receipts } = await setup([BOX1, BOX2, BOX3].join(','))
+    const { pay, drain, receipts } = await setup([BOX1, BOX2, BOX3].join(','))
     for (let i = 0; i < 24; i++) {
       const id = `TX${String(i).padStart(10, '0')}`
-      await deliver({ transaction_id: id, paid_amount: 100 + i, actual_amount_received: 100 + i })
+      await pay(100 + i, id)
     }
     await drain()
     const list = await receipts()

@@ -1,57 +1,29 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
-import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core'
+import { chromiumUnavailable, launchChromium, openBrowserPage, screenshot } from '@kokdala/web-kit/testing'
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core'
 import { pendingPayment, startFakePayments } from './page-fake-api.ts'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-// CI installs Chromium (.ci/run) and must run this; elsewhere it runs when Debian's chromium is present.
-const unavailable = !process.env.CI && !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM}`
-// `WRITE_SCREENS=1` refreshes the screenshots in docs/screens; ordinary runs leave the work tree alone.
-const SCREENS = new URL('../../../docs/screens/', import.meta.url)
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
 const NBSP = '\u00a0'
 
-describe('the payment page in Chromium', { skip: unavailable }, () => {
+describe('the payment page in Chromium', { skip: chromiumUnavailable }, () => {
   let fake: Awaited<ReturnType<typeof startFakePayments>>
   let browser: Browser
   let origin: string
 
   before(async () => {
     fake = await startFakePayments()
-    await fake.app.listen({ port: 0, host: '127.0.0.1' })
-    origin = `http://127.0.0.1:${(fake.app.server.address() as AddressInfo).port}`
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-    })
+    origin = await fake.app.listen({ port: 0, host: '127.0.0.1' })
+    browser = await launchChromium()
   })
   after(async () => {
     await browser?.close()
     await fake?.app.close()
   })
 
-  /**
-   * A page in a fresh context whose browser language is English (so Russian comes from the page), collecting the
-   * console's Content-Security-Policy complaints and the page's own errors: there must be none.
-   */
-  async function open(options: BrowserContextOptions = {}) {
-    const context = await browser.newContext({ locale: 'en-US', ...options })
-    const page = await context.newPage()
-    const problems: string[] = []
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) problems.push(message.text())
-    })
-    page.on('pageerror', (error) => problems.push(error.message))
-    return { page, problems, close: () => context.close() }
-  }
-
-  async function screenshot(page: Page, name: string) {
-    if (!process.env.WRITE_SCREENS) return
-    mkdirSync(SCREENS, { recursive: true })
-    await page.screenshot({ path: new URL(`${name}.png`, SCREENS).pathname, fullPage: true })
-  }
+  /** A page whose browser speaks English (so Russian comes from the page), collecting CSP complaints and errors. */
+  const open = (options?: BrowserContextOptions) => openBrowserPage(browser, options)
 
   const status = (page: Page) => page.locator('#status').innerText()
 

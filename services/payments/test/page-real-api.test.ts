@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
-import { type Browser, chromium } from 'playwright-core'
+import { chromiumUnavailable, launchChromium, openBrowserPage } from '@kokdala/web-kit/testing'
+import type { Browser } from 'playwright-core'
 import { client, sourceToken, startPayments } from './harness.ts'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-// CI installs Chromium (.ci/run) and must run this; elsewhere it runs when Debian's chromium is present.
-const unavailable = !process.env.CI && !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM}`
 const NBSP = '\u00a0'
 
-describe('the payment page on the real payments API, in Chromium', { skip: unavailable }, () => {
+describe('the payment page on the real payments API, in Chromium', { skip: chromiumUnavailable }, () => {
   let payments: Awaited<ReturnType<typeof startPayments>>
   let browser: Browser
   let origin: string
@@ -19,12 +15,8 @@ describe('the payment page on the real payments API, in Chromium', { skip: unava
   before(async () => {
     payments = await startPayments()
     token = await sourceToken(payments)
-    await payments.app.listen({ port: 0, host: '127.0.0.1' })
-    origin = `http://127.0.0.1:${(payments.app.server.address() as AddressInfo).port}`
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-    })
+    origin = await payments.app.listen({ port: 0, host: '127.0.0.1' })
+    browser = await launchChromium()
   })
   after(async () => {
     await browser?.close()
@@ -45,11 +37,7 @@ describe('the payment page on the real payments API, in Chromium', { skip: unava
 
   test('credit chosen, QR from the terminal, paid on the terminal: the page follows to "paid"', async () => {
     const id = await newPayment(100_000, 'Тур в Турцию')
-    const context = await browser.newContext({ locale: 'en-US' })
-    const page = await context.newPage()
-    const problems: string[] = []
-    page.on('console', (m) => /Content Security Policy/i.test(m.text()) && problems.push(m.text()))
-    page.on('pageerror', (e) => problems.push(e.message))
+    const { page, problems, close } = await openBrowserPage(browser)
     await page.goto(`${origin}/pay/${id}`)
     assert.equal(await page.locator('#amount').innerText(), `100${NBSP}000${NBSP}₸`)
     assert.match(await page.locator('[data-method=kaspi_kredit]').innerText(), new RegExp(`114${NBSP}000${NBSP}₸`))
@@ -67,7 +55,7 @@ describe('the payment page on the real payments API, in Chromium', { skip: unava
     await page.locator('#status', { hasText: 'Оплачено. Спасибо!' }).waitFor({ timeout: 5_000 })
     assert.equal(await page.locator('#paid-amount').innerText(), `114${NBSP}000${NBSP}₸`)
     assert.deepEqual(problems, [])
-    await context.close()
+    await close()
   })
 
   test('paid by Gold when credit was chosen: partly paid, 14 000 left, "Доплатить" prices Gold at 12 281', async () => {

@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
-import { type Browser, chromium } from 'playwright-core'
+import { chromiumUnavailable, launchChromium } from '@kokdala/web-kit/testing'
+import type { Browser } from 'playwright-core'
 import { buyers, client } from './harness.ts'
 import { eventually, type Platform, startPlatform } from './simulators.ts'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-// CI installs Chromium (.ci/run) and must run this; elsewhere it runs when Debian's chromium is present.
-const unavailable = !process.env.CI && !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM}`
-
 describe('a buyer pays on the ТөлеуБар hosted form, event 1 seats held at the Event Provider', {
-  skip: unavailable,
+  skip: chromiumUnavailable,
 }, () => {
   let platform: Platform
   let api: ReturnType<typeof client>
@@ -20,10 +16,7 @@ describe('a buyer pays on the ТөлеуБар hosted form, event 1 seats held a
   before(async () => {
     platform = await startPlatform()
     api = client(platform.tickets)
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-    })
+    browser = await launchChromium()
   })
   after(async () => {
     await browser?.close()

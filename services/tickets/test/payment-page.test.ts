@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
-import { type Browser, chromium } from 'playwright-core'
+import { chromiumUnavailable, launchChromium } from '@kokdala/web-kit/testing'
+import type { Browser } from 'playwright-core'
 import { buyers, client, startTickets } from './harness.ts'
 import { freePort } from './simulators.ts'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-// CI installs Chromium (.ci/run) and must run this; elsewhere it runs when Debian's chromium is present.
-const unavailable = !process.env.CI && !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM}`
-
-describe('the test-mode payment page in a real browser', { skip: unavailable }, () => {
+describe('the test-mode payment page in a real browser', { skip: chromiumUnavailable }, () => {
   let t: Awaited<ReturnType<typeof startTickets>>
   let browser: Browser
   let base: string
@@ -21,10 +17,7 @@ describe('the test-mode payment page in a real browser', { skip: unavailable }, 
     base = `http://127.0.0.1:${port}`
     t = await startTickets({ TICKETS_PUBLIC_URL: base })
     await t.app.listen({ port, host: '127.0.0.1' })
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-    })
+    browser = await launchChromium()
   })
   after(async () => {
     await browser?.close()

@@ -1,48 +1,20 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
 import { paymentInitToken } from '@kokdala/payment-gateway'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import { chromiumUnavailable, launchChromium, openBrowserPage, screenshot } from '@kokdala/web-kit/testing'
+import type { Browser, Page } from 'playwright-core'
 import { buyers, client, startTickets } from './harness.ts'
 import { freePort, type Platform, startPlatform, TEAM } from './simulators.ts'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-// CI installs Chromium (.ci/run) and must run this; elsewhere it runs when Debian's chromium is present.
-const unavailable = !process.env.CI && !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM}`
-// `WRITE_SCREENS=1` refreshes the README's screenshots; ordinary runs leave the work tree alone.
-const SCREENS = new URL('../../../docs/screens/', import.meta.url)
 const GREEN = 'rgb(26, 127, 55)'
 const [alice] = buyers
 
 let browser: Browser
 before(async () => {
-  if (unavailable) return
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  })
+  if (chromiumUnavailable) return
+  browser = await launchChromium()
 })
 after(() => browser?.close())
-
-/**
- * A page in a fresh browser context whose own language is English (so Russian comes from the page, not the
- * browser), with the console's Content-Security-Policy complaints collected: there must be none.
- */
-async function openBrowserPage() {
-  const context = await browser.newContext({ locale: 'en-US' })
-  const page = await context.newPage()
-  const cspViolations: string[] = []
-  page.on('console', (message) => {
-    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text())
-  })
-  return { page, cspViolations, close: () => context.close() }
-}
-
-async function screenshot(page: Page, name: string) {
-  if (!process.env.WRITE_SCREENS) return
-  mkdirSync(SCREENS, { recursive: true })
-  await page.screenshot({ path: new URL(`${name}.png`, SCREENS).pathname, fullPage: true })
-}
 
 /** The shared layout is there and its styles were applied under the CSP (buttons are the platform's green). */
 async function assertStyledLayout(page: Page, lang: 'ru' | 'en', button: string) {
@@ -51,7 +23,7 @@ async function assertStyledLayout(page: Page, lang: 'ru' | 'en', button: string)
   assert.equal(await page.locator('nav.languages a').innerText(), lang === 'ru' ? 'English' : 'Русский')
 }
 
-describe('the test-mode payment page (tickets), in Russian and English', { skip: unavailable }, () => {
+describe('the test-mode payment page (tickets), in Russian and English', { skip: chromiumUnavailable }, () => {
   let t: Awaited<ReturnType<typeof startTickets>>
   let base: string
 
@@ -75,7 +47,7 @@ describe('the test-mode payment page (tickets), in Russian and English', { skip:
 
   test('Russian, then English with the switch, remembered on the next visit; "Decline" lands on the fail callback', async () => {
     const url = await paymentUrl(200_131)
-    const { page, cspViolations, close } = await openBrowserPage()
+    const { page, cspViolations, close } = await openBrowserPage(browser)
     await page.goto(url)
     await assertStyledLayout(page, 'ru', '#pay')
     assert.equal(await page.locator('h1').innerText(), 'Оплата заказа — тестовый режим')
@@ -100,7 +72,7 @@ describe('the test-mode payment page (tickets), in Russian and English', { skip:
 
   test('"Оплатить" in Russian lands on the success callback', async () => {
     const url = await paymentUrl(200_132)
-    const { page, cspViolations, close } = await openBrowserPage()
+    const { page, cspViolations, close } = await openBrowserPage(browser)
     await page.goto(url)
     await page.locator('#pay').click()
     await page.waitForURL(/\/api\/payments\/success\?orderId=\d+$/)
@@ -110,7 +82,7 @@ describe('the test-mode payment page (tickets), in Russian and English', { skip:
   })
 })
 
-describe('the ТөлеуБар simulator card form, in Russian and English', { skip: unavailable }, () => {
+describe('the ТөлеуБар simulator card form, in Russian and English', { skip: chromiumUnavailable }, () => {
   let platform: Platform
 
   before(async () => {
@@ -129,7 +101,7 @@ describe('the ТөлеуБар simulator card form, in Russian and English', { s
 
   test('Russian form, a refused card number re-rendered with its error, English by the switch, paid, back on tickets', async () => {
     const url = await formUrl()
-    const { page, cspViolations, close } = await openBrowserPage()
+    const { page, cspViolations, close } = await openBrowserPage(browser)
     await page.goto(url)
     await assertStyledLayout(page, 'ru', 'button[type=submit]')
     assert.equal(await page.locator('h1').innerText(), 'Оплата заказа')
@@ -173,7 +145,7 @@ describe('the ТөлеуБар simulator card form, in Russian and English', { s
     assert.doesNotMatch(html, /<script>document/)
     assert.doesNotMatch(html, /<img src=x/)
 
-    const { page, close } = await openBrowserPage()
+    const { page, close } = await openBrowserPage(browser)
     await page.goto(`${platform.gatewayUrl}${path}`)
     assert.equal(await page.locator('main p', { hasText: 'onerror' }).innerText(), hostile)
     assert.doesNotMatch(await page.title(), /pwned/)

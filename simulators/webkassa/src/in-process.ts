@@ -24,42 +24,33 @@ export function createInProcessWebkassaClient(sim: WebkassaSim): WebkassaHttpCli
       )
     }
   }
-  /** Runs an operation of the token's account. */
-  const as =
-    (operation: (account: ReturnType<WebkassaSim['accounts']['accountOf']>, body: Body) => unknown) => (body: Body) =>
-      operation(sim.accounts.accountOf(body.Token), body)
+
+  type AccountOperation = (account: ReturnType<WebkassaSim['accounts']['accountOf']>, body: Body) => unknown
+  /** Runs an operation of the token's account on `{ Token, …fields }`, the body its endpoint takes. */
+  const call = <T>(operation: AccountOperation, token: string, fields: object = {}) =>
+    run<T>((body) => operation(sim.accounts.accountOf(body.Token), body), { Token: token, ...fields })
+  /** The same for an operation on one cashbox: `{ Token, CashboxUniqueNumber, …fields }`. */
+  const atCashbox = <T>(operation: AccountOperation, token: string, cashbox: string, fields: object = {}) =>
+    call<T>(operation, token, { CashboxUniqueNumber: cashbox, ...fields })
 
   return {
     authorize: (login, password) => run((body) => sim.authorize(body), { Login: login, Password: password }),
-    check: (token, request) => run(as(sim.check), { Token: token, ...request }),
-    xReport: (token, cashbox) => run(as(sim.xReport), { Token: token, CashboxUniqueNumber: cashbox }),
-    zReport: (token, cashbox) => run(as(sim.zReport), { Token: token, CashboxUniqueNumber: cashbox }),
-    cashboxes: (token) => run(as(sim.cashboxList), { Token: token }),
+    check: (token, request) => call(sim.check, token, request),
+    xReport: (token, cashbox) => atCashbox(sim.xReport, token, cashbox),
+    zReport: (token, cashbox) => atCashbox(sim.zReport, token, cashbox),
+    cashboxes: (token) => call(sim.cashboxList, token),
     shiftHistory: (token, cashbox, { skip, take }) =>
-      run(as(sim.shiftHistory), { Token: token, CashboxUniqueNumber: cashbox, Skip: skip, Take: take }),
+      atCashbox(sim.shiftHistory, token, cashbox, { Skip: skip, Take: take }),
     checkHistory: (token, cashbox, shiftNumber, { skip, take }) =>
-      run(as(sim.checkHistory), {
-        Token: token,
-        CashboxUniqueNumber: cashbox,
-        ShiftNumber: shiftNumber,
-        Skip: skip,
-        Take: take,
-      }),
+      atCashbox(sim.checkHistory, token, cashbox, { ShiftNumber: shiftNumber, Skip: skip, Take: take }),
     ticketByExternalNumber: (token, cashbox, externalCheckNumber, shiftNumber) =>
-      run(as(sim.ticketByExternalNumber), {
-        Token: token,
-        CashboxUniqueNumber: cashbox,
+      atCashbox(sim.ticketByExternalNumber, token, cashbox, {
         ExternalCheckNumber: externalCheckNumber,
         ShiftNumber: shiftNumber,
       }),
     checkHistoryByNumber: (token, cashbox, number, shiftNumber) =>
-      run(as(sim.historyByNumber), {
-        Token: token,
-        CashboxUniqueNumber: cashbox,
-        Number: number,
-        ShiftNumber: shiftNumber,
-      }),
-    moneyOperation: (token, request) => run(as(sim.moneyOperation), { Token: token, ...request }),
+      atCashbox(sim.historyByNumber, token, cashbox, { Number: number, ShiftNumber: shiftNumber }),
+    moneyOperation: (token, request) => call(sim.moneyOperation, token, request),
     stats: () => ({}),
     close: async () => {},
   }

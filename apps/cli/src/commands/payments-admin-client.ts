@@ -15,6 +15,17 @@ export function adminTarget(env: Record<string, string | undefined> = process.en
   return { url: env.PAYMENTS_URL ?? paymentsPublicUrl(config), token }
 }
 
+/**
+ * A `kokdala payments <noun> <action>` command: the arguments after the noun, the options, and (for tests) the
+ * admin API to call and where to print.
+ */
+export type AdminCommand = (
+  args: string[],
+  options: Options,
+  target?: AdminTarget,
+  out?: NodeJS.WritableStream,
+) => Promise<void>
+
 /** Calls the admin API; an answer other than the seed's success envelope is an Error with its code and message. */
 export async function call(target: AdminTarget, method: string, path: string, body?: unknown): Promise<Json> {
   const { ok, status, json, text } = await adminRequest(target, method, path, body)
@@ -33,4 +44,16 @@ export function dateOption(options: Options, name: string): string | undefined {
   const parsed = new Date(value)
   if (Number.isNaN(parsed.getTime())) throw new Error(`--${name} is not a date: ${value}`)
   return parsed.toISOString()
+}
+
+/** `?name=value&…` of the fields that are set, or '' when none is: what a list path takes after it. */
+export function queryString(fields: Record<string, string | undefined>): string {
+  const query = new URLSearchParams()
+  for (const [name, value] of Object.entries(fields)) if (value !== undefined) query.set(name, value)
+  return query.size ? `?${query}` : ''
+}
+
+/** Writes one `line` per row (each ends its own line), or `empty` on a line of its own when there is no row. */
+export function printRows(out: NodeJS.WritableStream, rows: Json[], line: (row: Json) => string, empty: string): void {
+  out.write(rows.length === 0 ? `${empty}\n` : rows.map(line).join(''))
 }

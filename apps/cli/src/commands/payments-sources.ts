@@ -1,5 +1,5 @@
 // `kokdala payments token create|list|rotate|revoke`: the payment center's API sources and their X-API-Tokens.
-import { type AdminTarget, adminTarget, call, type Json, type Options } from './payments-admin-client.ts'
+import { type AdminCommand, adminTarget, call, type Json, type Options } from './payments-admin-client.ts'
 
 export const TOKENS_HELP = `  kokdala payments token create --source NAME   a new X-API-Token for the source (made on first use), shown once
   kokdala payments token list                    sources and their tokens (prefixes only)
@@ -14,12 +14,7 @@ function source(options: Options, action: string): string {
 }
 
 /** `kokdala payments token …` over the admin API; a token's secret is printed once (the service keeps its hash). */
-export async function tokens(
-  args: string[],
-  options: Options,
-  target: AdminTarget = adminTarget(),
-  out: NodeJS.WritableStream = process.stdout,
-): Promise<void> {
+export const tokens: AdminCommand = async (args, options, target = adminTarget(), out = process.stdout) => {
   const [action] = args
   const printIssued = (data: Json) => {
     out.write(`source ${data.source}: token ${data.token_id}\n${data.token}\n`)

@@ -1,5 +1,15 @@
 // `kokdala payments terminals add|list|disable|enable` and `kokdala payments reconcile [--list]`.
-import { type AdminTarget, adminTarget, call, dateOption, type Json, type Options } from './payments-admin-client.ts'
+import {
+  type AdminCommand,
+  type AdminTarget,
+  adminTarget,
+  call,
+  dateOption,
+  type Json,
+  type Options,
+  printRows,
+  queryString,
+} from './payments-admin-client.ts'
 
 export type { AdminTarget } from './payments-admin-client.ts'
 
@@ -30,17 +40,11 @@ export const TERMINALS_HELP = `  kokdala payments terminals list
 `
 
 /** `kokdala payments terminals …`. */
-export async function terminals(
-  args: string[],
-  options: Options,
-  target: AdminTarget = adminTarget(),
-  out: NodeJS.WritableStream = process.stdout,
-): Promise<void> {
+export const terminals: AdminCommand = async (args, options, target = adminTarget(), out = process.stdout) => {
   const [action, id] = args
   switch (action) {
     case 'list': {
-      const list: Json[] = await call(target, 'GET', '/api/admin/terminals')
-      out.write(list.length === 0 ? 'no terminals\n' : list.map(terminalLine).join(''))
+      printRows(out, await call(target, 'GET', '/api/admin/terminals'), terminalLine, 'no terminals')
       return
     }
     case 'add': {
@@ -89,15 +93,16 @@ function limitOption(options: Options): number {
   return limit
 }
 
+function runLine(run: Json): string {
+  const counts =
+    run.status === 'done' ? `${run.mismatches} mismatches, ${run.unreadable} unreadable` : (run.error ?? '')
+  return `${run.day}\t${run.status}\t${counts}\t${run.from} – ${run.to}\n`
+}
+
 /** `kokdala payments reconcile --list`: the stored daily runs; exit code 1 unless the newest one is clean. */
 async function listRuns(options: Options, target: AdminTarget, out: NodeJS.WritableStream): Promise<Json[]> {
   const runs: Json[] = await call(target, 'GET', `/api/admin/terminals/reconciliations?limit=${limitOption(options)}`)
-  if (runs.length === 0) out.write('no daily reconciliation has run yet\n')
-  for (const run of runs) {
-    const counts =
-      run.status === 'done' ? `${run.mismatches} mismatches, ${run.unreadable} unreadable` : (run.error ?? '')
-    out.write(`${run.day}\t${run.status}\t${counts}\t${run.from} – ${run.to}\n`)
-  }
+  printRows(out, runs, runLine, 'no daily reconciliation has run yet')
   const newest = runs[0]
   if (newest && (newest.status !== 'done' || newest.mismatches > 0 || newest.unreadable > 0)) process.exitCode = 1
   return runs
@@ -110,12 +115,8 @@ export async function reconcilePayments(
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<Json> {
   if (options.list === true) return listRuns(options, target, out)
-  const query = new URLSearchParams()
-  for (const name of ['from', 'to']) {
-    const value = dateOption(options, name)
-    if (value !== undefined) query.set(name, value)
-  }
-  const report = await call(target, 'GET', `/api/admin/terminals/reconcile${query.size ? `?${query}` : ''}`)
+  const query = queryString({ from: dateOption(options, 'from'), to: dateOption(options, 'to') })
+  const report = await call(target, 'GET', `/api/admin/terminals/reconcile${query}`)
   out.write(
     `reconciling ${report.from} – ${report.to}: ${report.terminals} terminals, ${report.transactions} transactions, ` +
       `${report.captures} captured attempts, ${report.refunds} refunds\n`,

@@ -1,5 +1,6 @@
 // `kokdala payments webhooks list|resend|stats`: the webhooks' admin API for an operator at a terminal.
-import { type AdminTarget, adminTarget, call, dateOption, type Json, type Options } from './payments-admin-client.ts'
+import type { AdminCommand, Json, Options } from './payments-admin-client.ts'
+import { adminTarget, call, dateOption, printRows, queryString } from './payments-admin-client.ts'
 
 export const WEBHOOKS_HELP = `  kokdala payments webhooks list [--payment TRANSACTION_ID] [--status pending|delivered|dead] [--from ISO] [--to ISO] [--limit N]
   kokdala payments webhooks resend ID                      one message again, same webhook-id
@@ -21,31 +22,28 @@ function deliveryLine(d: Json): string {
   return `${d.id}\t${d.webhook_id}\t${d.event}\t${d.subject ?? ''}\t${d.status}\t${d.created_at}\n${attempts}`
 }
 
+function statsLine(s: Json): string {
+  const rate = s.success_rate === null ? '—' : `${Math.round(s.success_rate * 100)} %`
+  return (
+    `${s.endpoint_id}\t${s.url}\t${s.attempts} attempts\t${rate} ok\tp95 ${s.latency_ms.p95 ?? '—'} ms\t` +
+    `${s.pending} pending\t${s.dead} dead\n`
+  )
+}
+
 /** `kokdala payments webhooks …`. */
-export async function webhooks(
-  args: string[],
-  options: Options,
-  target: AdminTarget = adminTarget(),
-  out: NodeJS.WritableStream = process.stdout,
-): Promise<void> {
+export const webhooks: AdminCommand = async (args, options, target = adminTarget(), out = process.stdout) => {
   const [action, id] = args
   switch (action) {
     case 'list': {
-      const query = new URLSearchParams()
-      const fields = {
+      const query = queryString({
         transaction_id: text(options, 'payment'),
         status: text(options, 'status'),
         limit: text(options, 'limit'),
-      }
-      for (const [name, value] of Object.entries({
-        ...fields,
         from: dateOption(options, 'from'),
         to: dateOption(options, 'to'),
-      })) {
-        if (value !== undefined) query.set(name, value)
-      }
-      const list: Json[] = await call(target, 'GET', `/api/admin/webhooks/deliveries${query.size ? `?${query}` : ''}`)
-      out.write(list.length === 0 ? 'no webhook messages\n' : list.map(deliveryLine).join(''))
+      })
+      const list: Json[] = await call(target, 'GET', `/api/admin/webhooks/deliveries${query}`)
+      printRows(out, list, deliveryLine, 'no webhook messages')
       return
     }
     case 'resend': {
@@ -69,20 +67,9 @@ export async function webhooks(
       return
     }
     case 'stats': {
-      const query = new URLSearchParams()
-      for (const name of ['from', 'to']) {
-        const value = dateOption(options, name)
-        if (value !== undefined) query.set(name, value)
-      }
-      const stats: Json[] = await call(target, 'GET', `/api/admin/webhooks/stats${query.size ? `?${query}` : ''}`)
-      for (const s of stats) {
-        const rate = s.success_rate === null ? '—' : `${Math.round(s.success_rate * 100)} %`
-        out.write(
-          `${s.endpoint_id}\t${s.url}\t${s.attempts} attempts\t${rate} ok\tp95 ${s.latency_ms.p95 ?? '—'} ms\t` +
-            `${s.pending} pending\t${s.dead} dead\n`,
-        )
-      }
-      if (stats.length === 0) out.write('no deliveries in the window\n')
+      const query = queryString({ from: dateOption(options, 'from'), to: dateOption(options, 'to') })
+      const stats: Json[] = await call(target, 'GET', `/api/admin/webhooks/stats${query}`)
+      printRows(out, stats, statsLine, 'no deliveries in the window')
       return
     }
     default:
