@@ -241,7 +241,11 @@ describe('POST /api/receipts/{id}/retry', () => {
         },
       }),
     })
-    const [fiscalized] = await deliver({ transaction_id: 'TX0000000001', paid_amount: 100, actual_amount_received: 100 })
+    const [fiscalized] = await deliver({
+      transaction_id: 'TX0000000001',
+      paid_amount: 100,
+      actual_amount_received: 100,
+    })
     await drain()
     wk.fault('commit-then-drop')
     const [recovering] = await deliver({
