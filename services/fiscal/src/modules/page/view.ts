@@ -54,6 +54,7 @@ td .sub{display:block;color:#666;font-size:.82rem;margin-top:.15rem}
 button.link{background:none;color:#174ea6;padding:0;font-size:.9rem;text-decoration:underline}
 button.retry{padding:.25rem .8rem;font-size:.9rem;margin-right:.6rem}
 button.retry:disabled{opacity:.5;cursor:wait}
+td.actions{white-space:nowrap}
 a{color:#174ea6}
 .empty{color:#666}
 [hidden]{display:none!important}
