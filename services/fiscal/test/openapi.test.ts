@@ -12,6 +12,7 @@ const OPERATIONS = [
   'post /api/receipts',
   'get /api/receipts',
   'get /api/receipts/{id}',
+  'post /api/receipts/{id}/retry',
   'get /api/cashboxes',
   'post /api/cashboxes/{znk}/x-report',
   'get /api/cashboxes/{znk}/reports/{id}',

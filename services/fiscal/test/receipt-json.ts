@@ -11,5 +11,5 @@ export interface ReceiptJson {
   fiscal: { check_number: string; shift_number: number; ticket_url: string; via: string }
   last_error: string
   last_error_code: number
-  attempts: Array<{ outcome: string }>
+  attempts: Array<{ outcome: string; finished_at: string | null; error: string | null }>
 }

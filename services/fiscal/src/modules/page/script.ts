@@ -6,6 +6,8 @@
  * - Every few seconds it fetches the panel (HTML rendered and escaped by the server from the admin API) and puts it
  *   in place; a refused token (401/403) is forgotten and the form comes back; a failed fetch shows a notice and
  *   keeps trying.
+ * - "Retry" beside a receipt that needs a person posts to `/api/receipts/{id}/retry` with the same token, then
+ *   refreshes the panel at once; a refusal shows the API's stable code (RECEIPT_NOT_RETRYABLE, RETURN_BASIS_MISSING).
  */
 export const STATUS_SCRIPT = `
 const KEY = 'kokdala.fiscal.adminToken'
@@ -18,6 +20,7 @@ const loginError = document.getElementById('login-error')
 const panel = document.getElementById('panel')
 const offline = document.getElementById('offline')
 const signOut = document.getElementById('sign-out')
+const actionError = document.getElementById('action-error')
 let timer
 
 function showLogin(message) {
@@ -25,6 +28,7 @@ function showLogin(message) {
   panel.replaceChildren()
   panel.hidden = true
   offline.hidden = true
+  actionError.hidden = true
   signOut.hidden = true
   login.hidden = false
   loginError.textContent = message || ''
@@ -61,6 +65,38 @@ form.addEventListener('submit', (event) => {
   input.value = ''
   if (!value) return showLogin(data.textEmpty)
   sessionStorage.setItem(KEY, value)
+  refresh()
+})
+
+function actionFailed(detail) {
+  actionError.textContent = data.textRetryFailed + (detail ? ' (' + detail + ')' : '')
+  actionError.hidden = false
+}
+
+panel.addEventListener('click', async (event) => {
+  const button = event.target.closest('button[data-retry]')
+  if (!button || button.disabled) return
+  const token = sessionStorage.getItem(KEY)
+  if (!token) return showLogin()
+  button.disabled = true
+  actionError.hidden = true
+  try {
+    const url = '/api/receipts/' + encodeURIComponent(button.dataset.retry) + '/retry'
+    const response = await fetch(url, { method: 'POST', headers: { authorization: 'Bearer ' + token } })
+    if (response.status === 401 || response.status === 403) {
+      sessionStorage.removeItem(KEY)
+      return showLogin(data.textRefused)
+    }
+    if (!response.ok) {
+      let code = String(response.status)
+      try {
+        code = (await response.json()).error.code || code
+      } catch {}
+      actionFailed(code)
+    }
+  } catch {
+    actionFailed()
+  }
   refresh()
 })
 

@@ -88,6 +88,9 @@ export const statusText = defineMessages({
     colReason: 'Причина',
     colCreated: 'Создан',
     details: 'Подробнее',
+    retry: 'Повторить',
+    retryLabel: (id: number) => `Повторить чек №${id}`,
+    retryFailed: 'Не удалось повторить чек',
     statuses: (key: string): string =>
       (
         ({
@@ -212,6 +215,9 @@ export const statusText = defineMessages({
     colReason: 'Reason',
     colCreated: 'Created',
     details: 'Details',
+    retry: 'Retry',
+    retryLabel: (id: number) => `Retry receipt №${id}`,
+    retryFailed: 'The receipt could not be retried',
     statuses: (key: string): string =>
       (
         ({

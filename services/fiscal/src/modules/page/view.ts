@@ -52,6 +52,9 @@ td .sub{display:block;color:#666;font-size:.82rem;margin-top:.15rem}
 .login button{margin-top:.8rem}
 .toolbar{display:flex;gap:.75rem;align-items:center}
 button.link{background:none;color:#174ea6;padding:0;font-size:.9rem;text-decoration:underline}
+button.retry{padding:.25rem .8rem;font-size:.9rem;margin-right:.6rem}
+button.retry:disabled{opacity:.5;cursor:wait}
+td.actions{white-space:nowrap}
 a{color:#174ea6}
 .empty{color:#666}
 [hidden]{display:none!important}
@@ -196,7 +199,7 @@ function AttentionSection({ receipts, ctx }: { receipts: ReceiptSnapshot[]; ctx:
                 <td>${showTenge(r.total, ctx)}</td>
                 <td class="mono">${r.payment ?? '—'}</td>
                 <td class="reason">${r.lastErrorCode !== null ? html`<span class="badge mute">${r.lastErrorCode}</span>` : null}${r.lastError ?? '—'}</td>
-                <td><a href=${receiptHref(r.id, ctx)}>${t.details}</a></td>
+                <td class="actions"><button type="button" class="retry" data-retry=${r.id} aria-label=${t.retryLabel(r.id)}>${t.retry}</button><a href=${receiptHref(r.id, ctx)}>${t.details}</a></td>
               </tr>`,
             )}</tbody>
           </table>`
@@ -297,7 +300,7 @@ export function StatusShell({
 }): Markup {
   const { t } = page
   return html`<${Layout} page=${page} title=${title} css=${CSS}>
-    <div id="fiscal-status" data-panel=${panelUrl} data-every=${REFRESH_MS} data-text-refused=${t.refused} data-text-empty=${t.empty}>
+    <div id="fiscal-status" data-panel=${panelUrl} data-every=${REFRESH_MS} data-text-refused=${t.refused} data-text-empty=${t.empty} data-text-retry-failed=${t.retryFailed}>
       <header class="top">
         <div>
           ${back ? html`<a href=${back}>${t.back}</a>` : null}
@@ -318,6 +321,7 @@ export function StatusShell({
         <p class="hint">${t.loginHint}</p>
       </section>
       <p id="offline" class="notice" role="status" hidden>${t.offline}</p>
+      <p id="action-error" class="error" role="alert" hidden></p>
       <div id="panel" aria-live="polite"></div>
     </div>
     <${ModuleScript} page=${page} code=${STATUS_SCRIPT} />

@@ -16,4 +16,12 @@ export const receiptErrors = {
   NO_CASHBOX: { status: 503, message: 'No cashbox is configured: set FISCAL_CASHBOXES' },
   CASHBOX_NOT_FOUND: { status: 404, message: 'No such cashbox in FISCAL_CASHBOXES' },
   REPORT_NOT_FOUND: { status: 404, message: 'No such report' },
+  RECEIPT_NOT_RETRYABLE: {
+    status: 409,
+    message: 'Only a receipt that needs a person (needs_attention or failed) can be retried',
+  },
+  RETURN_BASIS_MISSING: {
+    status: 409,
+    message: 'This return cannot be retried until its original sale receipt is fiscalized',
+  },
 } as const satisfies ErrorCatalogue

@@ -91,6 +91,12 @@ function receiptOf(raw: RawReceipt): ReceiptRow {
 /** Statuses a receipt still has work in: what makes a cashbox loaded. */
 export const OPEN_STATUSES: readonly ReceiptStatus[] = ['pending', 'sending', 'recovering']
 
+/**
+ * Attempt outcomes that are Webkassa's answer that it took nothing (`SendResult` kinds `retry`, `park`, `failed`, and
+ * `replayed`: 11, sent again after a Z report). Any other outcome, or none, may have left a receipt at Webkassa.
+ */
+export const DEFINITE_NO_ATTEMPT: readonly string[] = ['retry', 'park', 'failed', 'replayed']
+
 /** A receipt as its cashbox's queue sends it: the row, its cashbox's open shift, and whether the cashbox is parked. */
 export interface SendContext {
   row: ReceiptRow
@@ -464,6 +470,51 @@ export function createReceiptRepository(db: Queryable) {
          WHERE receipt_id = $1 AND attempt = $2`,
         [id, attempt, now, outcome, error],
       )
+    },
+
+    /**
+     * Closes the attempts of a receipt left open (a process killed after `markSending`, before the answer was
+     * recorded): they end with `outcome`, so no attempt row stays open forever. Returns how many it closed.
+     */
+    async closeOpenAttempts(id: number, outcome: string, error: string, now: Date): Promise<number> {
+      const { rowCount } = await db.query(
+        `UPDATE fiscal_receipt_attempt SET finished_at = $2, outcome = $3, error = $4
+         WHERE receipt_id = $1 AND finished_at IS NULL`,
+        [id, now, outcome, error],
+      )
+      return rowCount ?? 0
+    },
+
+    /**
+     * A receipt a person asks to retry, locked for the caller's transaction: the row, its original's status (a
+     * return), and whether any request of it may have reached Webkassa — an attempt still open or ended other than
+     * by an answer that says Webkassa took nothing (`DEFINITE_NO_ATTEMPT`).
+     */
+    async lockForRetry(
+      q: Queryable,
+      id: number,
+    ): Promise<{ row: ReceiptRow; originalStatus: ReceiptStatus | null; maybeSent: boolean } | undefined> {
+      const { rows } = await q.query<RawReceipt & { originalStatus: ReceiptStatus | null; maybeSent: boolean }>(
+        `SELECT ${RECEIPT},
+           (SELECT o.status FROM fiscal_receipt o WHERE o.id = fiscal_receipt.original_id) AS "originalStatus",
+           EXISTS (SELECT 1 FROM fiscal_receipt_attempt a WHERE a.receipt_id = fiscal_receipt.id
+             AND (a.outcome IS NULL OR NOT a.outcome = ANY($2::text[]))) AS "maybeSent"
+         FROM fiscal_receipt WHERE id = $1 FOR UPDATE`,
+        [id, DEFINITE_NO_ATTEMPT],
+      )
+      if (!rows[0]) return undefined
+      const { originalStatus, maybeSent, ...raw } = rows[0]
+      return { row: receiptOf(raw), originalStatus, maybeSent: maybeSent === true }
+    },
+
+    /** A person's retry: the receipt to `to` (pending or recovering) with its failures and last error cleared. */
+    async retry(q: Queryable, id: number, from: ReceiptStatus, to: ReceiptStatus, now: Date): Promise<boolean> {
+      const { rowCount } = await q.query(
+        `UPDATE fiscal_receipt SET status = $3, failures = 0, last_error = NULL, last_error_code = NULL, updated_at = $4
+         WHERE id = $1 AND status = $2`,
+        [id, from, to, now],
+      )
+      return rowCount === 1
     },
 
     /** Columns that record the fiscal facts (for `move`). */

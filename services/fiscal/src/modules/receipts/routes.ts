@@ -186,6 +186,26 @@ const receiptAdminRoutes: FastifyPluginAsyncTypebox<ReceiptRoutesOptions> = asyn
     },
   )
 
+  admin.post(
+    '/api/receipts/:id/retry',
+    {
+      schema: {
+        ...common,
+        operationId: 'RetryReceipt',
+        summary:
+          'A person retries a needs_attention or failed receipt: queued again on its cashbox with the same external ' +
+          'number (looked up first when an earlier send may have reached Webkassa); 409 in any other status',
+        params: ReceiptParams,
+        response: { 200: ReceiptView, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const receipt = await receipts.retry(request.params.id)
+      const { attempts } = await receipts.get(receipt.id)
+      return receiptView(receipt, attempts)
+    },
+  )
+
   admin.get(
     '/api/receipts',
     {

@@ -368,7 +368,10 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
       if (!client || !session || !shifts) throw new RetryLater(60_000, 'Webkassa client or session not wired')
       let from = row.status
       // `sending` at the start of a round: the process died after the request may have left. Look it up.
-      if (from === 'sending') from = await settle(row, from, 'lose', {})
+      if (from === 'sending') {
+        await repo.closeOpenAttempts(row.id, 'lost', 'the process ended before the answer was recorded', clock.now())
+        from = await settle(row, from, 'lose', {})
+      }
       let basis: ReturnType<typeof returnBasis> | undefined
       if (row.kind === 'sale_return') {
         const original = row.originalId === null ? undefined : await repo.find(row.originalId)
@@ -498,6 +501,44 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
       const receipts = await repo.list(filter)
       const attempts = await repo.attempts(receipts.map((r) => r.id))
       return receipts.map((receipt) => ({ receipt, attempts: attempts.filter((a) => a.receiptId === receipt.id) }))
+    },
+
+    /**
+     * `POST /api/receipts/{id}/retry`: a person gives a `needs_attention` or `failed` receipt another go, with its
+     * failures reset, queued again on its cashbox under the same external number (Webkassa's idempotency key).
+     * Status change and job in one transaction; the row is locked, so of concurrent retries one re-queues and the
+     * rest find it no longer retryable.
+     */
+    async retry(id: number): Promise<ReceiptRow> {
+      const now = clock.now()
+      await db.transaction(async (tx) => {
+        const found = await repo.lockForRetry(tx, id)
+        if (!found) throw new FiscalError('RECEIPT_NOT_FOUND')
+        const { row, originalStatus, maybeSent } = found
+        if (row.status !== 'needs_attention' && row.status !== 'failed') {
+          throw new FiscalError('RECEIPT_NOT_RETRYABLE', undefined, { status: row.status })
+        }
+        if (row.kind === 'sale_return' && originalStatus !== 'fiscalized') {
+          throw new FiscalError('RETURN_BASIS_MISSING', undefined, {
+            original_receipt_id: row.originalId,
+            original_status: originalStatus,
+          })
+        }
+        // Not `pending` when a request of this receipt may have reached Webkassa (an attempt open, lost, uncertain
+        // or a mismatch): a `pending` receipt is sent without a lookup, and the scope of Webkassa's duplicate check
+        // (14) is unverified (docs/design/fiscal.md), so the design never leans on it alone. `recovering` is what a
+        // lost answer gets: the number is looked up first (current and previous shift) and sent again — the same
+        // number — only if Webkassa does not hold it. A receipt whose every request was answered "not taken"
+        // (DEFINITE_NO_ATTEMPT) or that never left goes to `pending`, as after a `defer`.
+        const to = receiptMachine.expect(row.status, maybeSent ? 'recheck' : 'retry')
+        if (!(await repo.retry(tx, id, row.status, to, now))) throw new FiscalError('RECEIPT_NOT_RETRYABLE')
+        // The receipt's job is keyed `receipt:<id>`: re-armed, not a second one, and behind its cashbox's queue.
+        await jobs.receipt.enqueueKeyed(tx, `receipt:${id}`, { receiptId: id, cashbox: row.cashbox })
+      })
+      const receipt = await repo.find(id)
+      if (!receipt) throw new Error(`receipt ${id} vanished`)
+      deps.log.info({ receipt: id, cashbox: receipt.cashbox, status: receipt.status }, 'receipt retried by a person')
+      return receipt
     },
   }
 }

@@ -26,6 +26,9 @@ import { defineStateMachine } from '@kokdala/core'
  *     └───────────── retry (a person, after fixing the data) ── failed
  * ```
  *
+ * A person's retry of `needs_attention` / `failed` is `retry` (→ `pending`) or, when an earlier request of the receipt
+ * may have reached Webkassa, `recheck` (→ `recovering`): looked up by its number first, as after a lost answer.
+ *
  * `fiscalized` is final: a receipt never leaves it. `recovering` is the only way out of an unknown outcome, so a
  * receipt whose answer was lost is looked up by its external number before it is ever sent again, with that number.
  */
@@ -42,8 +45,10 @@ export const receiptMachine = defineStateMachine('fiscal_receipt', {
   },
   recovering: { found: 'fiscalized', missed: 'sending', mismatch: 'needs_attention', give_up: 'needs_attention' },
   fiscalized: {},
-  needs_attention: { retry: 'pending' },
-  failed: { retry: 'pending' },
+  // A person's retry (POST /api/receipts/{id}/retry): `retry` when no request of the receipt can have reached
+  // Webkassa, `recheck` when one may have (a lost answer, a mismatch): then it is looked up before any resend.
+  needs_attention: { retry: 'pending', recheck: 'recovering' },
+  failed: { retry: 'pending', recheck: 'recovering' },
 } as const)
 
 export type ReceiptStatus = keyof typeof receiptMachine.table

@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { after, before, describe, test } from 'node:test'
+import { generateWebhookSecret, manualClock, standardWebhookHeaders } from '@kokdala/core'
+import { type Browser, chromium } from 'playwright-core'
+import { createFakeWebkassa, plainSession } from './fake-webkassa.ts'
+import { ADMIN_TOKEN, type StartedFiscal, startFiscal } from './harness.ts'
+
+// The Chromium setup is a copy of page-browser.test.ts's (being refactored there); fold it in once that settles.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const unavailable = !process.env.CI && !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM}`
+const SECRET = generateWebhookSecret()
+
+/**
+ * Two receipts that need a person on one cashbox: a sale Webkassa refused (code 9, `failed`: retryable) and a refund
+ * with no stored original (`needs_attention`, RETURN_BASIS_MISSING: its retry is refused until there is one).
+ */
+async function retryScenario(): Promise<StartedFiscal & { failedId: number; blockedId: number }> {
+  const clock = manualClock(new Date('2026-01-05T04:00:00Z'))
+  const wk = createFakeWebkassa()
+  const fiscal = await startFiscal(
+    { FISCAL_CASHBOXES: 'SWK1', FISCAL_PAYMENTS_WEBHOOK_SECRET: SECRET },
+    { clock, overrides: { webkassa: wk.client, session: plainSession } },
+  )
+  const deliver = async (fields: Record<string, unknown>) => {
+    const body = JSON.stringify({
+      event: 'paid',
+      paid_amount: 0,
+      actual_amount_received: 0,
+      written_off_amount: 0,
+      refunded_amount: 0,
+      status: fields.event ?? 'paid',
+      description: 'Билет',
+      ...fields,
+    })
+    const res = await fiscal.app.inject({
+      method: 'POST',
+      url: '/api/payment-events',
+      headers: {
+        ...standardWebhookHeaders(SECRET, `msg_${randomUUID()}`, body, clock.now()),
+        'content-type': 'application/json',
+      },
+      payload: body,
+    })
+    assert.equal(res.statusCode, 200, res.body)
+    return (res.json() as { receipts: number[] }).receipts[0]
+  }
+  wk.fault({ codes: [9] })
+  const failedId = await deliver({ transaction_id: 'TXRETRY00001', paid_amount: 700, actual_amount_received: 700 })
+  const blockedId = await deliver({
+    transaction_id: 'TXRETRY00002',
+    event: 'refunded',
+    status: 'refunded',
+    refunded_amount: 300,
+  })
+  for (let i = 0; i < 50; i++) if ((await fiscal.services.worker.runDue()) === 0) break
+  return { ...fiscal, failedId, blockedId }
+}
+
+describe('the status page’s Retry button in Chromium', { skip: unavailable }, () => {
+  let fiscal: Awaited<ReturnType<typeof retryScenario>>
+  let browser: Browser
+  let origin: string
+
+  before(async () => {
+    fiscal = await retryScenario()
+    await fiscal.app.listen({ port: 0, host: '127.0.0.1' })
+    origin = `http://127.0.0.1:${(fiscal.app.server.address() as AddressInfo).port}`
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+    })
+  })
+  after(async () => {
+    await browser?.close()
+    await fiscal?.close()
+  })
+
+  test('Повторить re-queues a refused receipt and the list refreshes; a refused retry shows its code; English says Retry', async () => {
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } })
+    const page = await context.newPage()
+    const problems: string[] = []
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) problems.push(message.text())
+    })
+    page.on('pageerror', (error) => problems.push(error.message))
+    const posts: string[] = []
+    page.on('request', (request) => {
+      if (request.method() === 'POST')
+        posts.push(`${new URL(request.url()).pathname} ${request.headers().authorization}`)
+    })
+
+    await page.goto(`${origin}/status`)
+    await page.locator('#admin-token').fill(ADMIN_TOKEN)
+    await page.locator('#login-form button').click()
+    await page.locator('#attention').waitFor()
+    const failedRow = page.locator(`#attention tr[data-receipt="${fiscal.failedId}"]`)
+    const blockedRow = page.locator(`#attention tr[data-receipt="${fiscal.blockedId}"]`)
+    assert.equal(await page.locator('#attention tr[data-receipt]').count(), 2)
+    const button = failedRow.locator('button[data-retry]')
+    assert.equal((await button.innerText()).trim(), 'Повторить')
+
+    // The refused sale: re-queued (pending), so it leaves the list at once — no wait for the 5 s poll.
+    await button.click()
+    await failedRow.waitFor({ state: 'detached', timeout: 3_000 })
+    assert.deepEqual(posts, [`/api/receipts/${fiscal.failedId}/retry Bearer ${ADMIN_TOKEN}`])
+    const after = await fiscal.app.inject({
+      method: 'GET',
+      url: `/api/receipts/${fiscal.failedId}`,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    })
+    assert.equal(after.json().status, 'pending')
+    assert.equal(await page.locator('#action-error').isHidden(), true)
+
+    // The return without an original: the API refuses, the page says so with the stable code, the row stays.
+    await blockedRow.locator('button[data-retry]').click()
+    await page.locator('#action-error').waitFor({ state: 'visible' })
+    assert.match(await page.locator('#action-error').innerText(), /Не удалось повторить чек \(RETURN_BASIS_MISSING\)/)
+    assert.equal(await blockedRow.count(), 1)
+
+    await page.locator('nav.languages a[hreflang=en]').click()
+    await page.waitForURL(/lang=en/)
+    await blockedRow.waitFor()
+    assert.equal((await blockedRow.locator('button[data-retry]').innerText()).trim(), 'Retry')
+    assert.deepEqual(problems, [])
+    await context.close()
+  })
+})
