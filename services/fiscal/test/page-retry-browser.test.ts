@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { generateWebhookSecret, manualClock, standardWebhookHeaders } from '@kokdala/core'
-import { type Browser, chromium } from 'playwright-core'
+import { chromiumUnavailable, launchChromium, openBrowserPage } from '@kokdala/web-kit/testing'
+import type { Browser } from 'playwright-core'
 import { createFakeWebkassa, plainSession } from './fake-webkassa.ts'
 import { ADMIN_TOKEN, type StartedFiscal, startFiscal } from './harness.ts'
 
-// The Chromium setup is a copy of page-browser.test.ts's (being refactored there); fold it in once that settles.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const unavailable = !process.env.CI && !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM}`
 const SECRET = generateWebhookSecret()
 
 /**
@@ -59,7 +56,7 @@ async function retryScenario(): Promise<StartedFiscal & { failedId: number; bloc
   return { ...fiscal, failedId, blockedId }
 }
 
-describe('the status page’s Retry button in Chromium', { skip: unavailable }, () => {
+describe('the status page’s Retry button in Chromium', { skip: chromiumUnavailable }, () => {
   let fiscal: Awaited<ReturnType<typeof retryScenario>>
   let browser: Browser
   let origin: string
@@ -68,10 +65,7 @@ describe('the status page’s Retry button in Chromium', { skip: unavailable }, 
     fiscal = await retryScenario()
     await fiscal.app.listen({ port: 0, host: '127.0.0.1' })
     origin = `http://127.0.0.1:${(fiscal.app.server.address() as AddressInfo).port}`
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-    })
+    browser = await launchChromium()
   })
   after(async () => {
     await browser?.close()
@@ -79,13 +73,7 @@ describe('the status page’s Retry button in Chromium', { skip: unavailable }, 
   })
 
   test('Повторить re-queues a refused receipt and the list refreshes; a refused retry shows its code; English says Retry', async () => {
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } })
-    const page = await context.newPage()
-    const problems: string[] = []
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) problems.push(message.text())
-    })
-    page.on('pageerror', (error) => problems.push(error.message))
+    const { page, problems, close } = await openBrowserPage(browser, { viewport: { width: 1280, height: 900 } })
     const posts: string[] = []
     page.on('request', (request) => {
       if (request.method() === 'POST')
@@ -125,6 +113,6 @@ describe('the status page’s Retry button in Chromium', { skip: unavailable }, 
     await blockedRow.waitFor()
     assert.equal((await blockedRow.locator('button[data-retry]').innerText()).trim(), 'Retry')
     assert.deepEqual(problems, [])
-    await context.close()
+    await close()
   })
 })
