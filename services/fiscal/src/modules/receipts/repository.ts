@@ -307,11 +307,12 @@ export function createReceiptRepository(db: Queryable) {
         .map((r) => ({ id: r.id, content: r.content, totalTiyn: r.totalTiyn, returnedTiyn: r.returnedTiyn }))
     },
 
-    async insertReceipt(q: Queryable, r: NewReceipt, now: Date): Promise<number> {
-      const { rows } = await q.query<{ id: number }>(
+    /** Stores a new receipt; answers it as stored. */
+    async insertReceipt(q: Queryable, r: NewReceipt, now: Date): Promise<ReceiptRow> {
+      const { rows } = await q.query<RawReceipt>(
         `INSERT INTO fiscal_receipt (external_number, source, transaction_id, caller_id, kind, cashbox, status, content,
            total_tiyn, commission_tiyn, original_id, last_error, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING ${RECEIPT}`,
         [
           r.externalNumber,
           r.source,
@@ -328,7 +329,7 @@ export function createReceiptRepository(db: Queryable) {
           now,
         ],
       )
-      return Number(rows[0].id)
+      return receiptOf(rows[0] as RawReceipt)
     },
 
     async addReturned(q: Queryable, saleId: number, amount: Tiyn): Promise<void> {

@@ -99,6 +99,19 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
     if (cashboxes.length === 0) throw new FiscalError('NO_CASHBOX')
   }
 
+  /**
+   * The configured cashboxes exist as rows (receipts and reports refer to them): registered once per process, not
+   * once per request; a failed registration is tried again by the next caller.
+   */
+  let registered: Promise<void> | undefined
+  function cashboxesRegistered(): Promise<void> {
+    registered ??= repo.ensureCashboxes(db, cashboxes, clock.now()).catch((error) => {
+      registered = undefined
+      throw error
+    })
+    return registered
+  }
+
   /** Moves the receipt by `event` (checked against the state machine) with `set`; null event keeps the status. */
   async function settle(
     row: ReceiptRow,
@@ -222,6 +235,7 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
       const moves = [...SALE_EVENTS, ...RETURN_EVENTS] as readonly string[]
       if (moves.includes(body.event)) requireCashboxes()
       const now = clock.now()
+      if (moves.includes(body.event)) await cashboxesRegistered()
       return db.transaction(async (tx) => {
         const fresh = await repo.recordEvent(tx, {
           webhookId,
@@ -248,7 +262,6 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
           return { duplicate: true, receipts: [] as number[] }
         }
         if (!moves.includes(body.event)) return { duplicate: false, receipts: [] as number[] }
-        await repo.ensureCashboxes(tx, cashboxes, now)
         const { cashbox, progress } = await repo.lockPayment(
           tx,
           body.transaction_id,
@@ -267,7 +280,7 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
         const ids: number[] = []
         for (const receipt of plan.receipts) {
           const blocked = receipt.kind === 'sale_return' && receipt.originalId === null
-          const id = await repo.insertReceipt(
+          const { id } = await repo.insertReceipt(
             tx,
             {
               externalNumber: receipt.externalNumber,
@@ -314,13 +327,13 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
       const same = (row: ReceiptRow) =>
         JSON.stringify(contentToJson(row.content)) === JSON.stringify(contentToJson(content))
       const now = clock.now()
+      await cashboxesRegistered()
       const outcome = await db
         .transaction(async (tx) => {
           const existing = await repo.findByCaller(tx, input.externalId)
-          if (existing) return { id: existing.id, created: false, same: same(existing) }
-          await repo.ensureCashboxes(tx, cashboxes, now)
+          if (existing) return { row: existing, created: false, same: same(existing) }
           const cashbox = await repo.leastLoaded(tx, cashboxes)
-          const id = await repo.insertReceipt(
+          const row = await repo.insertReceipt(
             tx,
             {
               externalNumber: apiNumber(input.externalId),
@@ -337,20 +350,18 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
             },
             now,
           )
-          await jobs.receipt.enqueue(tx, { receiptId: id, cashbox }, { dedupeKey: `receipt:${id}` })
-          return { id, created: true, same: true }
+          await jobs.receipt.enqueue(tx, { receiptId: row.id, cashbox }, { dedupeKey: `receipt:${row.id}` })
+          return { row, created: true, same: true }
         })
         .catch(async (error: { code?: string }) => {
           // Two first requests with one external id at once: the loser reads the winner's receipt.
           if (error?.code !== '23505') throw error
           const existing = await repo.findByCaller(db, input.externalId)
           if (!existing) throw error
-          return { id: existing.id, created: false, same: same(existing) }
+          return { row: existing, created: false, same: same(existing) }
         })
       if (!outcome.same) throw new FiscalError('RECEIPT_CONFLICT')
-      const receipt = await repo.find(outcome.id)
-      if (!receipt) throw new Error(`receipt ${outcome.id} vanished`)
-      return { receipt, created: outcome.created }
+      return { receipt: outcome.row, created: outcome.created }
     },
 
     /**
@@ -467,8 +478,8 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
     async requestXReport(cashbox: string): Promise<number> {
       if (!cashboxes.includes(cashbox)) throw new FiscalError('CASHBOX_NOT_FOUND')
       const now = clock.now()
+      await cashboxesRegistered()
       return db.transaction(async (tx) => {
-        await repo.ensureCashboxes(tx, cashboxes, now)
         const id = await repo.insertReport(tx, cashbox, 'x', 'request', now)
         await jobs.report.enqueue(tx, { cashbox, kind: 'x', reportId: id }, { dedupeKey: `x:${id}` })
         return id
