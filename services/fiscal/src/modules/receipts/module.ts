@@ -53,7 +53,8 @@ export function createReceiptsModule(deps: ReceiptsModuleDeps) {
   }
   const jobs = createReceiptJobs({
     receipt: (id, run) => ready().process(id, run),
-    prepareReceipts: (q, ids) => repo.sendContexts(q, ids),
+    // Pending sales are marked `sending` at the claim only when they will be sent at once (a Webkassa client).
+    prepareReceipts: (q, ids) => repo.sendContexts(q, ids, { sales: deps.client !== undefined, now: deps.clock.now() }),
     report: (p) => ready().runReport(p),
   })
   const { client, session } = deps

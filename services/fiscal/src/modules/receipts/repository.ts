@@ -97,11 +97,15 @@ export const OPEN_STATUSES: readonly ReceiptStatus[] = ['pending', 'sending', 'r
  */
 export const DEFINITE_NO_ATTEMPT: readonly string[] = ['retry', 'park', 'failed', 'replayed']
 
-/** A receipt as its cashbox's queue sends it: the row, its cashbox's open shift, and whether the cashbox is parked. */
+/**
+ * A receipt as its cashbox's queue sends it: the row, its cashbox's open shift, whether the cashbox is parked, and
+ * the attempt this run's claim opened when it marked the receipt `sending` (a pending sale; undefined otherwise).
+ */
 export interface SendContext {
   row: ReceiptRow
   openShift: OpenShift | null
   parked: boolean
+  markedAttempt?: number
 }
 
 /**
@@ -337,31 +341,55 @@ export function createReceiptRepository(db: Queryable) {
     },
 
     /**
-     * The receipts of a claimed batch with what sending them needs, in one query (the job kind's `prepare`): their
-     * cashboxes' open shifts and parking. The jobs are leased by then, so nothing else changes these rows.
+     * The receipts of a claimed batch with what sending them needs, in one statement (the job kind's `prepare`): their
+     * cashboxes' open shifts and parking; and, with `markSales`, each pending sale marked `sending` with its attempt
+     * opened — what `markSending` does before a send, done here for the batch so that the send leaves without another
+     * round trip. It is committed before the request leaves, as the rule asks; a run that ends before sending leaves
+     * the receipt `sending`, and the next round looks it up first (one lookup too many, never a second receipt). The
+     * jobs are leased by then, so nothing else changes these rows. Rows are answered as they were before the mark.
      */
-    async sendContexts(q: Queryable, ids: readonly number[]): Promise<Map<number, SendContext>> {
+    async sendContexts(
+      q: Queryable,
+      ids: readonly number[],
+      mark: { sales: boolean; now: Date },
+    ): Promise<Map<number, SendContext>> {
       const { rows } = await q.query<
-        RawReceipt & { openShiftNumber: number | null; openShiftAt: Date | null; parked: boolean | null }
+        RawReceipt & {
+          openShiftNumber: number | null
+          openShiftAt: Date | null
+          parked: boolean | null
+          markedAttempt: number | null
+        }
       >(
-        `SELECT r.*, s.shift_number AS "openShiftNumber", s.opened_at AS "openShiftAt",
-           (c.parked_at IS NOT NULL) AS parked
+        `WITH marked AS (
+           UPDATE fiscal_receipt SET status = 'sending', attempts = attempts + 1, updated_at = $2
+           WHERE id = ANY($1::bigint[]) AND status = 'pending' AND kind = 'sale' AND $3
+           RETURNING id, attempts
+         ), opened AS (
+           INSERT INTO fiscal_receipt_attempt (receipt_id, attempt, started_at)
+           SELECT id, attempts, $2 FROM marked RETURNING receipt_id, attempt
+         )
+         SELECT r.*, s.shift_number AS "openShiftNumber", s.opened_at AS "openShiftAt",
+           (c.parked_at IS NOT NULL) AS parked, o.attempt AS "markedAttempt"
          FROM (SELECT ${RECEIPT} FROM fiscal_receipt WHERE id = ANY($1::bigint[])) r
+         LEFT JOIN opened o ON o.receipt_id = r.id
          LEFT JOIN fiscal_cashbox c ON c.znk = r.cashbox
          LEFT JOIN LATERAL (
            SELECT shift_number, opened_at FROM fiscal_shift WHERE cashbox = r.cashbox AND closed_at IS NULL
            ORDER BY shift_number DESC LIMIT 1
          ) s ON true`,
-        [ids],
+        [ids, mark.now, mark.sales],
       )
       return new Map(
-        rows.map(({ openShiftNumber, openShiftAt, parked, ...raw }) => {
+        rows.map(({ openShiftNumber, openShiftAt, parked, markedAttempt, ...raw }) => {
           const row = receiptOf(raw)
           const openShift =
             openShiftNumber === null || openShiftAt === null
               ? null
               : { shiftNumber: openShiftNumber, openedAt: new Date(openShiftAt) }
-          return [row.id, { row, openShift, parked: parked === true }]
+          const context: SendContext = { row, openShift, parked: parked === true }
+          if (markedAttempt !== null) context.markedAttempt = markedAttempt
+          return [row.id, context]
         }),
       )
     },

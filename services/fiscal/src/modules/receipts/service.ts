@@ -377,9 +377,11 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
       if (!row || DONE.includes(row.status)) return
       const { client, session, shifts } = deps
       if (!client || !session || !shifts) throw new RetryLater(60_000, 'Webkassa client or session not wired')
-      let from = row.status
+      // Marked `sending` by this run's claim (a pending sale): its attempt is open, the send comes next.
+      const marked = context?.markedAttempt
+      let from: ReceiptStatus = marked === undefined ? row.status : 'sending'
       // `sending` at the start of a round: the process died after the request may have left. Look it up.
-      if (from === 'sending') {
+      if (from === 'sending' && marked === undefined) {
         await repo.closeOpenAttempts(row.id, 'lost', 'the process ended before the answer was recorded', clock.now())
         from = await settle(row, from, 'lose', {})
       }
@@ -403,12 +405,14 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
         // Content Webkassa can never take (stored before a check existed, or edited by hand): a person's, at once.
         // Thrown on, it would fail the job round after round and hold up every receipt behind it on the cashbox.
         const reason = `RECEIPT_INVALID: ${(error as Error).message}`
+        if (marked !== undefined) await repo.finishAttempt(row.id, marked, 'failed', reason, clock.now())
         await settle(row, from, from === 'pending' ? 'block' : 'give_up', { last_error: reason })
         deps.log.warn({ receipt: row.id, cashbox: row.cashbox }, 'stored receipt cannot be sent')
         return
       }
       let attempt = 0
       let current: ReceiptStatus = from
+      let opened = marked
       const result = await sendReceipt(
         { client, session, shifts: shifts.port, now: () => clock.now() },
         {
@@ -419,6 +423,12 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
           uncertain: from === 'recovering',
           openShift: context?.openShift,
           markSending: async () => {
+            if (opened !== undefined) {
+              // The claim marked it; the first send goes out on that attempt.
+              attempt = opened
+              opened = undefined
+              return
+            }
             if (attempt > 0)
               await repo.finishAttempt(row.id, attempt, 'replayed', 'code 11: Z report, then again', clock.now())
             attempt = await repo.markSending(row.id, current, clock.now())
