@@ -8,7 +8,7 @@
  * `createWebhookEndpoint` for the receiver, `enqueueWebhook` of `--messages` messages into a fresh PostgreSQL bench
  * database (not timed) in the form the payments service writes them (the seed's `paid` payload as the exact body,
  * X-Webhook-* headers and hex signature), then the core worker with `createWebhookDeliveryJob` (`--concurrency` jobs
- * at a time, batches of four times that, as the payments service's worker with its default
+ * at a time, batches of sixteen times that, as the payments service's worker with its default
  * PAYMENTS_WEBHOOK_CONCURRENCY=16) started and timed until every message is delivered — each delivery reads
  * its message and endpoint, signs (Standard Webhooks headers), POSTs, logs the attempt and settles its job.
  * The reference: `--concurrency` closed loops of undici POSTs of the very bytes of one message's body to the same
@@ -228,7 +228,7 @@ async function deliveries(run: number) {
     db: database,
     clock: systemClock,
     concurrency,
-    batchSize: concurrency * 4,
+    batchSize: concurrency * 16,
     // The poll interval only delays the first claim: full batches are claimed again at once.
     pollIntervalMs: 20,
     handlers: {
