@@ -8,13 +8,14 @@
  * `createWebhookEndpoint` for the receiver, `enqueueWebhook` of `--messages` messages into a fresh PostgreSQL bench
  * database (not timed) in the form the payments service writes them (the seed's `paid` payload as the exact body,
  * X-Webhook-* headers and hex signature), then the core worker with `createWebhookDeliveryJob` (`--concurrency` jobs
- * at a time, batches of four times that, as the payments service's worker with its default
+ * at a time, batches of sixteen times that, as the payments service's worker with its default
  * PAYMENTS_WEBHOOK_CONCURRENCY=16) started and timed until every message is delivered — each delivery reads
  * its message and endpoint, signs (Standard Webhooks headers), POSTs, logs the attempt and settles its job.
  * The reference: `--concurrency` closed loops of undici POSTs of the very bytes of one message's body to the same
  * receiver for `--seconds`, without signing or database. The receiver (bench/reference/receiver.ts) is a minimal
  * node:http server answering 200, its own process. Each phase also shows the CPU µs per request of the bench process
- * (the worker or the undici loops) and of the receiver.
+ * (the worker or the undici loops) and of the receiver, and the delivery phase the CPU µs per delivery of the
+ * PostgreSQL backends serving the bench database.
  *
  * `--profile DIR` writes a V8 CPU profile of the bench process during each run's delivery phase only (not the
  * enqueueing, not the reference): `npx node bench/lib/profile-summary.ts DIR/deliveries-<run>.cpuprofile`.
@@ -85,6 +86,26 @@ const benchCpu = () => {
   return usage.user + usage.system
 }
 const perRequest = (micros: number, requests: number) => round2(micros / Math.max(1, requests))
+
+/**
+ * CPU µs used so far by each PostgreSQL backend serving the bench database (by pid; PostgreSQL on this machine).
+ * A backend started meanwhile counts whole. The WAL writer and the checkpointer serve other databases too and are
+ * not counted: a lower bound of what a delivery costs the server.
+ */
+async function backendCpu(): Promise<Map<number, number>> {
+  const { rows } = await db.query<{ pid: number }>(
+    'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+  )
+  const cpu = new Map<number, number>()
+  for (const { pid } of rows) {
+    try {
+      cpu.set(pid, cpuMicros(pid))
+    } catch {} // another host's server, or a backend gone meanwhile
+  }
+  return cpu
+}
+const backendCpuSince = (before: Map<number, number>, after: Map<number, number>) =>
+  [...after].reduce((sum, [pid, micros]) => sum + micros - (before.get(pid) ?? 0), 0)
 
 const endpoint = await db.transaction((tx) =>
   createWebhookEndpoint(tx, { url: `${receiver.url}/webhooks/payment`, allowPrivateNetworks: true }),
@@ -207,7 +228,7 @@ async function deliveries(run: number) {
     db: database,
     clock: systemClock,
     concurrency,
-    batchSize: concurrency * 4,
+    batchSize: concurrency * 16,
     // The poll interval only delays the first claim: full batches are claimed again at once.
     pollIntervalMs: 20,
     handlers: {
@@ -222,6 +243,7 @@ async function deliveries(run: number) {
     onError: (_job, error) => process.stderr.write(`  delivery failed: ${String(error)}\n`),
   })
   const receivedBefore = await receivedSoFar()
+  const pgBefore = await backendCpu()
   const cpuBefore = benchCpu()
   const receiverBefore = cpuMicros(receiverPid)
   const started = performance.now()
@@ -236,6 +258,7 @@ async function deliveries(run: number) {
   const elapsed = (performance.now() - started) / 1000
   const cpu = benchCpu() - cpuBefore
   const receiverCpu = cpuMicros(receiverPid) - receiverBefore
+  const pgCpu = backendCpuSince(pgBefore, await backendCpu())
   const received = (await receivedSoFar()) - receivedBefore
   const { rows } = await db.query<{ status: string; count: number }>(
     'SELECT status, count(*)::int AS count FROM webhook_message WHERE id BETWEEN $1 AND $2 GROUP BY status',
@@ -255,6 +278,7 @@ async function deliveries(run: number) {
     transactionsPerDelivery: round2(counter.transactions / Math.max(1, delivered)),
     benchCpuUsPerRequest: perRequest(cpu, delivered),
     receiverCpuUsPerRequest: perRequest(receiverCpu, delivered),
+    pgBackendCpuUsPerDelivery: perRequest(pgCpu, delivered),
   }
 }
 

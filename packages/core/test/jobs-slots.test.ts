@@ -238,3 +238,52 @@ test('a run that fails to settle while another still runs is reported once every
     { status: 'done', note: 'late' },
   ])
 })
+
+test('runs waiting for a slow settle do not hold back the next claim; claims stop once a batch of them waits', async () => {
+  // Every settle statement waits until released: a commit far slower than the runs.
+  const commits = gate()
+  let waitingSettles = 0
+  const database: Database = Object.assign(Object.create(db) as Database, {
+    query: (async (sql: string, params?: unknown[]) => {
+      if (sql.includes('settled AS (')) {
+        waitingSettles++
+        await commits.opened
+      }
+      return db.query(sql, params)
+    }) as Database['query'],
+  })
+  const ran: number[] = []
+  const worker = createWorker({
+    db: database,
+    clock: systemClock,
+    concurrency: 2,
+    batchSize: 4,
+    pollIntervalMs: 20,
+    handlers: {
+      'settle.slow': async (job) => {
+        ran.push((job.payload as { n: number }).n)
+      },
+    },
+  })
+  await db.transaction(async (tx) => {
+    for (let n = 0; n < 12; n++) await enqueue(tx, 'settle.slow', { n })
+  })
+  await worker.start()
+  // With the runs waiting to settle counted against the claim, only the first claim (4) would have run.
+  await eventually(async () => ran.length > 4, 10_000, 'jobs claimed and run while the first ones wait to settle')
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  // No claim once a batch's worth waits to settle: what ran is at most twice the batch size.
+  assert.ok(ran.length <= 8, `${ran.length} runs while no settle committed`)
+  assert.ok(waitingSettles >= 1)
+  commits.open()
+  await eventually(async () => ran.length === 12, 10_000, 'every job run once the settles commit')
+  await worker.stop()
+  const { rows } = await db.query<{ status: string; count: number }>(
+    `SELECT status, count(*)::int AS count FROM job WHERE kind = 'settle.slow' GROUP BY status`,
+  )
+  assert.deepEqual(rows, [{ status: 'done', count: 12 }])
+  assert.deepEqual(
+    [...ran].sort((a, b) => a - b),
+    Array.from({ length: 12 }, (_, n) => n),
+  )
+})

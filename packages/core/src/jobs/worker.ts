@@ -55,7 +55,10 @@ export interface WorkerOptions {
   /** Delay in ms before each retry; after the last one the job is marked dead. Kept as data, not code. */
   retrySchedule?: number[]
   pollIntervalMs?: number
-  /** Most jobs claimed at once, and most a polling worker holds (running, waiting for a slot, settling). */
+  /**
+   * Most jobs claimed at once, and most a polling worker holds waiting for a slot or running; as many more may be
+   * waiting for their settle statement (see `pump`).
+   */
   batchSize?: number
   /**
    * Jobs run this many at a time (different jobs; one job never runs twice at once). Polling, a free slot takes the
@@ -350,10 +353,12 @@ export function createWorker(options: WorkerOptions) {
     return jobs.length
   }
 
-  // The polling loop. `held` counts jobs claimed and not yet settled: those waiting for a slot, running, settling.
+  // The polling loop. `held` counts jobs claimed and not yet settled: those waiting for a slot, running, settling;
+  // `settling` those of them whose run ended and whose settle statement has not committed yet.
   const waiting: Job[] = []
   let running = 0
   let held = 0
+  let settling = 0
   let claiming = false
   /** False after a claim that came back short: the next claim waits for the poll timer. */
   let mayClaim = true
@@ -368,6 +373,12 @@ export function createWorker(options: WorkerOptions) {
    * Fills free slots from the claimed jobs, and claims more when a slot is free with nothing left to give it, or
    * ahead of time when fewer than a round of slots wait and there is room for at least that many: the slots then
    * do not stand idle while the claim's round trips are under way.
+   *
+   * A slot is free again as soon as its run ends; the run settles behind it (with the runs ending beside it, in one
+   * statement). Room for a claim is what `batchSize` leaves of the jobs waiting and running: runs waiting for their
+   * settle do not count there, or a settle statement's commit (a WAL flush, milliseconds) would hold back the next
+   * claim and leave the slots idle. They are bounded on their own: no claim while `batchSize` runs or more wait to
+   * settle (the database is behind; let it catch up). So a worker holds at most twice `batchSize` jobs.
    */
   function pump(): void {
     while (running < concurrency && waiting.length > 0) start(waiting.shift() as Job)
@@ -375,7 +386,7 @@ export function createWorker(options: WorkerOptions) {
       if (held === 0 && !claiming) stopping?.()
       return
     }
-    const room = batchSize - held
+    const room = settling >= batchSize ? 0 : batchSize - (held - settling)
     const dry = running < concurrency && waiting.length === 0
     const low = waiting.length < concurrency && room >= concurrency
     if (mayClaim && !claiming && room > 0 && (dry || low)) claimMore()
@@ -385,9 +396,11 @@ export function createWorker(options: WorkerOptions) {
     running++
     void execute(job).then((executed) => {
       running--
+      settling++
       finish(executed)
         .catch((error) => options.onError?.(job, error))
         .finally(() => {
+          settling--
           held--
           if (job.group !== null) {
             groupFreed = true
@@ -402,7 +415,7 @@ export function createWorker(options: WorkerOptions) {
   function claimMore(): void {
     claiming = true
     groupFreed = false
-    const limit = batchSize - held
+    const limit = batchSize - (held - settling)
     claim(DUE_CANDIDATES, [limit]).then(
       (jobs) => {
         claiming = false

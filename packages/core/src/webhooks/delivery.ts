@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events'
 import type { LookupFunction } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import type { Readable } from 'node:stream'
-import { Agent, request } from 'undici'
+import { Agent } from 'undici'
 import type { Clock } from '../clock.ts'
 import type { Database, Queryable } from '../db.ts'
 import type { Job, JobKind, JobRowWrite, JobRun, JobWrite } from '../jobs.ts'
@@ -81,20 +81,49 @@ export interface WebhookDeliveryOptions {
   lookup?: LookupFunction
 }
 
-/** Reads at most `limit` bytes of the answer and drops the rest unread (the connection goes with it then). */
-async function responsePrefix(body: Readable, limit: number): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  try {
-    for await (const chunk of body) {
-      chunks.push(chunk as Buffer)
-      size += (chunk as Buffer).length
-      if (size >= limit) break
+/**
+ * Reads at most `limit` bytes of the answer and drops the rest unread (the connection goes with it then). Listens
+ * for the chunks rather than iterating: an async iterator and its promises per answer cost more than the read of the
+ * usual empty answer itself. Rejects when the body ends early (aborted, reset), as iterating it would.
+ */
+function responsePrefix(body: Readable, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    let finished = false
+    const finish = () => {
+      if (finished) return
+      finished = true
+      resolve(decodePrefix(chunks, size, limit))
     }
-  } finally {
-    // Ends the body at once when the loop stopped early; a body read to its end is left to undici (keep-alive).
-    if (!body.readableEnded) body.destroy()
-  }
+    body.on('data', (chunk: Buffer) => {
+      if (finished) return
+      chunks.push(chunk)
+      size += chunk.length
+      if (size >= limit) {
+        finish()
+        // Ends the body at once; a body read to its end is left to undici (keep-alive).
+        body.destroy()
+      }
+    })
+    body.on('end', finish)
+    body.on('error', (error) => {
+      if (!finished) {
+        finished = true
+        reject(error)
+      }
+    })
+    body.on('close', () => {
+      if (!finished) {
+        finished = true
+        reject(new Error('the answer ended before its last byte'))
+      }
+    })
+  })
+}
+
+/** The text of an answer's first `limit` bytes, fit for the attempt log. */
+function decodePrefix(chunks: Buffer[], size: number, limit: number): string {
   if (size === 0) return ''
   // Streaming mode leaves out a character cut in half at the limit instead of turning it into U+FFFD.
   let text = new TextDecoder().decode(Buffer.concat(chunks, size).subarray(0, limit), { stream: true })
@@ -130,9 +159,12 @@ function createSender(timeoutMs: number, resolve?: LookupFunction) {
     })
   const [guarded, open] = [agent(false), agent(true)]
 
-  /** One signed POST. Never rejects: no answer (a refused connection, a timeout) is an outcome too. */
+  /**
+   * One signed POST to `target` (the endpoint's URL split once into origin and path, as undici's `request(url)`
+   * does on every call). Never rejects: no answer (a refused connection, a timeout) is an outcome too.
+   */
   async function post(
-    url: string,
+    target: Target,
     headers: Record<string, string>,
     body: string,
     allowPrivateNetworks: boolean,
@@ -145,11 +177,12 @@ function createSender(timeoutMs: number, resolve?: LookupFunction) {
       signal.emit('abort')
     }, timeoutMs)
     try {
-      const response = await request(url, {
+      const response = await (allowPrivateNetworks ? open : guarded).request({
+        origin: target.origin,
+        path: target.path,
         method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json' },
+        headers,
         body,
-        dispatcher: allowPrivateNetworks ? open : guarded,
         signal,
       })
       const responseBody = await responsePrefix(response.body, MAX_LOGGED_RESPONSE_BYTES).catch(() => null)
@@ -161,6 +194,17 @@ function createSender(timeoutMs: number, resolve?: LookupFunction) {
     }
   }
   return { post }
+}
+
+/** Where an endpoint's deliveries go, its URL parsed once: origin and path (with the query). */
+interface Target {
+  origin: string
+  path: string
+}
+
+function targetOf(url: string): Target {
+  const parsed = new URL(url)
+  return { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` }
 }
 
 /** A failed attempt: the job retries on its schedule. */
@@ -181,17 +225,18 @@ export function createWebhookDeliveryJob(options: WebhookDeliveryOptions): JobKi
   const userAgent = options.userAgent ?? 'Kokdala-Webhooks/1'
   const sender = createSender(timeoutMs, options.lookup)
   /**
-   * Each endpoint's signer, its secrets decoded once: endpoint objects are shared by the deliveries of one batch
-   * (`findDeliveries`) and read afresh for the next, so a rotated secret is picked up with the next claim.
+   * Each endpoint's signer, its secrets decoded once, and its parsed URL: endpoint objects are shared by the
+   * deliveries of one batch (`findDeliveries`) and read afresh for the next, so a rotated secret or a changed URL is
+   * picked up with the next claim.
    */
-  const signers = new WeakMap<repository.WebhookEndpoint, WebhookSigner>()
-  const signerOf = (endpoint: repository.WebhookEndpoint) => {
-    let signer = signers.get(endpoint)
-    if (!signer) {
-      signer = createWebhookSigner(endpoint.secrets)
-      signers.set(endpoint, signer)
+  const prepared = new WeakMap<repository.WebhookEndpoint, { sign: WebhookSigner; target: Target }>()
+  const preparedOf = (endpoint: repository.WebhookEndpoint) => {
+    let entry = prepared.get(endpoint)
+    if (!entry) {
+      entry = { sign: createWebhookSigner(endpoint.secrets), target: targetOf(endpoint.url) }
+      prepared.set(endpoint, entry)
     }
-    return signer
+    return entry
   }
 
   async function deliver(job: Job, run: JobRun): Promise<void> {
@@ -212,6 +257,7 @@ export function createWebhookDeliveryJob(options: WebhookDeliveryOptions): JobKi
       return
     }
     const timestamp = attemptTimestamp(message.createdAt, now)
+    const { sign, target } = preparedOf(endpoint)
     // The message's own headers (fixed when written, names lower-case, never the three below) after ours.
     const headers = {
       'user-agent': userAgent,
@@ -219,10 +265,11 @@ export function createWebhookDeliveryJob(options: WebhookDeliveryOptions): JobKi
       'webhook-id': message.publicId,
       'webhook-timestamp': String(timestamp),
       // Secrets are those valid now, whatever time is signed.
-      'webhook-signature': signerOf(endpoint)(message.publicId, timestamp, message.body, now),
+      'webhook-signature': sign(message.publicId, timestamp, message.body, now),
+      'content-type': 'application/json',
     }
     const started = performance.now()
-    const outcome = await sender.post(endpoint.url, headers, message.body, endpoint.allowPrivateNetworks)
+    const outcome = await sender.post(target, headers, message.body, endpoint.allowPrivateNetworks)
     const attempt = { ...outcome, attemptedAt: now, latencyMs: Math.round(performance.now() - started) }
     const status = attempt.responseStatus
     const delivered = status !== null && status >= 200 && status < 300
