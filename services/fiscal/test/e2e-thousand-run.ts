@@ -166,12 +166,15 @@ async function main() {
 
   // Every payment's receipt fiscalized (or a receipt that needs a person: the test then fails on its status).
   const fiscalAdmin = { authorization: `Bearer ${FISCAL_ADMIN}` }
+  // Both counts from one statement, so from one snapshot: counted by two queries, the last payment's receipt could
+  // be inserted between them (open 0 of 999, then 1000 rows), the wait end with it still pending, and the final
+  // invalidateDue below see 999 receipts at the simulator (one invalidation short; seen once on a loaded machine).
   const unfinished = async () => {
-    const { rows } = await fiscalDb.query<{ n: string }>(
-      "SELECT count(*) AS n FROM fiscal_receipt WHERE status NOT IN ('fiscalized', 'needs_attention', 'failed')",
+    const { rows } = await fiscalDb.query<{ open_n: string; all_n: string }>(
+      `SELECT count(*) FILTER (WHERE status NOT IN ('fiscalized', 'needs_attention', 'failed')) AS open_n,
+              count(*) AS all_n FROM fiscal_receipt`,
     )
-    const all = await fiscalDb.query<{ n: string }>('SELECT count(*) AS n FROM fiscal_receipt')
-    return { open: Number(rows[0].n), all: Number(all.rows[0].n) }
+    return { open: Number(rows[0].open_n), all: Number(rows[0].all_n) }
   }
   for (let i = 0; ; i++) {
     const { open, all } = await unfinished()
