@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict'
-import { randomUUID } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
-import { generateWebhookSecret, manualClock, standardWebhookHeaders } from '@kokdala/core'
+import { generateWebhookSecret, manualClock } from '@kokdala/core'
 import { chromiumUnavailable, launchChromium, openBrowserPage } from '@kokdala/web-kit/testing'
 import type { Browser } from 'playwright-core'
 import { createFakeWebkassa, plainSession } from './fake-webkassa.ts'
-import { ADMIN_TOKEN, type StartedFiscal, startFiscal } from './harness.ts'
+import { ADMIN_TOKEN, paymentsFeed, type StartedFiscal, startFiscal } from './harness.ts'
 
 const SECRET = generateWebhookSecret()
 
@@ -21,26 +20,19 @@ async function retryScenario(): Promise<StartedFiscal & { failedId: number; bloc
     { FISCAL_CASHBOXES: 'SWK1', FISCAL_PAYMENTS_WEBHOOK_SECRET: SECRET },
     { clock, overrides: { webkassa: wk.client, session: plainSession } },
   )
-  const deliver = async (fields: Record<string, unknown>) => {
-    const body = JSON.stringify({
-      event: 'paid',
+  const feed = paymentsFeed(fiscal, {
+    secret: SECRET,
+    clock,
+    defaults: () => ({
       paid_amount: 0,
       actual_amount_received: 0,
       written_off_amount: 0,
       refunded_amount: 0,
-      status: fields.event ?? 'paid',
       description: 'Билет',
-      ...fields,
-    })
-    const res = await fiscal.app.inject({
-      method: 'POST',
-      url: '/api/payment-events',
-      headers: {
-        ...standardWebhookHeaders(SECRET, `msg_${randomUUID()}`, body, clock.now()),
-        'content-type': 'application/json',
-      },
-      payload: body,
-    })
+    }),
+  })
+  const deliver = async (fields: Record<string, unknown>) => {
+    const res = await feed.deliver(fields)
     assert.equal(res.statusCode, 200, res.body)
     return (res.json() as { receipts: number[] }).receipts[0]
   }
@@ -52,7 +44,7 @@ async function retryScenario(): Promise<StartedFiscal & { failedId: number; bloc
     status: 'refunded',
     refunded_amount: 300,
   })
-  for (let i = 0; i < 50; i++) if ((await fiscal.services.worker.runDue()) === 0) break
+  await feed.drain()
   return { ...fiscal, failedId, blockedId }
 }
 

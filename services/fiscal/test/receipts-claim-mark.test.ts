@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict'
-import { randomUUID } from 'node:crypto'
 import { after, test } from 'node:test'
-import { generateWebhookSecret, manualClock, standardWebhookHeaders } from '@kokdala/core'
+import { generateWebhookSecret, manualClock } from '@kokdala/core'
 import type { WebkassaResult } from '@kokdala/webkassa'
 import { createFakeWebkassa, plainSession } from './fake-webkassa.ts'
-import { ADMIN_TOKEN, type StartedFiscal, startFiscal } from './harness.ts'
+import { ADMIN_TOKEN, paymentsFeed, type StartedFiscal, startFiscal } from './harness.ts'
 
 const SECRET = generateWebhookSecret()
 const started: StartedFiscal[] = []
@@ -31,25 +30,12 @@ test('a sale marked sending at its claim whose run dies before the send: looked 
     { clock, overrides: { webkassa: wk.client, session } },
   )
   started.push(fiscal)
-  const body = JSON.stringify({
-    event: 'paid',
-    transaction_id: 'TXMARK000001',
-    paid_amount: 700,
-    actual_amount_received: 700,
-    written_off_amount: 0,
-    refunded_amount: 0,
-    status: 'paid',
-    description: 'Билет',
+  const feed = paymentsFeed(fiscal, {
+    secret: SECRET,
+    clock,
+    defaults: () => ({ written_off_amount: 0, refunded_amount: 0, description: 'Билет' }),
   })
-  const res = await fiscal.app.inject({
-    method: 'POST',
-    url: '/api/payment-events',
-    headers: {
-      ...standardWebhookHeaders(SECRET, `msg_${randomUUID()}`, body, clock.now()),
-      'content-type': 'application/json',
-    },
-    payload: body,
-  })
+  const res = await feed.pay(700, 'TXMARK000001')
   assert.equal(res.statusCode, 200, res.body)
   const [id] = res.json().receipts as number[]
   const receipt = async () =>

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict'
-import { randomUUID } from 'node:crypto'
 import { after, describe, test } from 'node:test'
-import { generateWebhookSecret, manualClock, standardWebhookHeaders } from '@kokdala/core'
+import { generateWebhookSecret, manualClock } from '@kokdala/core'
 import type { WebkassaClient } from '@kokdala/webkassa'
 import { createFakeWebkassa, type FakeWebkassa, plainSession } from './fake-webkassa.ts'
-import { ADMIN_TOKEN, type StartedFiscal, startFiscal } from './harness.ts'
+import { ADMIN_TOKEN, paymentsFeed, type StartedFiscal, startFiscal } from './harness.ts'
 import type { ReceiptJson } from './receipt-json.ts'
 
 const SECRET = generateWebhookSecret()
@@ -30,33 +29,24 @@ async function setup(options: { cashboxes?: string; wrap?: (client: WebkassaClie
     },
   )
   started.push(fiscal)
-  let event = 0
-  const deliver = async (fields: Record<string, unknown>) => {
-    const body = JSON.stringify({
-      event: 'paid',
-      transaction_id: 'TX0000000001',
+  const feed = paymentsFeed(fiscal, {
+    secret: SECRET,
+    clock,
+    defaults: () => ({
       paid_amount: 0,
       actual_amount_received: 0,
       written_off_amount: 0,
       refunded_amount: 0,
-      status: fields.event ?? 'paid',
       description: 'Билет',
-      ...fields,
-    })
-    const webhookId = `msg_${++event}_${randomUUID()}`
-    const res = await fiscal.app.inject({
-      method: 'POST',
-      url: '/api/payment-events',
-      headers: { ...standardWebhookHeaders(SECRET, webhookId, body, clock.now()), 'content-type': 'application/json' },
-      payload: body,
-    })
+    }),
+  })
+  /** Delivers one event; answers the receipts it made. */
+  const deliver = async (fields: Record<string, unknown>) => {
+    const res = await feed.deliver(fields)
     assert.equal(res.statusCode, 200, res.body)
     return res.json().receipts as number[]
   }
-  const drain = async () => {
-    for (let i = 0; i < 50; i++) if ((await fiscal.services.worker.runDue()) === 0) return
-    throw new Error('queues never drained')
-  }
+  const { drain } = feed
   /** Rounds until the retry schedule (3 steps) is spent. */
   const exhaust = async () => {
     for (let i = 0; i < 5; i++) {
