@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { type Clock, type Database, type manualClock, standardWebhookHeaders } from '@kokdala/core'
+import { type Clock, type Database, manualClock, standardWebhookHeaders } from '@kokdala/core'
 import { openTestDatabase } from '@kokdala/core/testing'
+import type { WebkassaClient } from '@kokdala/webkassa'
 import { buildFiscalApp, type FiscalApp } from '../src/app.ts'
 import { loadFiscalConfig } from '../src/config.ts'
 import { fiscalMigrations } from '../src/database.ts'
+import type { TokenSession } from '../src/modules/receipts/recovery.ts'
 import type { FiscalOverrides } from '../src/services.ts'
+import { plainSession } from './fake-webkassa.ts'
 import type { ReceiptJson } from './receipt-json.ts'
 
 export const ADMIN_TOKEN = 'fiscal-admin-token-for-tests-0123456789'
@@ -47,6 +50,26 @@ export async function startFiscal(
       if (!options.db) await db.close()
     },
   }
+}
+
+/** The receipts tests' schedule: three further rounds a second apart; a parked cashbox asks again after a minute. */
+export const FAST_RECEIPT_RETRIES = { retryScheduleMs: [1_000, 1_000, 1_000], parkProbeMs: 60_000 }
+
+/**
+ * A fiscal app whose receipts go to `webkassa` (the fake's client, or a wrapper of it) through `session` (the fake's
+ * standing token unless given), on a manual clock at 2026-01-05 09:00 Almaty, taking payments events signed with
+ * `secret`, cashboxes `SWK1` unless given.
+ */
+export async function startOnWebkassa(
+  webkassa: WebkassaClient,
+  options: { secret: string; cashboxes?: string; session?: TokenSession; receipts?: FiscalOverrides['receipts'] },
+) {
+  const clock = manualClock(new Date('2026-01-05T04:00:00Z'))
+  const fiscal = await startFiscal(
+    { FISCAL_CASHBOXES: options.cashboxes ?? 'SWK1', FISCAL_PAYMENTS_WEBHOOK_SECRET: options.secret },
+    { clock, overrides: { webkassa, session: options.session ?? plainSession, receipts: options.receipts } },
+  )
+  return { clock, fiscal }
 }
 
 export interface PaymentsFeedOptions {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
-import { generateWebhookSecret, manualClock } from '@kokdala/core'
+import { generateWebhookSecret } from '@kokdala/core'
 import { chromiumUnavailable, launchChromium, openBrowserPage } from '@kokdala/web-kit/testing'
 import type { Browser } from 'playwright-core'
-import { createFakeWebkassa, plainSession } from './fake-webkassa.ts'
-import { ADMIN_TOKEN, paymentsFeed, type StartedFiscal, startFiscal } from './harness.ts'
+import { createFakeWebkassa } from './fake-webkassa.ts'
+import { ADMIN_TOKEN, paymentsFeed, type StartedFiscal, startOnWebkassa } from './harness.ts'
 
 const SECRET = generateWebhookSecret()
 
@@ -14,12 +14,8 @@ const SECRET = generateWebhookSecret()
  * with no stored original (`needs_attention`, RETURN_BASIS_MISSING: its retry is refused until there is one).
  */
 async function retryScenario(): Promise<StartedFiscal & { failedId: number; blockedId: number }> {
-  const clock = manualClock(new Date('2026-01-05T04:00:00Z'))
   const wk = createFakeWebkassa()
-  const fiscal = await startFiscal(
-    { FISCAL_CASHBOXES: 'SWK1', FISCAL_PAYMENTS_WEBHOOK_SECRET: SECRET },
-    { clock, overrides: { webkassa: wk.client, session: plainSession } },
-  )
+  const { clock, fiscal } = await startOnWebkassa(wk.client, { secret: SECRET })
   const feed = paymentsFeed(fiscal, {
     secret: SECRET,
     clock,

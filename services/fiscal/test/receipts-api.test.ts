@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
-import { generateWebhookSecret, manualClock } from '@kokdala/core'
+import { generateWebhookSecret } from '@kokdala/core'
 import type { WebkassaClient } from '@kokdala/webkassa'
-import { createFakeWebkassa, type FakeWebkassa, plainSession, STANDING_TOKEN } from './fake-webkassa.ts'
-import { ADMIN_TOKEN, paymentsFeed, payThroughCommitThenDrop, type StartedFiscal, startFiscal } from './harness.ts'
+import { createFakeWebkassa, type FakeWebkassa, STANDING_TOKEN } from './fake-webkassa.ts'
+import {
+  ADMIN_TOKEN,
+  FAST_RECEIPT_RETRIES,
+  paymentsFeed,
+  payThroughCommitThenDrop,
+  type StartedFiscal,
+  startOnWebkassa,
+} from './harness.ts'
 
 const SECRET = generateWebhookSecret()
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` }
@@ -20,19 +27,12 @@ interface Setup {
 }
 
 async function setup(options: Setup = {}) {
-  const clock = manualClock(new Date('2026-01-05T04:00:00Z'))
   const wk = createFakeWebkassa({ duplicateData: options.duplicateData })
-  const fiscal = await startFiscal(
-    { FISCAL_CASHBOXES: options.cashboxes ?? 'SWK1', FISCAL_PAYMENTS_WEBHOOK_SECRET: SECRET },
-    {
-      clock,
-      overrides: {
-        webkassa: options.wrap ? options.wrap(wk.client) : wk.client,
-        session: plainSession,
-        receipts: { retryScheduleMs: [1_000, 1_000, 1_000], parkProbeMs: 60_000 },
-      },
-    },
-  )
+  const { clock, fiscal } = await startOnWebkassa(options.wrap ? options.wrap(wk.client) : wk.client, {
+    secret: SECRET,
+    cashboxes: options.cashboxes,
+    receipts: FAST_RECEIPT_RETRIES,
+  })
   started.push(fiscal)
   const feed = paymentsFeed(fiscal, {
     secret: SECRET,

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
-import { generateWebhookSecret, manualClock } from '@kokdala/core'
+import { generateWebhookSecret } from '@kokdala/core'
 import type { WebkassaResult } from '@kokdala/webkassa'
 import { createFakeWebkassa, plainSession } from './fake-webkassa.ts'
-import { ADMIN_TOKEN, paymentsFeed, type StartedFiscal, startFiscal } from './harness.ts'
+import { ADMIN_TOKEN, paymentsFeed, type StartedFiscal, startOnWebkassa } from './harness.ts'
 
 const SECRET = generateWebhookSecret()
 const started: StartedFiscal[] = []
@@ -15,7 +15,6 @@ after(async () => {
 // without another round trip. A run that ends after that mark and before the send must not be taken for a send that
 // happened, nor for one that did not: the next round looks the receipt up, then sends it once, with the same number.
 test('a sale marked sending at its claim whose run dies before the send: looked up, then issued once', async () => {
-  const clock = manualClock(new Date('2026-01-05T04:00:00Z'))
   const wk = createFakeWebkassa()
   let broken = true
   const session = {
@@ -25,10 +24,7 @@ test('a sale marked sending at its claim whose run dies before the send: looked 
       return plainSession.withToken(call)
     },
   }
-  const fiscal = await startFiscal(
-    { FISCAL_CASHBOXES: 'SWK1', FISCAL_PAYMENTS_WEBHOOK_SECRET: SECRET },
-    { clock, overrides: { webkassa: wk.client, session } },
-  )
+  const { clock, fiscal } = await startOnWebkassa(wk.client, { secret: SECRET, session })
   started.push(fiscal)
   const feed = paymentsFeed(fiscal, {
     secret: SECRET,

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
-import { generateWebhookSecret, manualClock } from '@kokdala/core'
+import { generateWebhookSecret } from '@kokdala/core'
 import type { WebkassaClient } from '@kokdala/webkassa'
-import { createFakeWebkassa, type FakeWebkassa, plainSession } from './fake-webkassa.ts'
-import { ADMIN_TOKEN, paymentsFeed, type StartedFiscal, startFiscal } from './harness.ts'
+import { createFakeWebkassa, type FakeWebkassa } from './fake-webkassa.ts'
+import { ADMIN_TOKEN, FAST_RECEIPT_RETRIES, paymentsFeed, type StartedFiscal, startOnWebkassa } from './harness.ts'
 import type { ReceiptJson } from './receipt-json.ts'
 
 const SECRET = generateWebhookSecret()
@@ -15,19 +15,12 @@ after(async () => {
 
 /** A fiscal app on the fake Webkassa with a three-step retry schedule (as receipts-api.test.ts sets it up). */
 async function setup(options: { cashboxes?: string; wrap?: (client: WebkassaClient) => WebkassaClient } = {}) {
-  const clock = manualClock(new Date('2026-01-05T04:00:00Z'))
   const wk = createFakeWebkassa()
-  const fiscal = await startFiscal(
-    { FISCAL_CASHBOXES: options.cashboxes ?? 'SWK1', FISCAL_PAYMENTS_WEBHOOK_SECRET: SECRET },
-    {
-      clock,
-      overrides: {
-        webkassa: options.wrap ? options.wrap(wk.client) : wk.client,
-        session: plainSession,
-        receipts: { retryScheduleMs: [1_000, 1_000, 1_000], parkProbeMs: 60_000 },
-      },
-    },
-  )
+  const { clock, fiscal } = await startOnWebkassa(options.wrap ? options.wrap(wk.client) : wk.client, {
+    secret: SECRET,
+    cashboxes: options.cashboxes,
+    receipts: FAST_RECEIPT_RETRIES,
+  })
   started.push(fiscal)
   const feed = paymentsFeed(fiscal, {
     secret: SECRET,

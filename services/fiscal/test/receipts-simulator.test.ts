@@ -6,7 +6,13 @@ import { createWebkassaClient, type WebkassaClient, type WebkassaResult } from '
 import { type StartedWebkassaSimulator, startWebkassaSimulator, WEBKASSA_SIM_DEMO } from '@kokdala/webkassa-simulator'
 import { checkRequest, type ReceiptContent } from '../src/modules/receipts/receipt.ts'
 import type { TokenSession } from '../src/modules/receipts/recovery.ts'
-import { paymentsFeed, payThroughCommitThenDrop, type StartedFiscal, startFiscal } from './harness.ts'
+import {
+  FAST_RECEIPT_RETRIES,
+  paymentsFeed,
+  payThroughCommitThenDrop,
+  type StartedFiscal,
+  startFiscal,
+} from './harness.ts'
 
 interface SimCounts {
   total: number
@@ -90,7 +96,7 @@ async function setup(cashboxes: string = BOX1) {
       clock,
       overrides: {
         webkassa: client,
-        receipts: { retryScheduleMs: [1_000, 1_000, 1_000], parkProbeMs: 60_000 },
+        receipts: FAST_RECEIPT_RETRIES,
       },
     },
   )
