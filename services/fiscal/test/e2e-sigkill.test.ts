@@ -6,8 +6,7 @@ import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { generateWebhookSecret, standardWebhookHeaders } from '@kokdala/core'
 import { eventually, fetchJson, freePort, serviceProcess } from '@kokdala/core/testing'
-import { runSimulator } from '@kokdala/sim-kit'
-import { buildWebkassaSimulatorApp, WEBKASSA_SIM_DEMO } from '@kokdala/webkassa-simulator'
+import { type StartedWebkassaSimulator, startWebkassaSimulator, WEBKASSA_SIM_DEMO } from '@kokdala/webkassa-simulator'
 import pg from 'pg'
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url))
@@ -108,7 +107,7 @@ if (skip) process.stdout.write(`# e2e-sigkill (fiscal) skipped: ${skip}\n`)
  * number Webkassa issued, and Webkassa must hold exactly one receipt under its external number.
  */
 describe('e2e: the fiscal process killed with SIGKILL between Webkassa’s answer and our commit', { skip }, () => {
-  let sim: Awaited<ReturnType<typeof runSimulator>>
+  let sim: StartedWebkassaSimulator
   let proxy: Awaited<ReturnType<typeof startHoldingProxy>>
   let postgres: Awaited<ReturnType<typeof freshPostgres>>
   let service: ReturnType<typeof serviceProcess>
@@ -125,17 +124,7 @@ describe('e2e: the fiscal process killed with SIGKILL between Webkassa’s answe
   const simInspection = async (): Promise<Json> => (await fetchJson(sim.url, 'GET', '/__sim/receipts')).json
 
   before(async () => {
-    sim = await runSimulator({
-      name: 'webkassa',
-      host: '127.0.0.1',
-      port: 0,
-      build: () =>
-        buildWebkassaSimulatorApp({
-          apiKeys: [WEBKASSA_SIM_DEMO.apiKey],
-          accounts: [{ login: WEBKASSA_SIM_DEMO.login, password: WEBKASSA_SIM_DEMO.password }],
-          cashboxes: [...WEBKASSA_SIM_DEMO.cashboxes],
-        }),
-    })
+    sim = await startWebkassaSimulator()
     proxy = await startHoldingProxy(sim.url)
     postgres = await freshPostgres()
     const port = await freePort()

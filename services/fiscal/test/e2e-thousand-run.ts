@@ -10,7 +10,7 @@ import { generateWebhookSecret } from '@kokdala/core'
 import { fetchJson, openTestDatabase } from '@kokdala/core/testing'
 import { buildKaspiSimulatorApp } from '@kokdala/kaspi-simulator'
 import { runSimulator } from '@kokdala/sim-kit'
-import { buildWebkassaSimulatorApp, WEBKASSA_SIM_DEMO } from '@kokdala/webkassa-simulator'
+import { startWebkassaSimulator, WEBKASSA_SIM_DEMO } from '@kokdala/webkassa-simulator'
 import { buildPaymentsApp } from '../../payments/src/app.ts'
 import { loadPaymentsConfig } from '../../payments/src/config.ts'
 import { paymentsMigrations } from '../../payments/src/database.ts'
@@ -36,19 +36,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function main() {
   const startedAt = Date.now()
-  const webkassa = await runSimulator({
-    name: 'webkassa',
-    host: '127.0.0.1',
-    port: 0,
-    build: () =>
-      buildWebkassaSimulatorApp({
-        apiKeys: [WEBKASSA_SIM_DEMO.apiKey],
-        accounts: [{ login: WEBKASSA_SIM_DEMO.login, password: WEBKASSA_SIM_DEMO.password }],
-        cashboxes: CASHBOXES,
-        // 5 % of every call (Authorize and lookups included) answer 500 without changing anything; 2 % of the
-        // receipts that succeed are kept by the simulator and then get no answer (and the first three, below, for sure).
-        initialFaults: { errorRate: 0.05, commitThenDropRate: 0.01 },
-      }),
+  const webkassa = await startWebkassaSimulator({
+    cashboxes: CASHBOXES,
+    // 5 % of every call (Authorize and lookups included) answer 500 without changing anything; 2 % of the
+    // receipts that succeed are kept by the simulator and then get no answer (and the first three, below, for sure).
+    initialFaults: { errorRate: 0.05, commitThenDropRate: 0.01 },
   })
   const kaspi = await runSimulator({
     name: 'kaspi',
