@@ -108,21 +108,8 @@ export interface SendContext {
   markedAttempt?: number
 }
 
-/**
- * A receipt fiscalized, written with its job's settling (one statement for every cashbox settling together): the
- * facts, if the receipt is still in the status the run found it in. One row per receipt.
- */
-function fiscalizedStatement(rows: string): string {
-  return `UPDATE fiscal_receipt f SET status = 'fiscalized', updated_at = r.at, check_number = r.check_number,
-      fiscal_time = r.fiscal_time, shift_number = r.shift_number, check_order_number = r.check_order_number,
-      offline = r.offline, ticket_url = r.ticket_url, registration_number = r.registration_number,
-      webkassa_total_tiyn = r.webkassa_total_tiyn, fiscalized_via = r.fiscalized_via, fiscalized_at = r.at,
-      last_error = NULL, last_error_code = NULL
-    FROM ${rows} WHERE f.id = r.id AND f.status = r.from_status`
-}
-const FISCALIZED_COLUMNS = [
-  ['id', 'bigint'],
-  ['from_status', 'text'],
+/** The columns that record a receipt's fiscal facts, with their types: one mapping for every way they are written. */
+const FACT_COLUMNS = [
   ['check_number', 'text'],
   ['fiscal_time', 'text'],
   ['shift_number', 'int'],
@@ -132,8 +119,34 @@ const FISCALIZED_COLUMNS = [
   ['registration_number', 'text'],
   ['webkassa_total_tiyn', 'bigint'],
   ['fiscalized_via', 'text'],
-  ['at', 'timestamptz'],
 ] as const
+
+/** The facts' values, in the order of FACT_COLUMNS (tiyn as text, as arrays of the settle statement carry them). */
+function factValues(facts: FiscalFacts, via: string): unknown[] {
+  return [
+    facts.checkNumber,
+    facts.dateTime,
+    facts.shiftNumber,
+    facts.checkOrderNumber,
+    facts.offline,
+    facts.ticketUrl,
+    facts.registrationNumber,
+    facts.totalTiyn === null ? null : String(facts.totalTiyn),
+    via,
+  ]
+}
+
+/**
+ * A receipt fiscalized, written with its job's settling (one statement for every cashbox settling together): the
+ * facts, if the receipt is still in the status the run found it in. One row per receipt.
+ */
+function fiscalizedStatement(rows: string): string {
+  const facts = FACT_COLUMNS.map(([name]) => `${name} = r.${name}`).join(', ')
+  return `UPDATE fiscal_receipt f SET status = 'fiscalized', updated_at = r.at, ${facts}, fiscalized_at = r.at,
+      last_error = NULL, last_error_code = NULL
+    FROM ${rows} WHERE f.id = r.id AND f.status = r.from_status`
+}
+const FISCALIZED_COLUMNS = [['id', 'bigint'], ['from_status', 'text'], ...FACT_COLUMNS, ['at', 'timestamptz']] as const
 
 /** A send attempt's end, written with its job's settling. */
 function attemptFinishedStatement(rows: string): string {
@@ -399,20 +412,7 @@ export function createReceiptRepository(db: Queryable) {
       return {
         statement: fiscalizedStatement,
         columns: FISCALIZED_COLUMNS,
-        row: [
-          id,
-          from,
-          facts.checkNumber,
-          facts.dateTime,
-          facts.shiftNumber,
-          facts.checkOrderNumber,
-          facts.offline,
-          facts.ticketUrl,
-          facts.registrationNumber,
-          facts.totalTiyn === null ? null : String(facts.totalTiyn),
-          via,
-          now,
-        ],
+        row: [id, from, ...factValues(facts, via), now],
       }
     },
 
@@ -548,16 +548,9 @@ export function createReceiptRepository(db: Queryable) {
 
     /** Columns that record the fiscal facts (for `move`). */
     factsColumns(facts: FiscalFacts, via: string, now: Date): Record<string, unknown> {
+      const values = factValues(facts, via)
       return {
-        check_number: facts.checkNumber,
-        fiscal_time: facts.dateTime,
-        shift_number: facts.shiftNumber,
-        check_order_number: facts.checkOrderNumber,
-        offline: facts.offline,
-        ticket_url: facts.ticketUrl,
-        registration_number: facts.registrationNumber,
-        webkassa_total_tiyn: facts.totalTiyn,
-        fiscalized_via: via,
+        ...Object.fromEntries(FACT_COLUMNS.map(([name], i) => [name, values[i]])),
         fiscalized_at: now,
         last_error: null,
         last_error_code: null,

@@ -149,19 +149,14 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
     throw new RetryLater(schedule[failures - 1], reason)
   }
 
-  async function record(row: ReceiptRow, from: ReceiptStatus, result: SendResult): Promise<void> {
+  /** A round that did not go through (one that did is written with its job's settling, in `process`). */
+  async function record(
+    row: ReceiptRow,
+    from: ReceiptStatus,
+    result: Exclude<SendResult, { kind: 'fiscalized' }>,
+  ): Promise<void> {
     const now = clock.now()
     switch (result.kind) {
-      case 'fiscalized': {
-        await settle(
-          row,
-          from,
-          from === 'recovering' ? 'found' : 'accept',
-          repo.factsColumns(result.facts, result.via, now),
-        )
-        await repo.unpark(row.cashbox, now)
-        return
-      }
       case 'mismatch':
         await settle(row, from, 'mismatch', {
           ...repo.factsColumns(result.facts, 'duplicate', now),
@@ -367,12 +362,12 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
     /**
      * One round of a receipt, on its cashbox's queue: a return gets its basis from the stored original, a receipt
      * whose last send is in doubt is looked up first, then it is sent (sender.ts) and the outcome recorded. With the
-     * job's `run`, the receipt comes as loaded at the claim, and a receipt that went through is recorded in the
-     * job's settling statement (one commit for every cashbox settling together); a crash before that commit leaves
-     * it `sending`, which the next round looks up.
+     * job's `run`, the receipt comes as loaded at the claim (read here when the claim could not load it), and a
+     * receipt that went through is recorded in the job's settling statement (one commit for every cashbox settling
+     * together); a crash before that commit leaves it `sending`, which the next round looks up.
      */
-    async process(receiptId: number, run?: JobRun): Promise<void> {
-      const context = run?.prepared as SendContext | undefined
+    async process(receiptId: number, run: JobRun): Promise<void> {
+      const context = run.prepared as SendContext | undefined
       const row = context?.row ?? (await repo.find(receiptId))
       if (!row || DONE.includes(row.status)) return
       const { client, session, shifts } = deps
@@ -438,7 +433,7 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
       )
       const now = clock.now()
       const error = 'reason' in result ? result.reason : null
-      if (run && result.kind === 'fiscalized') {
+      if (result.kind === 'fiscalized') {
         const event: ReceiptEvent = current === 'recovering' ? 'found' : 'accept'
         receiptMachine.expect(current, event)
         if (attempt > 0) run.settleWith(repo.attemptFinishedWrite(row.id, attempt, result.kind, error, now))
