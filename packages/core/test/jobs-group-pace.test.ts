@@ -44,3 +44,62 @@ test('a group’s next job is claimed as soon as the one before it settles, not 
   assert.deepEqual(ran, [0, 1, 2, 3, 4, 5], `in order and all of them within ${elapsed} ms`)
   assert.ok(elapsed < 2.5 * pollIntervalMs, `six jobs of one group took ${elapsed} ms`)
 })
+
+test('a done job’s settle leases its group’s next job: a group runs through without a claim between its jobs', async () => {
+  const claims = { count: 0 }
+  // Counts the claim statements this worker sends; everything else goes through as is.
+  const counted: Database = Object.create(db, {
+    query: {
+      value: (sql: string, params?: unknown[]) => {
+        if (sql.includes('claimed AS (')) claims.count++
+        return db.query(sql, params)
+      },
+    },
+  })
+  const ran: number[] = []
+  const worker = createWorker({
+    db: counted,
+    clock: systemClock,
+    pollIntervalMs: 1_000,
+    concurrency: 2,
+    batchSize: 4,
+    workerId: 'chain-test',
+    handlers: {
+      chained: async (job) => {
+        ran.push((job.payload as { n: number }).n)
+      },
+    },
+  })
+  const jobs = 30
+  await db.transaction(async (tx) => {
+    for (let n = 0; n < jobs; n++) await enqueue(tx, 'chained', { n }, { group: 'cashbox:chain' })
+  })
+  await worker.start()
+  try {
+    // The first claim comes after one poll interval; a claim after each settle would make about 30 of them.
+    const deadline = Date.now() + 6_000
+    while (ran.length < jobs && Date.now() < deadline) await sleep(20)
+  } finally {
+    await worker.stop()
+  }
+  assert.deepEqual(
+    ran,
+    Array.from({ length: jobs }, (_, n) => n),
+  )
+  // One claim started the group, and the poll timer may have claimed (nothing) once or twice while it ran: every
+  // other job was leased by the settle of the one before it.
+  assert.ok(claims.count <= 3, `${claims.count} claims for ${jobs} jobs of one group`)
+  const { rows } = await db.query<{ n: number; attempts: number; outcomes: string[]; workers: string[] }>(
+    `SELECT (j.payload->>'n')::int AS n, j.attempts, array_agg(a.outcome) AS outcomes, array_agg(a.worker_id) AS workers
+     FROM job j JOIN job_attempt a ON a.job_id = j.id WHERE j.kind = 'chained' AND j.status = 'done'
+     GROUP BY j.id ORDER BY n`,
+  )
+  assert.equal(rows.length, jobs, 'every job done')
+  for (const row of rows) {
+    assert.deepEqual(
+      { attempts: row.attempts, outcomes: row.outcomes, workers: row.workers },
+      { attempts: 1, outcomes: ['done'], workers: ['chain-test'] },
+      `job ${row.n}: one attempt, recorded and finished`,
+    )
+  }
+})

@@ -1,7 +1,15 @@
 import type { Clock } from '../clock.ts'
 import type { Database, Queryable } from '../db.ts'
 import type { DefinedJob } from './define.ts'
-import { createSettler, type Job, type JobRowWrite, type JobWrite, type Settlement } from './settle.ts'
+import {
+  type ChainedJob,
+  createSettler,
+  type Job,
+  type JobRowWrite,
+  type JobWrite,
+  type SettleResult,
+  type Settlement,
+} from './settle.ts'
 
 export type { Job, JobRowWrite, JobWrite } from './settle.ts'
 
@@ -190,13 +198,16 @@ export function createWorker(options: WorkerOptions) {
        FROM leased l JOIN started s ON s.job_id = l.id ORDER BY l.due, l.id`,
       all,
     )
-    const jobs = rows.map(({ attemptId, ...job }) => {
-      attemptRows.set(job.id, attemptId)
-      holdLease(job)
-      return job
-    })
+    const jobs = rows.map(hold)
     await prepareAll(jobs)
     return jobs
+  }
+
+  /** Takes a leased job in hand: its attempt row remembered, its lease renewed until it settles. */
+  function hold({ attemptId, ...job }: Job & { attemptId: number }): Job {
+    attemptRows.set(job.id, attemptId)
+    holdLease(job)
+    return job
   }
 
   /** Runs each kind's `prepare` over its claimed jobs; when one fails, its jobs load what they need themselves. */
@@ -250,7 +261,12 @@ export function createWorker(options: WorkerOptions) {
     await release?.()
   }
 
-  const settler = createSettler({ db, now: () => clock.now() })
+  const settler = createSettler({
+    db,
+    now: () => clock.now(),
+    chainLease: () => ({ until: new Date(clock.now().getTime() + leaseMs), holder: workerId }),
+    onChained: (jobs) => takeChained(jobs),
+  })
 
   /** A failed run's settlement: retried on the kind's schedule, dead after its last retry. */
   function failure(job: Job, kind: JobKind | undefined, error: unknown, base: Settlement): Settlement {
@@ -300,22 +316,26 @@ export function createWorker(options: WorkerOptions) {
    * last word. A done run whose settle statement fails is a failed run, settled with the same writes; if that fails
    * too, nothing of it committed and its job runs again when its lease ends.
    */
-  async function finish({ settlement, error }: { settlement: Settlement; error: unknown }): Promise<void> {
+  async function finish(
+    { settlement, error }: { settlement: Settlement; error: unknown },
+    chain = false,
+  ): Promise<SettleResult> {
     const { job } = settlement
     const kind = kinds.get(job.kind)
-    let status: Awaited<ReturnType<typeof settler.settle>>
+    let result: SettleResult
     try {
-      status = await settler.settle(settlement)
+      result = await settler.settle({ ...settlement, chain })
     } catch (settleError) {
       if (settlement.outcome !== 'done') throw settleError
       error = settleError
       settlement = failure(job, kind, settleError, { ...settlement, outcome: 'done' })
-      status = await settler.settle(settlement)
+      result = await settler.settle(settlement)
     }
-    if (settlement.outcome === 'dead' && status === 'dead') {
+    if (settlement.outcome === 'dead' && result.status === 'dead') {
       stats.dead[job.kind] = (stats.dead[job.kind] ?? 0) + 1
       if (kind?.onDead) await kind.onDead(job, error).catch((deadError) => options.onError?.(job, deadError))
     }
+    return result
   }
 
   /** Runs claimed jobs with at most `concurrency` in flight; resolves once every one is settled. */
@@ -325,7 +345,7 @@ export function createWorker(options: WorkerOptions) {
     const lanes = Array.from({ length: Math.min(concurrency, jobs.length) }, async () => {
       // A lane goes on to its next job while the previous one settles: settling is batched across lanes.
       while (next < jobs.length) {
-        const settled = finish(await execute(jobs[next++]))
+        const settled = finish(await execute(jobs[next++])).then(() => {})
         // Handled here so a failure while other lanes still run is not an unhandled rejection; reported below.
         settled.catch(() => {})
         settling.push(settled)
@@ -397,17 +417,37 @@ export function createWorker(options: WorkerOptions) {
     void execute(job).then((executed) => {
       running--
       settling++
-      finish(executed)
-        .catch((error) => options.onError?.(job, error))
-        .finally(() => {
+      // A done grouped run hands its place to its group's next job in its settle statement, unless stopping.
+      finish(executed, !stopped)
+        .then(
+          (result) => result.chained,
+          (error) => {
+            options.onError?.(job, error)
+            return false
+          },
+        )
+        .then((chained) => {
           settling--
           held--
-          if (job.group !== null) {
+          if (job.group !== null && !chained) {
             groupFreed = true
             mayClaim = true
           }
           pump()
         })
+      pump()
+    })
+  }
+
+  /**
+   * Takes the jobs a settle statement leased after the runs it settled (see `ChainedJob`): held from now, prepared
+   * as one batch, then run as soon as a slot is free (the slot their predecessors just left, usually).
+   */
+  function takeChained(leased: ChainedJob[]): void {
+    const jobs = leased.map(hold)
+    held += jobs.length
+    void prepareAll(jobs).then(() => {
+      waiting.push(...jobs)
       pump()
     })
   }
