@@ -278,8 +278,7 @@ function resultOf(results: ReadonlyMap<number, SettleResult>, settlement: Settle
 
 /** Settles runs, those finishing together in one statement; `settle` resolves with the job's new status. */
 export function createSettler(options: SettlerOptions) {
-  const queue: { settlement: Settlement; resolve: (result: SettleResult) => void; reject: (e: unknown) => void }[] =
-    []
+  const queue: { settlement: Settlement; resolve: (result: SettleResult) => void; reject: (e: unknown) => void }[] = []
   let flushing = false
 
   async function run(batch: readonly Settlement[]): Promise<Map<number, SettleResult>> {

@@ -7,8 +7,8 @@ import {
   type Job,
   type JobRowWrite,
   type JobWrite,
-  type SettleResult,
   type Settlement,
+  type SettleResult,
 } from './settle.ts'
 
 export type { Job, JobRowWrite, JobWrite } from './settle.ts'
