@@ -234,14 +234,16 @@ function chainStatements(at: string, until: string, holder: string): string[] {
       ) nx
       WHERE i.chain AND i.outcome = 'done' AND cur.version = i.version AND nx.status = 'pending' AND nx.run_at <= ${at}
     )`,
+    // The successors go in as an array, fetched by key: joined to the CTE, the planner (trusting a fresh table's
+    // statistics) walked every due job and asked each whether it followed a settled one, 45 ms a statement.
     `chain_locked AS (
-      SELECT j.id, c.after FROM job j JOIN chain_next c ON c.id = j.id
-      WHERE j.status = 'pending' AND j.run_at <= ${at} FOR UPDATE OF j SKIP LOCKED
+      SELECT j.id FROM job j WHERE j.id = ANY(ARRAY(SELECT id FROM chain_next))
+        AND j.status = 'pending' AND j.run_at <= ${at} FOR UPDATE OF j SKIP LOCKED
     )`,
     `chain_leased AS (
       UPDATE job SET run_at = ${until}, attempts = job.attempts + 1, claimed_by = ${holder}
-      FROM chain_locked c WHERE job.id = c.id
-      RETURNING job.id, job.kind, job.payload, job.attempts, job.version, job.group_key, c.after
+      FROM chain_locked c JOIN chain_next n ON n.id = c.id WHERE job.id = c.id
+      RETURNING job.id, job.kind, job.payload, job.attempts, job.version, job.group_key, n.after
     )`,
     `chain_started AS (
       INSERT INTO job_attempt (job_id, attempt, worker_id, started_at)
