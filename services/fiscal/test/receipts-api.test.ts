@@ -472,6 +472,27 @@ describe('the API', () => {
     )
   })
 
+  test('20 concurrent POSTs of one external_id make one receipt: one 201, the rest the same receipt with 200', async () => {
+    const { wk, fiscal, drain } = await setup({ cashboxes: 'SWK1,SWK2' })
+    const body = {
+      external_id: 'order-43',
+      positions: [{ name: 'Кофе', count: 1, price: 500 }],
+      payments: [{ type: 'card', sum: 500 }],
+    }
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        fiscal.app.inject({ method: 'POST', url: '/api/receipts', headers: admin, payload: body }),
+      ),
+    )
+    const statuses = answers.map((a) => a.statusCode).sort()
+    assert.deepEqual(statuses, [201, ...Array(19).fill(200)].sort(), answers.map((a) => a.body).join('\n'))
+    assert.equal(new Set(answers.map((a) => a.json().id)).size, 1, 'one receipt id in every answer')
+    await drain()
+    assert.equal(wk.count(answers[0].json().external_number), 1, 'sent to Webkassa once')
+    const listed = await fiscal.app.inject({ method: 'GET', url: '/api/receipts', headers: admin })
+    assert.equal(listed.json().receipts.filter((r: { source: string }) => r.source === 'api').length, 1)
+  })
+
   test('receipts are not shown or created without the admin token', async () => {
     const { fiscal } = await setup()
     const res = await fiscal.app.inject({ method: 'GET', url: '/api/receipts' })

@@ -325,17 +325,14 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
       await cashboxesRegistered()
       const outcome = await db
         .transaction(async (tx) => {
-          const existing = await repo.findByCaller(tx, input.externalId)
-          if (existing) return { row: existing, created: false, same: same(existing) }
-          const cashbox = await repo.leastLoaded(tx, cashboxes)
-          const row = await repo.insertReceipt(
+          // The common case, a new external id, is one statement (the cashbox chosen inside it) and the enqueue.
+          const row = await repo.insertApiReceipt(
             tx,
             {
               externalNumber: apiNumber(input.externalId),
               source: 'api',
               transactionId: null,
               callerId: input.externalId,
-              cashbox,
               status: 'pending',
               content,
               totalTiyn: totalOf(content),
@@ -343,16 +340,22 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
               originalId: null,
               lastError: null,
             },
+            cashboxes,
             now,
           )
-          await jobs.receipt.enqueue(tx, { receiptId: row.id, cashbox }, { dedupeKey: `receipt:${row.id}` })
+          if (!row) return undefined
+          await jobs.receipt.enqueue(
+            tx,
+            { receiptId: row.id, cashbox: row.cashbox },
+            { dedupeKey: `receipt:${row.id}` },
+          )
           return { row, created: true, same: true }
         })
-        .catch(async (error: { code?: string }) => {
-          // Two first requests with one external id at once: the loser reads the winner's receipt.
-          if (error?.code !== '23505') throw error
+        .then(async (inserted) => {
+          if (inserted) return inserted
+          // The external id has its receipt (committed, or the insert waited for the one committing it).
           const existing = await repo.findByCaller(db, input.externalId)
-          if (!existing) throw error
+          if (!existing) throw new Error(`receipt of external id ${input.externalId} neither inserted nor found`)
           return { row: existing, created: false, same: same(existing) }
         })
       if (!outcome.same) throw new FiscalError('RECEIPT_CONFLICT')
