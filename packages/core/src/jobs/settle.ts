@@ -271,6 +271,11 @@ export interface SettlerOptions {
   chainLease?: () => ChainLease
   /** Takes the jobs one settle statement chained, before the runs they follow resolve. */
   onChained?: (jobs: ChainedJob[]) => void
+  /**
+   * Settle statements in flight at once (default 1). One gathers the most runs a statement; two let a run that ends
+   * while one is in flight go at once, for queues whose next run waits for this settle (ordered groups).
+   */
+  concurrency?: number
 }
 
 /** A run's result in a settle statement's; a job gone meanwhile has no status. */
@@ -281,7 +286,8 @@ function resultOf(results: ReadonlyMap<number, SettleResult>, settlement: Settle
 /** Settles runs, those finishing together in one statement; `settle` resolves with the job's new status. */
 export function createSettler(options: SettlerOptions) {
   const queue: { settlement: Settlement; resolve: (result: SettleResult) => void; reject: (e: unknown) => void }[] = []
-  let flushing = false
+  let flushing = 0
+  const concurrency = options.concurrency ?? 1
 
   async function run(batch: readonly Settlement[]): Promise<Map<number, SettleResult>> {
     const { sql, params } = settleStatement(batch, options.now(), options.chainLease?.())
@@ -321,7 +327,7 @@ export function createSettler(options: SettlerOptions) {
   }
 
   async function flush(): Promise<void> {
-    flushing = true
+    flushing++
     try {
       while (queue.length > 0) {
         const batch = take()
@@ -343,7 +349,7 @@ export function createSettler(options: SettlerOptions) {
         }
       }
     } finally {
-      flushing = false
+      flushing--
     }
   }
 
@@ -352,7 +358,7 @@ export function createSettler(options: SettlerOptions) {
     settle(settlement: Settlement): Promise<SettleResult> {
       return new Promise((resolve, reject) => {
         queue.push({ settlement, resolve, reject })
-        if (!flushing) void flush()
+        if (flushing < concurrency) void flush()
       })
     },
   }
