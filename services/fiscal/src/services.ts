@@ -78,9 +78,6 @@ export function buildFiscalServices({ config, db, clock, log, runtime, overrides
     concurrency: lanes,
     batchSize: lanes * 2,
     pollIntervalMs: 200,
-    // A cashbox's next receipt is leased by the settle of the one before it: a receipt answered while another
-    // cashbox's settle is in flight goes at once instead of waiting for it.
-    settleConcurrency: 2,
     jobs: receipts.jobs,
     onError: (job, error) => log.warn({ job: job.id, kind: job.kind, err: error }, 'job failed'),
   })

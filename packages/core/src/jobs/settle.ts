@@ -271,11 +271,6 @@ export interface SettlerOptions {
   chainLease?: () => ChainLease
   /** Takes the jobs one settle statement chained, before the runs they follow resolve. */
   onChained?: (jobs: ChainedJob[]) => void
-  /**
-   * Settle statements in flight at once (default 1). One gathers the most runs a statement; two let a run that ends
-   * while one is in flight go at once, for queues whose next run waits for this settle (ordered groups).
-   */
-  concurrency?: number
 }
 
 /** A run's result in a settle statement's; a job gone meanwhile has no status. */
@@ -286,8 +281,7 @@ function resultOf(results: ReadonlyMap<number, SettleResult>, settlement: Settle
 /** Settles runs, those finishing together in one statement; `settle` resolves with the job's new status. */
 export function createSettler(options: SettlerOptions) {
   const queue: { settlement: Settlement; resolve: (result: SettleResult) => void; reject: (e: unknown) => void }[] = []
-  let flushing = 0
-  const concurrency = options.concurrency ?? 1
+  let flushing = false
 
   async function run(batch: readonly Settlement[]): Promise<Map<number, SettleResult>> {
     const { sql, params } = settleStatement(batch, options.now(), options.chainLease?.())
@@ -327,7 +321,7 @@ export function createSettler(options: SettlerOptions) {
   }
 
   async function flush(): Promise<void> {
-    flushing++
+    flushing = true
     try {
       while (queue.length > 0) {
         const batch = take()
@@ -349,7 +343,7 @@ export function createSettler(options: SettlerOptions) {
         }
       }
     } finally {
-      flushing--
+      flushing = false
     }
   }
 
@@ -358,7 +352,7 @@ export function createSettler(options: SettlerOptions) {
     settle(settlement: Settlement): Promise<SettleResult> {
       return new Promise((resolve, reject) => {
         queue.push({ settlement, resolve, reject })
-        if (flushing < concurrency) void flush()
+        if (!flushing) void flush()
       })
     },
   }

@@ -76,12 +76,6 @@ export interface WorkerOptions {
   /** How long a claimed job is hidden from other workers; longer than any handler runs. */
   leaseMs?: number
   /**
-   * Settle statements in flight at once (default 1: the most runs a statement). Two suit ordered groups that wait
-   * on each settle (a cashbox's next receipt is leased by its predecessor's settle): a run that ends while one
-   * statement is in flight does not wait for it.
-   */
-  settleConcurrency?: number
-  /**
    * This worker's stable identity, recorded on every job it claims. A worker restarted under the same identity takes
    * back at once the jobs its previous incarnation still held (it crashed while running them) instead of waiting out
    * their lease. It must be unique among the workers alive at one time (host, service, port and cluster worker
@@ -272,7 +266,6 @@ export function createWorker(options: WorkerOptions) {
     now: () => clock.now(),
     chainLease: () => ({ until: new Date(clock.now().getTime() + leaseMs), holder: workerId }),
     onChained: (jobs) => takeChained(jobs),
-    concurrency: options.settleConcurrency,
   })
 
   /** A failed run's settlement: retried on the kind's schedule, dead after its last retry. */
