@@ -162,27 +162,19 @@ const ATTEMPT_FINISHED_COLUMNS = [
 ] as const
 
 /** The only SQL of the receipts module (tables fiscal_receipt, _attempt, fiscal_payment, _event, cashbox, shift, report). */
-/** Where a cashbox's unfinished receipts stop being counted (see `leastLoadedSql`): about 3 s of its queue. */
-const LOAD_COUNT_CAP = 64
-
 /**
  * The cashbox with the fewest unfinished receipts among the cashboxes `$znks` (text[]), parked ones last, ties to
  * the configured order. A hint, not a lock: two payments choosing at once may pick the same cashbox, which only
- * shifts the balance. Each count stops at `$cap`: counting a deep queue whole on every new receipt cost PostgreSQL
- * CPU in proportion to the queue (3 000 index entries a request with 300 receipts waiting on each of 10 cashboxes),
- * the CPU the queues needed to drain. Cashboxes at the cap are all seconds behind; among them the choice is random,
- * which spreads new receipts evenly.
+ * shifts the balance. The counts are exact: counting only up to a cap (and choosing at random among the cashboxes
+ * past it) saved little and left the queues uneven, so a backlog's last receipts waited on the longest queue
+ * (`bench/RESULTS.md` §10).
  */
-function leastLoadedSql(znks: string, cap: string): string {
+function leastLoadedSql(znks: string): string {
   return `SELECT c.znk FROM unnest(${znks}::text[]) WITH ORDINALITY AS c (znk, place)
     LEFT JOIN fiscal_cashbox b ON b.znk = c.znk
-    CROSS JOIN LATERAL (
-      SELECT count(*) AS n FROM (
-        SELECT 1 FROM fiscal_receipt r
-        WHERE r.cashbox = c.znk AND r.status IN ('pending', 'sending', 'recovering') LIMIT ${cap}::int
-      ) capped
-    ) open
-    ORDER BY (b.parked_at IS NOT NULL), open.n, CASE WHEN open.n >= ${cap}::int THEN random() ELSE c.place END
+    ORDER BY (b.parked_at IS NOT NULL),
+      (SELECT count(*) FROM fiscal_receipt r WHERE r.cashbox = c.znk AND r.status IN ('pending', 'sending', 'recovering')),
+      c.place
     LIMIT 1`
 }
 
@@ -199,7 +191,7 @@ export function createReceiptRepository(db: Queryable) {
 
     /** The cashbox with the fewest unfinished receipts among `znks` (see `leastLoadedSql`). */
     async leastLoaded(q: Queryable, znks: readonly string[]): Promise<string> {
-      const { rows } = await q.query<{ znk: string }>(leastLoadedSql('$1', '$2'), [znks, LOAD_COUNT_CAP])
+      const { rows } = await q.query<{ znk: string }>(leastLoadedSql('$1'), [znks])
       if (!rows[0]) throw new Error('no cashbox configured')
       return rows[0].znk
     },
@@ -376,7 +368,7 @@ export function createReceiptRepository(db: Queryable) {
         `INSERT INTO fiscal_receipt (external_number, source, transaction_id, caller_id, kind, cashbox, status, content,
            total_tiyn, commission_tiyn, original_id, last_error, created_at, updated_at)
          SELECT $1, $2, $3, $4, $5, chosen.znk, $6, $7, $8, $9, $10, $11, $12, $12
-         FROM (${leastLoadedSql('$13', '$14')}) chosen
+         FROM (${leastLoadedSql('$13')}) chosen
          ON CONFLICT (caller_id) WHERE caller_id IS NOT NULL DO NOTHING
          RETURNING ${RECEIPT}`,
         [
@@ -393,7 +385,6 @@ export function createReceiptRepository(db: Queryable) {
           r.lastError,
           now,
           cashboxes,
-          LOAD_COUNT_CAP,
         ],
       )
       return rows[0] && receiptOf(rows[0])
