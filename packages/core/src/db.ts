@@ -45,6 +45,8 @@ export interface OpenDatabaseOptions {
   poolSize?: number
   /** Folders of `*.sql` files applied at open, folder by folder in file-name order; each file once. */
   migrationsDir?: string | string[]
+  /** PGlite in memory only: start from this dump of a data folder (`dumpPgliteDataDir`) instead of an empty one. */
+  loadDataDir?: Blob
 }
 
 const INT8 = 20
@@ -64,9 +66,20 @@ pg.types.setTypeParser(INT8_ARRAY, (text: string) => parsePgArray(text, parseInt
 
 /** Opens PGlite or PostgreSQL and applies the service's migrations. */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
-  const db = options.url ? openPostgres(options.url, options.poolSize ?? 20) : await openPglite(options.dataDir)
+  const db = options.url
+    ? openPostgres(options.url, options.poolSize ?? 20)
+    : await openPglite(options.dataDir, options.loadDataDir)
   if (options.migrationsDir) await migrate(db, options.migrationsDir)
   return db
+}
+
+const pgliteOf = new WeakMap<Database, PGlite>()
+
+/** A PGlite database's data folder as one uncompressed tarball, for `loadDataDir` (a template of test databases). */
+export async function dumpPgliteDataDir(db: Database): Promise<Blob> {
+  const lite = pgliteOf.get(db)
+  if (!lite) throw new Error('dumpPgliteDataDir needs a PGlite database')
+  return lite.dumpDataDir('none')
 }
 
 function openPostgres(url: string, poolSize: number): Database {
@@ -149,9 +162,9 @@ function openPostgres(url: string, poolSize: number): Database {
 /** PGlite is one in-process connection that queues queries itself; nothing waits on a pool. */
 const pgliteStats: PoolStats = Object.freeze({ total: 1, idle: 1, waiting: 0 })
 
-async function openPglite(dataDir?: string): Promise<Database> {
+async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<Database> {
   if (dataDir) await mkdir(dataDir, { recursive: true })
-  const lite = await PGlite.create(dataDir, { parsers: { [pgliteTypes.INT8]: parseInt8 } })
+  const lite = await PGlite.create(dataDir, { parsers: { [pgliteTypes.INT8]: parseInt8 }, loadDataDir })
   type LiteTx = Parameters<Parameters<PGlite['transaction']>[0]>[0]
   const wrap = (target: PGlite | LiteTx): Queryable => ({
     async query<R>(sql: string, params?: unknown[]) {
@@ -162,7 +175,7 @@ async function openPglite(dataDir?: string): Promise<Database> {
       await target.exec(sql)
     },
   })
-  return {
+  const db: Database = {
     kind: 'pglite',
     ...wrap(lite),
     transaction: (fn) => lite.transaction((tx) => fn(wrap(tx))),
@@ -174,6 +187,8 @@ async function openPglite(dataDir?: string): Promise<Database> {
     poolStats: () => pgliteStats,
     close: () => lite.close(),
   }
+  pgliteOf.set(db, lite)
+  return db
 }
 
 /** Applies `*.sql` files that have not run yet, under a lock so concurrent starts do not race. */

@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url'
 import { formatOpenApi, generateOpenApiDocument, writeOpenApiDocument } from '@kokdala/core'
-import { buildFiscalApp, fiscalMigrations } from '../src/app.ts'
+import { buildFiscalApp } from '../src/app.ts'
 import { loadFiscalConfig } from '../src/config.ts'
 
 export { formatOpenApi }
@@ -17,7 +17,7 @@ export const openApiPath = fileURLToPath(new URL('../openapi.json', import.meta.
 /** The document of the app built with fixed settings (not process.env: it must not depend on where it is made). */
 export function generateFiscalOpenApi(): Promise<Record<string, unknown>> {
   const config = loadFiscalConfig({ FISCAL_PORT: '0', LOG_LEVEL: 'warn' })
-  return generateOpenApiDocument(fiscalMigrations, (db) => buildFiscalApp({ config, db, background: false }))
+  return generateOpenApiDocument((db) => buildFiscalApp({ config, db, background: false }))
 }
 
 if (import.meta.main) await writeOpenApiDocument(openApiPath, await generateFiscalOpenApi())

@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url'
 import { formatOpenApi, generateOpenApiDocument, writeOpenApiDocument } from '@kokdala/core'
-import { buildPaymentsApp, paymentsMigrations } from '../src/app.ts'
+import { buildPaymentsApp } from '../src/app.ts'
 import { loadPaymentsConfig } from '../src/config.ts'
 
 export { formatOpenApi }
@@ -17,7 +17,7 @@ export const openApiPath = fileURLToPath(new URL('../openapi.json', import.meta.
 /** The document of the app built with fixed settings (not process.env: it must not depend on where it is made). */
 export function generatePaymentsOpenApi(): Promise<Record<string, unknown>> {
   const config = loadPaymentsConfig({ PAYMENTS_PORT: '0', LOG_LEVEL: 'warn' })
-  return generateOpenApiDocument(paymentsMigrations, (db) => buildPaymentsApp({ config, db, background: false }))
+  return generateOpenApiDocument((db) => buildPaymentsApp({ config, db, background: false }))
 }
 
 if (import.meta.main) await writeOpenApiDocument(openApiPath, await generatePaymentsOpenApi())

@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url'
 import { formatOpenApi, generateOpenApiDocument, writeOpenApiDocument } from '@kokdala/core'
-import { buildTicketsApp, ticketsMigrations } from '../src/app.ts'
+import { buildTicketsApp } from '../src/app.ts'
 import { loadTicketsConfig } from '../src/config.ts'
 
 export { formatOpenApi }
@@ -21,7 +21,7 @@ export function generateTicketsOpenApi(): Promise<Record<string, unknown>> {
     LOG_LEVEL: 'warn',
     TICKETS_PUBLIC_URL: 'http://127.0.0.1:8080',
   })
-  return generateOpenApiDocument(ticketsMigrations, (db) => buildTicketsApp({ config, db, background: false }))
+  return generateOpenApiDocument((db) => buildTicketsApp({ config, db, background: false }))
 }
 
 if (import.meta.main) await writeOpenApiDocument(openApiPath, await generateTicketsOpenApi())

@@ -7,22 +7,31 @@ import { buyers, client } from './harness.ts'
 import { eventually, type Platform, payAtGateway, startPlatform, TEAM } from './simulators.ts'
 
 const SALES = 1_000
-const OUTAGE_MS = 30_000
+/**
+ * A 30 s outage against the saga's retry schedule, the breaker's reset and the buyer's wait on return, with time
+ * scaled down 3 times: 10 s of outage, every retry gap, the breaker's reset and the buyer's wait a third of the
+ * unscaled run's. What the run shows depends on those ratios (the sagas fail many times through the outage, the
+ * schedule outlasts it, then every saga finishes), not on the wall-clock length.
+ */
+const SCALE = 3
+const OUTAGE_MS = 30_000 / SCALE
 const OUTAGE_AFTER_SALES = 300
+const scaled = (ms: number) => String(Math.round(ms / SCALE))
 
-describe('the Event Provider goes down for 30 s in the middle of a 1 000-sale run', () => {
+describe('the Event Provider goes down for 30 s (time scaled 1:3) in the middle of a 1 000-sale run', () => {
   let platform: Platform
   let api: ReturnType<typeof client>
 
   before(async () => {
     platform = await startPlatform({
       env: {
-        // The default schedule rides out ~20 minutes; this one spans the 30 s outage with short gaps, so the test
-        // waits seconds, not minutes, after the provider is back.
-        SAGA_RETRY_SCHEDULE_MS: ['100', '200', '500', '1000', ...Array(40).fill('2000')].join(','),
+        // The default schedule rides out ~20 minutes; this one (82 s before scaling) spans the 30 s outage with short
+        // gaps, so the test waits seconds, not minutes, after the provider is back.
+        SAGA_RETRY_SCHEDULE_MS: [100, 200, 500, 1000, ...Array(40).fill(2000)].map(scaled).join(','),
         EVENT_PROVIDER_TIMEOUT_MS: '1000',
-        BREAKER_RESET_MS: '1000',
-        PAYMENT_SETTLE_TIMEOUT_MS: '1000',
+        BREAKER_RESET_MS: scaled(1000),
+        // A buyer back from the gateway waits this long for the sale to finish (a third of a second, scaled).
+        PAYMENT_SETTLE_TIMEOUT_MS: scaled(1000),
         // Every failed saga attempt during the outage logs a warning; keep the test output readable.
         LOG_LEVEL: 'error',
         // Three accounts make the 1 000 sales, hundreds a minute each: far beyond a person's rate.

@@ -1,6 +1,30 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
-import { type Database, openDatabase } from '../db.ts'
+import { type Database, dumpPgliteDataDir, openDatabase } from '../db.ts'
+
+/**
+ * Migrated empty PGlite data folders, one per set of migrations, kept for the process (a test file). Creating a
+ * PGlite and migrating it takes about 3 s, starting one from such a dump about 1 s; dumping takes a fraction of a
+ * second, so a file's first database is made as before, its second one dumped once migrated, and every further one
+ * starts from that dump. Each database is still a fresh one of its own.
+ */
+const pgliteTemplates = new Map<string, { opened: number; dump?: Promise<Blob> }>()
+
+async function openTestPglite(migrationsDir: string | string[]): Promise<Database> {
+  const key = JSON.stringify(migrationsDir)
+  const template = pgliteTemplates.get(key) ?? { opened: 0 }
+  pgliteTemplates.set(key, template)
+  if (template.dump) return openDatabase({ migrationsDir, loadDataDir: await template.dump })
+  if (template.opened++ === 0) return openDatabase({ migrationsDir })
+  const db = openDatabase({ migrationsDir })
+  template.dump = db.then(dumpPgliteDataDir)
+  // A failed dump is not kept: the next database is made as the first was.
+  template.dump.catch(() => {
+    template.dump = undefined
+  })
+  await template.dump.catch(() => {})
+  return db
+}
 
 /**
  * A fresh database for one test file: PGlite in memory by default, or a new PostgreSQL database
@@ -11,7 +35,7 @@ export async function openTestDatabase(
   poolSize = 20,
 ): Promise<Database & { url?: string }> {
   const adminUrl = process.env.TEST_DATABASE_URL
-  if (!adminUrl) return openDatabase({ migrationsDir })
+  if (!adminUrl) return openTestPglite(migrationsDir)
   const name = `kokdala_test_${randomBytes(6).toString('hex')}`
   await withAdmin(adminUrl, (admin) => admin.query(`CREATE DATABASE ${name}`))
   const url = new URL(adminUrl)
