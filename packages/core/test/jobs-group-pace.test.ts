@@ -57,6 +57,7 @@ test('a done job’s settle leases its group’s next job: a group runs through 
     },
   })
   const ran: number[] = []
+  const prepared: unknown[] = []
   const worker = createWorker({
     db: counted,
     clock: systemClock,
@@ -65,8 +66,19 @@ test('a done job’s settle leases its group’s next job: a group runs through 
     batchSize: 4,
     workerId: 'chain-test',
     handlers: {
-      chained: async (job) => {
-        ran.push((job.payload as { n: number }).n)
+      chained: {
+        run: async (job, run) => {
+          ran.push((job.payload as { n: number }).n)
+          prepared.push(run.prepared)
+        },
+        // Loaded by the settle statement that leases the job: its own payload's n, and where it came from.
+        chainedPrepare: {
+          ctes: ({ jobs, output }, param) => [
+            `${output} AS (SELECT id AS job_id, json_build_object('n', payload->'n', 'via', ${param('settle')}::text)
+             AS prepared FROM ${jobs})`,
+          ],
+          parse: (json) => ({ ...(json as object), parsed: true }),
+        },
       },
     },
   })
@@ -86,6 +98,11 @@ test('a done job’s settle leases its group’s next job: a group runs through 
     ran,
     Array.from({ length: jobs }, (_, n) => n),
   )
+  // The first job was claimed (this kind has no other prepare); every later one was prepared by the settle.
+  assert.deepEqual(prepared, [
+    undefined,
+    ...Array.from({ length: jobs - 1 }, (_, i) => ({ n: i + 1, via: 'settle', parsed: true })),
+  ])
   // One claim started the group, and the poll timer may have claimed (nothing) once or twice while it ran: every
   // other job was leased by the settle of the one before it.
   assert.ok(claims.count <= 3, `${claims.count} claims for ${jobs} jobs of one group`)

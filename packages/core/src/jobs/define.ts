@@ -16,6 +16,8 @@ export interface JobDefinition<S extends TSchema> {
   handler: (payload: Static<S>, job: Job, run: JobRun) => Promise<void>
   /** Loads what a claimed batch of this kind needs in one query (`JobKind.prepare`). */
   prepare?: JobKind['prepare']
+  /** `prepare` as SQL of the settle statement that chains this kind's jobs (`JobKind.chainedPrepare`). */
+  chainedPrepare?: JobKind['chainedPrepare']
   /** Delay in ms before each retry; after the last one the job is dead. Defaults to the worker's schedule. */
   retry?: number[]
   /** Called once the job is dead: compensate, alert. */
@@ -53,6 +55,7 @@ export function defineJob<S extends TSchema>(definition: JobDefinition<S>): Defi
     kind: definition.kind,
     retrySchedule: definition.retry,
     prepare: definition.prepare,
+    chainedPrepare: definition.chainedPrepare,
     run: (job, run) => definition.handler(job.payload as Static<S>, job, run),
     onDead: onDead && ((job, error) => onDead(job.payload as Static<S>, job, error)),
     async enqueue(tx, payload, options = {}) {

@@ -1,4 +1,4 @@
-import { type DefinedJob, defineJob, type JobRun, type Queryable } from '@kokdala/core'
+import { type ChainedPrepare, type DefinedJob, defineJob, type JobRun, type Queryable } from '@kokdala/core'
 import { Type } from 'typebox'
 
 /** The ordered group of a cashbox: Webkassa takes one request at a time per cashbox, so its jobs run one by one. */
@@ -20,6 +20,8 @@ export interface ReceiptJobHandlers {
   receipt(receiptId: number, run: JobRun): Promise<void>
   /** What a claimed batch of receipts needs to be sent, by receipt id, in one query. */
   prepareReceipts(q: Queryable, receiptIds: readonly number[]): Promise<ReadonlyMap<number, unknown>>
+  /** The same for a receipt job chained by its predecessor's settle, inside that statement. */
+  chainedPrepareReceipts: ChainedPrepare
   report(payload: { cashbox: string; kind: 'x' | 'z'; reportId?: number; shiftNumber?: number }): Promise<void>
 }
 
@@ -43,6 +45,8 @@ export function createReceiptJobs(handlers: ReceiptJobHandlers) {
       )
       return new Map(jobs.map((j) => [j.id, byReceipt.get(receiptOf(j.payload))]))
     },
+    // A cashbox's next receipt, leased by the settle of the one before it, is prepared in that statement too.
+    chainedPrepare: handlers.chainedPrepareReceipts,
     handler: (p, _job, run) => handlers.receipt(p.receiptId, run),
   })
   const report = defineJob({

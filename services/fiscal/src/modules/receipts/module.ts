@@ -55,6 +55,7 @@ export function createReceiptsModule(deps: ReceiptsModuleDeps) {
     receipt: (id, run) => ready().process(id, run),
     // Pending sales are marked `sending` at the claim only when they will be sent at once (a Webkassa client).
     prepareReceipts: (q, ids) => repo.sendContexts(q, ids, { sales: deps.client !== undefined, now: deps.clock.now() }),
+    chainedPrepareReceipts: repo.chainedSendContexts(deps.client !== undefined),
     report: (p) => ready().runReport(p),
   })
   const { client, session } = deps

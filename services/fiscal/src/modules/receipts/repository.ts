@@ -1,4 +1,4 @@
-import { type JobRowWrite, type Queryable, type Tiyn, toTiyn } from '@kokdala/core'
+import { type ChainedPrepare, type JobRowWrite, type Queryable, type Tiyn, toTiyn } from '@kokdala/core'
 import { contentFromJson, contentToJson } from './content-json.ts'
 import type { FiscalFacts } from './fiscal-facts.ts'
 import type { PaymentProgress, StoredSale } from './mapping.ts'
@@ -176,6 +176,69 @@ function leastLoadedSql(znks: string): string {
       (SELECT count(*) FROM fiscal_receipt r WHERE r.cashbox = c.znk AND r.status IN ('pending', 'sending', 'recovering')),
       c.place
     LIMIT 1`
+}
+
+/**
+ * The receipts `ids` (SQL, bigint[]) with what sending them needs, as CTEs ending in `contexts` (`id`, `context`
+ * json): their cashboxes' open shifts and parking, and, when `sales` (SQL boolean), each pending sale marked
+ * `sending` at `at` with its attempt opened (see `sendContexts`). Rows are answered as they were before the mark.
+ */
+function sendContextCtes(p: { ids: string; at: string; sales: string }): { ctes: string[]; contexts: string } {
+  return {
+    ctes: [
+      `send_marked AS (
+        UPDATE fiscal_receipt SET status = 'sending', attempts = attempts + 1, updated_at = ${p.at}
+        WHERE id = ANY(${p.ids}) AND status = 'pending' AND kind = 'sale' AND ${p.sales}
+        RETURNING id, attempts
+      )`,
+      `send_opened AS (
+        INSERT INTO fiscal_receipt_attempt (receipt_id, attempt, started_at)
+        SELECT id, attempts, ${p.at} FROM send_marked RETURNING receipt_id, attempt
+      )`,
+      `send_contexts AS (
+        SELECT r.id, json_build_object('row', row_to_json(r), 'openShiftNumber', s.shift_number,
+          'openShiftAt', s.opened_at, 'parked', c.parked_at IS NOT NULL, 'markedAttempt', o.attempt) AS context
+        FROM (SELECT ${RECEIPT} FROM fiscal_receipt WHERE id = ANY(${p.ids})) r
+        LEFT JOIN send_opened o ON o.receipt_id = r.id
+        LEFT JOIN fiscal_cashbox c ON c.znk = r.cashbox
+        LEFT JOIN LATERAL (
+          SELECT shift_number, opened_at FROM fiscal_shift WHERE cashbox = r.cashbox AND closed_at IS NULL
+          ORDER BY shift_number DESC LIMIT 1
+        ) s ON true
+      )`,
+    ],
+    contexts: 'send_contexts',
+  }
+}
+
+/** A `send_contexts` row's JSON as a `SendContext` (times and money back to their types). */
+function sendContextOf(json: unknown): SendContext {
+  const { row, openShiftNumber, openShiftAt, parked, markedAttempt } = json as {
+    row: Omit<RawReceipt, 'createdAt' | 'updatedAt' | 'fiscalizedAt'> & {
+      createdAt: string
+      updatedAt: string
+      fiscalizedAt: string | null
+    }
+    openShiftNumber: number | null
+    openShiftAt: string | null
+    parked: boolean | null
+    markedAttempt: number | null
+  }
+  const context: SendContext = {
+    row: receiptOf({
+      ...row,
+      createdAt: new Date(row.createdAt),
+      updatedAt: new Date(row.updatedAt),
+      fiscalizedAt: row.fiscalizedAt === null ? null : new Date(row.fiscalizedAt),
+    }),
+    openShift:
+      openShiftNumber === null || openShiftAt === null
+        ? null
+        : { shiftNumber: openShiftNumber, openedAt: new Date(openShiftAt) },
+    parked: parked === true,
+  }
+  if (markedAttempt !== null) context.markedAttempt = markedAttempt
+  return context
 }
 
 export function createReceiptRepository(db: Queryable) {
@@ -407,45 +470,34 @@ export function createReceiptRepository(db: Queryable) {
       ids: readonly number[],
       mark: { sales: boolean; now: Date },
     ): Promise<Map<number, SendContext>> {
-      const { rows } = await q.query<
-        RawReceipt & {
-          openShiftNumber: number | null
-          openShiftAt: Date | null
-          parked: boolean | null
-          markedAttempt: number | null
-        }
-      >(
-        `WITH marked AS (
-           UPDATE fiscal_receipt SET status = 'sending', attempts = attempts + 1, updated_at = $2
-           WHERE id = ANY($1::bigint[]) AND status = 'pending' AND kind = 'sale' AND $3
-           RETURNING id, attempts
-         ), opened AS (
-           INSERT INTO fiscal_receipt_attempt (receipt_id, attempt, started_at)
-           SELECT id, attempts, $2 FROM marked RETURNING receipt_id, attempt
-         )
-         SELECT r.*, s.shift_number AS "openShiftNumber", s.opened_at AS "openShiftAt",
-           (c.parked_at IS NOT NULL) AS parked, o.attempt AS "markedAttempt"
-         FROM (SELECT ${RECEIPT} FROM fiscal_receipt WHERE id = ANY($1::bigint[])) r
-         LEFT JOIN opened o ON o.receipt_id = r.id
-         LEFT JOIN fiscal_cashbox c ON c.znk = r.cashbox
-         LEFT JOIN LATERAL (
-           SELECT shift_number, opened_at FROM fiscal_shift WHERE cashbox = r.cashbox AND closed_at IS NULL
-           ORDER BY shift_number DESC LIMIT 1
-         ) s ON true`,
+      const { ctes, contexts } = sendContextCtes({ ids: '$1::bigint[]', at: '$2::timestamptz', sales: '$3::boolean' })
+      const { rows } = await q.query<{ id: number; context: unknown }>(
+        `WITH ${ctes.join(',\n')} SELECT id, context FROM ${contexts}`,
         [ids, mark.now, mark.sales],
       )
-      return new Map(
-        rows.map(({ openShiftNumber, openShiftAt, parked, markedAttempt, ...raw }) => {
-          const row = receiptOf(raw)
-          const openShift =
-            openShiftNumber === null || openShiftAt === null
-              ? null
-              : { shiftNumber: openShiftNumber, openedAt: new Date(openShiftAt) }
-          const context: SendContext = { row, openShift, parked: parked === true }
-          if (markedAttempt !== null) context.markedAttempt = markedAttempt
-          return [row.id, context]
-        }),
-      )
+      return new Map(rows.map(({ id, context }) => [Number(id), sendContextOf(context)]))
+    },
+
+    /**
+     * `sendContexts` inside the settle statement that chains a cashbox's next receipt job (`ChainedPrepare`): the
+     * receipt is marked and loaded in the round trip that settled the one before it. That settle's own writes (the
+     * previous receipt fiscalized) touch other rows; a shift a receipt opened was written before its settle.
+     */
+    chainedSendContexts(sales: boolean): ChainedPrepare {
+      return {
+        ctes: ({ jobs, output, at }, param) => {
+          const ids = `ARRAY(SELECT (payload->>'receiptId')::bigint FROM ${jobs})`
+          const { ctes, contexts } = sendContextCtes({ ids, at, sales: `${param(sales)}::boolean` })
+          return [
+            ...ctes,
+            `${output} AS (
+              SELECT j.id AS job_id, c.context AS prepared
+              FROM ${jobs} j JOIN ${contexts} c ON c.id = (j.payload->>'receiptId')::bigint
+            )`,
+          ]
+        },
+        parse: sendContextOf,
+      }
     },
 
     /** `move` to fiscalized with the facts, as a write of the job's settling (see `fiscalizedStatement`). */
