@@ -164,8 +164,10 @@ const receiptAdminRoutes: FastifyPluginAsyncTypebox<ReceiptRoutesOptions> = asyn
         payments: body.payments.map((p, i) => ({ type: types[p.type], sumTiyn: price(p.sum, `payments[${i}].sum`) })),
       })
       reply.code(created ? 201 : 200)
-      const { attempts } = await receipts.get(receipt.id)
-      return receiptView(receipt, attempts)
+      // A new receipt is answered as inserted (no attempt yet); a repeat shows the receipt as it is now.
+      if (created) return receiptView(receipt, [])
+      const now = await receipts.get(receipt.id)
+      return receiptView(now.receipt, now.attempts)
     },
   )
 
