@@ -166,6 +166,8 @@ function settleStatement(
     params.push(value)
     return `$${params.length}`
   }
+  // Which runs ask to lease their group's next job (a grouped run, and a settler that leases).
+  const chains = batch.map((s) => lease !== undefined && s.chain === true && s.job.group !== null)
   const writes = writeStatements(
     batch.flatMap((s) => s.writes),
     param,
@@ -193,10 +195,7 @@ function settleStatement(
     )}, ${column(
       batch.map((s) => s.shortError),
       'text',
-    )}, ${column(
-      batch.map((s) => lease !== undefined && s.chain === true && s.job.group !== null),
-      'boolean',
-    )}) AS i(id, version, attempt, outcome, next_run, error, short_error, chain)
+    )}, ${column(chains, 'boolean')}) AS i(id, version, attempt, outcome, next_run, error, short_error, chain)
   )`
   const at = `${param(now)}::timestamptz`
   // A done or dead run ends the job only if nobody re-armed it while it ran (its version is the one claimed).
@@ -219,7 +218,7 @@ function settleStatement(
   )`
   const ctes = [...writes, input, settled, history]
   let chained = ''
-  if (lease !== undefined && batch.some((s) => s.chain === true && s.job.group !== null)) {
+  if (lease !== undefined && chains.includes(true)) {
     ctes.push(...chainStatements(at, `${param(lease.until)}::timestamptz`, `${param(lease.holder)}::text`))
     const outputs: string[] = []
     for (const [kind, prepare] of prepares) {

@@ -241,6 +241,27 @@ function sendContextOf(json: unknown): SendContext {
   return context
 }
 
+/** The columns a new receipt is inserted with: `insertedValues` fills $1–$12 (the time twice), the cashbox last. */
+const INSERTED_COLUMNS = `(external_number, source, transaction_id, caller_id, kind, status, content, total_tiyn,
+  commission_tiyn, original_id, last_error, created_at, updated_at, cashbox)`
+
+function insertedValues(r: Omit<NewReceipt, 'cashbox'>, now: Date): unknown[] {
+  return [
+    r.externalNumber,
+    r.source,
+    r.transactionId,
+    r.callerId,
+    r.content.kind,
+    r.status,
+    JSON.stringify(contentToJson(r.content)),
+    r.totalTiyn,
+    r.commissionTiyn,
+    r.originalId,
+    r.lastError,
+    now,
+  ]
+}
+
 export function createReceiptRepository(db: Queryable) {
   return {
     /** Registers the configured cashboxes (idempotent). */
@@ -395,24 +416,9 @@ export function createReceiptRepository(db: Queryable) {
     /** Stores a new receipt; answers it as stored. */
     async insertReceipt(q: Queryable, r: NewReceipt, now: Date): Promise<ReceiptRow> {
       const { rows } = await q.query<RawReceipt>(
-        `INSERT INTO fiscal_receipt (external_number, source, transaction_id, caller_id, kind, cashbox, status, content,
-           total_tiyn, commission_tiyn, original_id, last_error, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING ${RECEIPT}`,
-        [
-          r.externalNumber,
-          r.source,
-          r.transactionId,
-          r.callerId,
-          r.content.kind,
-          r.cashbox,
-          r.status,
-          JSON.stringify(contentToJson(r.content)),
-          r.totalTiyn,
-          r.commissionTiyn,
-          r.originalId,
-          r.lastError,
-          now,
-        ],
+        `INSERT INTO fiscal_receipt ${INSERTED_COLUMNS}
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) RETURNING ${RECEIPT}`,
+        [...insertedValues(r, now), r.cashbox],
       )
       return receiptOf(rows[0] as RawReceipt)
     },
@@ -428,27 +434,12 @@ export function createReceiptRepository(db: Queryable) {
       now: Date,
     ): Promise<ReceiptRow | undefined> {
       const { rows } = await q.query<RawReceipt>(
-        `INSERT INTO fiscal_receipt (external_number, source, transaction_id, caller_id, kind, cashbox, status, content,
-           total_tiyn, commission_tiyn, original_id, last_error, created_at, updated_at)
-         SELECT $1, $2, $3, $4, $5, chosen.znk, $6, $7, $8, $9, $10, $11, $12, $12
+        `INSERT INTO fiscal_receipt ${INSERTED_COLUMNS}
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, chosen.znk
          FROM (${leastLoadedSql('$13')}) chosen
          ON CONFLICT (caller_id) WHERE caller_id IS NOT NULL DO NOTHING
          RETURNING ${RECEIPT}`,
-        [
-          r.externalNumber,
-          r.source,
-          r.transactionId,
-          r.callerId,
-          r.content.kind,
-          r.status,
-          JSON.stringify(contentToJson(r.content)),
-          r.totalTiyn,
-          r.commissionTiyn,
-          r.originalId,
-          r.lastError,
-          now,
-          cashboxes,
-        ],
+        [...insertedValues(r, now), cashboxes],
       )
       return rows[0] && receiptOf(rows[0])
     },
