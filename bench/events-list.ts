@@ -5,11 +5,13 @@
  * - a route sending the same cached bytes tickets serves for that URL (fetched from tickets once): what is left
  *   between them is the cost of `createApp` and of the route, target ≥ 0.85.
  * Each side's CPU per request (µs, from /proc/<pid>/stat over the measured phase) is printed beside its rate: on a
- * shared machine the rates swing with the neighbours' load, CPU per request barely does. Then p99 at half the
- * events rate (target < 20 ms). Tickets runs as one process on PostgreSQL. Where its extra CPU goes:
+ * shared machine the rates swing with the neighbours' load, CPU per request barely does. A run gives each target
+ * `--seconds` of load in `--slices` slices that take turns (lib/interleave.ts): this VM's speed drifts by tens of
+ * percent within a minute, and targets measured in turn over the same minute meet the same drift. Then p99 at
+ * half the events rate (target < 20 ms). Tickets runs as one process on PostgreSQL. Where its extra CPU goes:
  * bench/EVENTS-LIST-COST.md (`--breakdown`).
  *
- *   npm run bench -- events-list [--seconds 15] [--connections 100] [--runs 3]
+ *   npm run bench -- events-list [--seconds 15] [--slices 5] [--connections 100] [--runs 3]
  *   npm run bench -- events-list --breakdown [--rounds 40] [--batch 500]
  */
 import { fileURLToPath } from 'node:url'
@@ -18,12 +20,14 @@ import { intOption, parseArgs } from '../apps/cli/src/args.ts'
 import { runBreakdown } from './lib/breakdown.ts'
 import { cpuMicros } from './lib/cpu.ts'
 import { benchDatabase, ensureSeeded } from './lib/database.ts'
+import { measureInterleaved } from './lib/interleave.ts'
 import { startScript, startTickets } from './lib/services.ts'
 
 const { options } = parseArgs(process.argv.slice(2))
 const seconds = intOption(options, 'seconds', 15)
 const connections = intOption(options, 'connections', 100)
 const runCount = intOption(options, 'runs', 3)
+const slices = intOption(options, 'slices', 5)
 const path = '/api/events?page=1&pageSize=20'
 
 function measure(url: string, extra: Partial<autocannon.Options> = {}): Promise<autocannon.Result> {
@@ -77,9 +81,8 @@ if (options.breakdown !== undefined) {
 
   const runs = []
   for (let run = 1; run <= runCount; run++) {
-    const reference = await measureTarget(targets.reference)
-    const cachedBytes = await measureTarget(targets.cachedBytes)
-    const events = await measureTarget(targets.events)
+    const sliceSeconds = Math.max(1, Math.round(seconds / slices))
+    const { reference, cachedBytes, events } = await measureInterleaved(targets, { slices, sliceSeconds, connections })
     const result = {
       reference,
       cachedBytes,
