@@ -186,10 +186,18 @@ function leastLoadedSql(znks: string): string {
 function sendContextCtes(p: { ids: string; at: string; sales: string }): { ctes: string[]; contexts: string } {
   return {
     ctes: [
+      // The receipts are found by primary key alone, then filtered: with `status = 'pending'` beside the ids, a
+      // planner whose statistics predate the backlog (a fresh table, autovacuum not yet round) ANDs the status
+      // and open-receipt indexes instead and reads every pending receipt's entry, dead ones included, on every
+      // claim and settle: a cost that grew with the queue (bench/RESULTS.md §10).
+      `send_targets AS MATERIALIZED (
+        SELECT id, status, kind FROM fiscal_receipt WHERE id = ANY(${p.ids})
+      )`,
       `send_marked AS (
-        UPDATE fiscal_receipt SET status = 'sending', attempts = attempts + 1, updated_at = ${p.at}
-        WHERE id = ANY(${p.ids}) AND status = 'pending' AND kind = 'sale' AND ${p.sales}
-        RETURNING id, attempts
+        UPDATE fiscal_receipt f SET status = 'sending', attempts = f.attempts + 1, updated_at = ${p.at}
+        FROM send_targets t
+        WHERE f.id = t.id AND t.status = 'pending' AND t.kind = 'sale' AND f.status = 'pending' AND ${p.sales}
+        RETURNING f.id, f.attempts
       )`,
       `send_opened AS (
         INSERT INTO fiscal_receipt_attempt (receipt_id, attempt, started_at)
