@@ -20,7 +20,7 @@ import { intOption, parseArgs } from '../apps/cli/src/args.ts'
 import { runBreakdown } from './lib/breakdown.ts'
 import { cpuMicros } from './lib/cpu.ts'
 import { benchDatabase, ensureSeeded } from './lib/database.ts'
-import { measureInterleaved } from './lib/interleave.ts'
+import { type LoadTarget, measureInterleaved } from './lib/interleave.ts'
 import { startScript, startTickets } from './lib/services.ts'
 
 const { options } = parseArgs(process.argv.slice(2))
@@ -28,19 +28,15 @@ const seconds = intOption(options, 'seconds', 15)
 const connections = intOption(options, 'connections', 100)
 const runCount = intOption(options, 'runs', 3)
 const slices = intOption(options, 'slices', 5)
+const sliceSeconds = Math.max(1, Math.round(seconds / slices))
 const path = '/api/events?page=1&pageSize=20'
 
 function measure(url: string, extra: Partial<autocannon.Options> = {}): Promise<autocannon.Result> {
   return autocannon({ url, connections, duration: seconds, ...extra })
 }
 
-interface Target {
-  url: string
-  pid: number
-}
-
 /** One measured phase against a target: its rate, latency, and the CPU its process spent per request. */
-async function measureTarget(target: Target, extra: Partial<autocannon.Options> = {}) {
+async function measureTarget(target: LoadTarget, extra: Partial<autocannon.Options> = {}) {
   const cpuBefore = cpuMicros(target.pid)
   const result = await measure(target.url, extra)
   const cpu = cpuMicros(target.pid) - cpuBefore
@@ -81,7 +77,6 @@ if (options.breakdown !== undefined) {
 
   const runs = []
   for (let run = 1; run <= runCount; run++) {
-    const sliceSeconds = Math.max(1, Math.round(seconds / slices))
     const { reference, cachedBytes, events } = await measureInterleaved(targets, { slices, sliceSeconds, connections })
     const result = {
       reference,
