@@ -18,9 +18,8 @@ import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { intOption, parseArgs } from '../apps/cli/src/args.ts'
 import { runBreakdown } from './lib/breakdown.ts'
-import { cpuMicros } from './lib/cpu.ts'
 import { benchDatabase, ensureSeeded } from './lib/database.ts'
-import { type LoadTarget, measureInterleaved } from './lib/interleave.ts'
+import { type LoadTarget, loadOnce, measureInterleaved } from './lib/interleave.ts'
 import { startScript, startTickets } from './lib/services.ts'
 
 const { options } = parseArgs(process.argv.slice(2))
@@ -37,9 +36,7 @@ function measure(url: string, extra: Partial<autocannon.Options> = {}): Promise<
 
 /** One measured phase against a target: its rate, latency, and the CPU its process spent per request. */
 async function measureTarget(target: LoadTarget, extra: Partial<autocannon.Options> = {}) {
-  const cpuBefore = cpuMicros(target.pid)
-  const result = await measure(target.url, extra)
-  const cpu = cpuMicros(target.pid) - cpuBefore
+  const { result, cpuMicros: cpu } = await loadOnce(target, { connections, duration: seconds, ...extra })
   return {
     rps: Math.round(result.requests.average),
     p50ms: result.latency.p50,

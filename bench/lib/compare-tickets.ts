@@ -8,8 +8,8 @@
  */
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import { cpuMicros } from './cpu.ts'
 import { benchDatabase, ensureSeeded } from './database.ts'
+import { loadOnce } from './interleave.ts'
 import { startTickets } from './services.ts'
 
 const [oldRoot, secondsArg, roundsArg, rateArg, newRoot] = process.argv.slice(2)
@@ -32,9 +32,9 @@ const sides = {
 
 async function phase(side: keyof typeof sides, extra: Partial<autocannon.Options>) {
   const { url, process: child } = sides[side]
-  const before = cpuMicros(child.pid!)
-  const result = await autocannon({ url: `${url}${path}`, connections: 100, duration: seconds, ...extra })
-  const cpuUsPerRequest = (cpuMicros(child.pid!) - before) / Math.max(1, result.requests.total)
+  const target = { url: `${url}${path}`, pid: child.pid! }
+  const { result, cpuMicros } = await loadOnce(target, { connections: 100, duration: seconds, ...extra })
+  const cpuUsPerRequest = cpuMicros / Math.max(1, result.requests.total)
   return { rps: Math.round(result.requests.average), cpuUsPerRequest: Math.round(cpuUsPerRequest * 10) / 10 }
 }
 

@@ -7,6 +7,17 @@ export interface LoadTarget {
   pid: number
 }
 
+/**
+ * One load of `target` with autocannon (`options` as autocannon takes them, the target's URL by default): the result,
+ * the CPU the target's process spent meanwhile (µs, every thread) and the wall time it took.
+ */
+export async function loadOnce(target: LoadTarget, options: Partial<autocannon.Options>) {
+  const cpuBefore = cpuMicros(target.pid)
+  const started = performance.now()
+  const result = await autocannon({ url: target.url, ...options })
+  return { result, cpuMicros: cpuMicros(target.pid) - cpuBefore, ms: performance.now() - started }
+}
+
 /** What one target got over all its slices. */
 export interface InterleavedResult {
   /** Requests answered ÷ seconds under load, over all the target's slices. */
@@ -35,13 +46,10 @@ export async function measureInterleaved<K extends string>(
   for (let slice = 0; slice < slices; slice++) {
     for (let i = 0; i < names.length; i++) {
       const name = names[(slice + i) % names.length]
-      const { url, pid } = targets[name]
-      const cpuBefore = cpuMicros(pid)
-      const started = performance.now()
-      const result = await autocannon({ url, connections, duration: sliceSeconds })
+      const { result, cpuMicros, ms } = await loadOnce(targets[name], { connections, duration: sliceSeconds })
       const total = totals.get(name)!
-      total.ms += performance.now() - started
-      total.cpu += cpuMicros(pid) - cpuBefore
+      total.ms += ms
+      total.cpu += cpuMicros
       total.requests += result.requests.total
       total.p99 = Math.max(total.p99, result.latency.p99)
       total.non2xx += result.non2xx
