@@ -18,6 +18,10 @@ export interface JobDefinition<S extends TSchema> {
   prepare?: JobKind['prepare']
   /** `prepare` as SQL of the settle statement that chains this kind's jobs (`JobKind.chainedPrepare`). */
   chainedPrepare?: JobKind['chainedPrepare']
+  /** Lease the group's next job ahead while a job of this kind runs (`JobKind.pipelined`). */
+  pipelined?: boolean
+  /** Undoes what the prepares wrote for a job leased ahead and released unrun (`JobKind.unprepare`). */
+  unprepare?: JobKind['unprepare']
   /** Delay in ms before each retry; after the last one the job is dead. Defaults to the worker's schedule. */
   retry?: number[]
   /** Called once the job is dead: compensate, alert. */
@@ -56,6 +60,8 @@ export function defineJob<S extends TSchema>(definition: JobDefinition<S>): Defi
     retrySchedule: definition.retry,
     prepare: definition.prepare,
     chainedPrepare: definition.chainedPrepare,
+    pipelined: definition.pipelined,
+    unprepare: definition.unprepare,
     run: (job, run) => definition.handler(job.payload as Static<S>, job, run),
     onDead: onDead && ((job, error) => onDead(job.payload as Static<S>, job, error)),
     async enqueue(tx, payload, options = {}) {

@@ -88,6 +88,32 @@ export interface ChainedPrepare {
   parse(prepared: unknown): unknown
 }
 
+/**
+ * A row of a settle statement's input: a run to settle, or (`ahead`) a run still going whose group's next job is to
+ * be leased now, before it ends (a pipelined kind, see `JobKind.pipelined`): that job is chained exactly as after a
+ * done run, and nothing of the running job changes.
+ */
+type InputRow = Settlement | Lookahead
+
+interface Lookahead {
+  job: Job
+  ahead: true
+}
+
+const LOOKAHEAD = {
+  attempt: null,
+  outcome: 'ahead',
+  nextRun: null,
+  error: null,
+  shortError: null,
+  writes: [],
+  chain: true,
+} as const
+
+function isAhead(row: InputRow): row is Lookahead {
+  return 'ahead' in row
+}
+
 /** Who holds a chained job and until when, asked for at each settle statement that may chain. */
 export interface ChainLease {
   until: Date
@@ -156,7 +182,7 @@ export async function runJobWrites(q: Queryable, writes: readonly (JobWrite | Jo
  * job first, then its history: every writer touches the two tables in this order.
  */
 function settleStatement(
-  batch: readonly Settlement[],
+  rows: readonly InputRow[],
   now: Date,
   lease: ChainLease | undefined,
   prepares: ReadonlyMap<string, ChainedPrepare>,
@@ -166,6 +192,10 @@ function settleStatement(
     params.push(value)
     return `$${params.length}`
   }
+  // A lookahead goes in as a row with outcome `ahead`, which the settling updates skip.
+  const batch: (Omit<Settlement, 'outcome'> & { outcome: SettleOutcome | 'ahead' })[] = rows.map((r) =>
+    isAhead(r) ? { ...LOOKAHEAD, job: r.job } : r,
+  )
   // Which runs ask to lease their group's next job (a grouped run, and a settler that leases).
   const chains = batch.map((s) => lease !== undefined && s.chain === true && s.job.group !== null)
   const writes = writeStatements(
@@ -208,7 +238,7 @@ function settleStatement(
       attempts = CASE WHEN i.outcome = 'waiting' THEN j.attempts - 1
         WHEN ${ends} AND j.version <> i.version THEN 0 ELSE j.attempts END,
       last_error = i.error, claimed_by = NULL
-    FROM input i WHERE j.id = i.id
+    FROM input i WHERE j.id = i.id AND i.outcome <> 'ahead'
     RETURNING j.id, j.status, i.attempt, i.short_error,
       CASE WHEN i.outcome = 'dead' AND j.status <> 'dead' THEN 'failed' ELSE i.outcome END AS recorded
   )`
@@ -245,10 +275,10 @@ function settleStatement(
 }
 
 /**
- * The CTEs leasing, for each done run asking to chain, its group's next unfinished job when that job is pending
- * and due. All CTEs see the snapshot the statement began with, where the settled job is still unfinished: its
- * successor is the earliest unfinished job placed after it. A run of a job re-armed while it ran leaves the job
- * pending (its group's head still), so it chains nothing. The lock skips a job another worker's claim holds, and
+ * The CTEs leasing, for each done run asking to chain (and each run looking ahead), its group's next unfinished job
+ * when that job is pending and due. All CTEs see the snapshot the statement began with, where the settled job is
+ * still unfinished: its successor is the earliest unfinished job placed after it. A run of a job re-armed while it
+ * ran leaves the job pending (its group's head still), so it chains nothing. The lock skips a job another worker's claim holds, and
  * re-checks that the job is still pending and due once it has it (a claim that committed first moved its run_at).
  */
 function chainStatements(at: string, until: string, holder: string): string[] {
@@ -260,7 +290,8 @@ function chainStatements(at: string, until: string, holder: string): string[] {
         WHERE n.group_key = cur.group_key AND n.status IN ('pending', 'dead') AND n.group_position > cur.group_position
         ORDER BY n.group_position LIMIT 1
       ) nx
-      WHERE i.chain AND i.outcome = 'done' AND cur.version = i.version AND nx.status = 'pending' AND nx.run_at <= ${at}
+      WHERE i.chain AND i.outcome IN ('done', 'ahead') AND cur.version = i.version AND nx.status = 'pending'
+        AND nx.run_at <= ${at}
     )`,
     // The successors go in as an array and are locked by key alone, then checked: joined to the CTE, or with the
     // status and due time beside the key, the planner (trusting a fresh table's statistics) walked the due-jobs
@@ -312,46 +343,73 @@ function resultOf(results: ReadonlyMap<number, SettleResult>, settlement: Settle
   return results.get(settlement.job.id) ?? { status: undefined, chained: false }
 }
 
-/** Settles runs, those finishing together in one statement; `settle` resolves with the job's new status. */
+/** A run waiting for its settle statement, or a running job waiting for its lookahead. */
+type QueueEntry = { reject: (error: unknown) => void } & (
+  | { ahead: false; row: Settlement; resolve: (result: SettleResult) => void }
+  /** Resolved with the leased job, or undefined when none was due. */
+  | { ahead: true; row: Lookahead; resolve: (next: ChainedJob | undefined) => void }
+)
+
+/**
+ * Settles runs, those finishing together in one statement; `settle` resolves with the job's new status. Leases
+ * ahead for running jobs (`lookahead`) go in the same statements.
+ */
 export function createSettler(options: SettlerOptions) {
-  const queue: { settlement: Settlement; resolve: (result: SettleResult) => void; reject: (e: unknown) => void }[] = []
+  const queue: QueueEntry[] = []
   let flushing = false
   const prepares = options.chainedPrepares ?? new Map<string, ChainedPrepare>()
 
-  async function run(batch: readonly Settlement[]): Promise<Map<number, SettleResult>> {
-    const { sql, params } = settleStatement(batch, options.now(), options.chainLease?.(), prepares)
+  function chainedJob(row: SettleRow): ChainedJob {
+    const job: ChainedJob = {
+      id: Number(row.id),
+      kind: row.kind,
+      payload: row.payload,
+      attempts: row.attempts,
+      version: row.version,
+      group: row.group_key,
+      attemptId: Number(row.attempt_id),
+    }
+    const prepare = prepares.get(row.kind)
+    if (prepare && row.prepared !== null) job.prepared = prepare.parse(row.prepared)
+    return job
+  }
+
+  /** Runs one statement for `batch` and resolves each entry (a lookahead with the job it leased, if any). */
+  async function run(batch: readonly QueueEntry[]): Promise<void> {
+    const { sql, params } = settleStatement(
+      batch.map((e) => e.row),
+      options.now(),
+      options.chainLease?.(),
+      prepares,
+    )
     const { rows } = await options.db.query<SettleRow>(sql, params)
     const results = new Map<number, SettleResult>()
+    const aheadOf = new Set(batch.flatMap((e) => (e.ahead ? [e.row.job.id] : [])))
+    const leasedAhead = new Map<number, ChainedJob>()
     const chained: ChainedJob[] = []
     for (const row of rows) {
       if (row.status !== 'chained') {
         results.set(Number(row.id), { status: row.status, chained: false })
-        continue
+      } else if (aheadOf.has(Number(row.after))) {
+        leasedAhead.set(Number(row.after), chainedJob(row))
+      } else {
+        chained.push(chainedJob(row))
       }
-      const job: ChainedJob = {
-        id: Number(row.id),
-        kind: row.kind,
-        payload: row.payload,
-        attempts: row.attempts,
-        version: row.version,
-        group: row.group_key,
-        attemptId: Number(row.attempt_id),
-      }
-      const prepare = prepares.get(row.kind)
-      if (prepare && row.prepared !== null) job.prepared = prepare.parse(row.prepared)
-      chained.push(job)
     }
     for (const row of rows) {
       const before = row.after === null ? undefined : results.get(Number(row.after))
       if (before) before.chained = true
     }
     if (chained.length > 0) options.onChained?.(chained)
-    return results
+    for (const entry of batch) {
+      if (entry.ahead) entry.resolve(leasedAhead.get(entry.row.job.id))
+      else entry.resolve(resultOf(results, entry.row))
+    }
   }
 
   /** The queue's head: runs with set-based writes only, or one run with a write of its own. */
-  function take(): typeof queue {
-    const alone = (entry: (typeof queue)[number]) => entry.settlement.writes.some((w) => typeof w === 'function')
+  function take(): QueueEntry[] {
+    const alone = (e: QueueEntry) => !e.ahead && e.row.writes.some((w) => typeof w === 'function')
     if (alone(queue[0])) return queue.splice(0, 1)
     let n = 1
     while (n < queue.length && n < MAX_SETTLE_BATCH && !alone(queue[n])) n++
@@ -359,14 +417,12 @@ export function createSettler(options: SettlerOptions) {
   }
 
   async function flush(): Promise<void> {
-    flushing = true
     try {
       while (queue.length > 0) {
         const batch = take()
         if (batch.length > 1) {
           try {
-            const results = await run(batch.map((entry) => entry.settlement))
-            for (const entry of batch) entry.resolve(resultOf(results, entry.settlement))
+            await run(batch)
             continue
           } catch {
             // Undone whole: one run's write failed (say, its row is gone). Each run is settled alone instead.
@@ -374,7 +430,7 @@ export function createSettler(options: SettlerOptions) {
         }
         for (const entry of batch) {
           try {
-            entry.resolve(resultOf(await run([entry.settlement]), entry.settlement))
+            await run([entry])
           } catch (error) {
             entry.reject(error)
           }
@@ -385,13 +441,27 @@ export function createSettler(options: SettlerOptions) {
     }
   }
 
+  function push(entry: QueueEntry): void {
+    queue.push(entry)
+    if (flushing) return
+    // Started on the next microtask: what the same turn hands over (a run's settle and its successor's lookahead)
+    // goes in one statement.
+    flushing = true
+    queueMicrotask(() => void flush())
+  }
+
   return {
     /** Settles the run with the next statement; rejects when its own statement failed (nothing of it committed). */
     settle(settlement: Settlement): Promise<SettleResult> {
-      return new Promise((resolve, reject) => {
-        queue.push({ settlement, resolve, reject })
-        if (!flushing) void flush()
-      })
+      return new Promise((resolve, reject) => push({ ahead: false, row: settlement, resolve, reject }))
+    },
+    /**
+     * Leases, with the next statement, the group's next job after `job`, which is running (a pipelined kind): the
+     * job comes back leased to this worker, with its attempt row and its kind's chained prepare, as if the settle of
+     * a done `job` had chained it; undefined when none is pending and due, or `job` was re-armed meanwhile.
+     */
+    lookahead(job: Job): Promise<ChainedJob | undefined> {
+      return new Promise((resolve, reject) => push({ ahead: true, row: { job, ahead: true }, resolve, reject }))
     },
   }
 }

@@ -8,6 +8,7 @@ import {
   type Job,
   type JobRowWrite,
   type JobWrite,
+  runJobWrites,
   type Settlement,
   type SettleResult,
 } from './settle.ts'
@@ -23,6 +24,13 @@ export interface JobRun {
    * writes of runs finishing together go in one set-based statement; a `JobWrite` settles its run on its own.
    */
   settleWith(...writes: (JobWrite | JobRowWrite)[]): void
+  /**
+   * What the run before this one in its group left with `pass`, when this job was leased ahead while that run went
+   * on (`JobKind.pipelined`): what that run changed after this job was prepared. Undefined otherwise.
+   */
+  readonly passed: unknown
+  /** Leaves a value to the group's next run if it was leased ahead of this run's end (see `passed`). */
+  pass(value: unknown): void
 }
 
 export type JobHandler = (job: Job, run: JobRun) => Promise<void>
@@ -41,6 +49,20 @@ export interface JobKind {
    * a chained job then starts without a round trip of its own. Without it, chained jobs go through `prepare`.
    */
   chainedPrepare?: ChainedPrepare
+  /**
+   * Pipelined (grouped jobs only): while a job of this kind runs, its group's next job is leased and prepared
+   * ahead, so it starts the moment this run ends done, and this run settles behind it. A cashbox whose queue waits
+   * for each settle statement between two calls then waits for none. The next job is released again (its lease and
+   * its kind's `unprepare` undone in one statement) when this run does not end done or the worker stops, so the
+   * group's order holds. What a pipelined kind accepts: the next run may start before this run's settle commits
+   * (it must not read what that settle writes), and if that commit fails this job runs again after the next one.
+   */
+  pipelined?: boolean
+  /**
+   * Undoes what this kind's `prepare` or `chainedPrepare` wrote for a job leased ahead and then released unrun: the
+   * writes commit with the release of its lease. `prepared` is what the prepare loaded (undefined if nothing).
+   */
+  unprepare?: (job: Job, prepared: unknown) => JobWrite[]
   /** Delay in ms before each retry; after the last one the job is dead. Defaults to the worker's schedule. */
   retrySchedule?: number[]
   /** Called once the job is dead (after it is marked so): compensate, alert. May re-arm the job. */
@@ -293,25 +315,40 @@ export function createWorker(options: WorkerOptions) {
     return { ...failed, outcome: 'failed', nextRun: new Date(now.getTime() + delay) }
   }
 
-  /** Runs one held job; resolves (never rejects) with how to settle it, once its lease is no longer renewed. */
-  async function execute(job: Job): Promise<{ settlement: Settlement; error: unknown }> {
+  /** A run's outcome: how to settle it, the error it failed with, and what it passes to its group's next run. */
+  interface Executed {
+    settlement: Settlement
+    error: unknown
+    passed?: unknown
+  }
+
+  /**
+   * Runs one held job (`passed`: what its group's previous run left it); resolves (never rejects) with how to
+   * settle it, once its lease is no longer renewed.
+   */
+  async function execute(job: Job, passed?: unknown): Promise<Executed> {
     const kind = kinds.get(job.kind)
     const attempt = attemptRows.get(job.id) ?? null
     attemptRows.delete(job.id)
     const prepared = preparedByJob.get(job.id)
     preparedByJob.delete(job.id)
     const writes: (JobWrite | JobRowWrite)[] = []
+    let passOn: unknown
     const run: JobRun = {
       prepared,
+      passed,
       settleWith: (...more) => {
         writes.push(...more)
+      },
+      pass: (value) => {
+        passOn = value
       },
     }
     const base: Settlement = { job, attempt, outcome: 'done', nextRun: null, error: null, shortError: null, writes }
     try {
       if (!kind) throw new Error(`no handler for job kind ${job.kind}`)
       await kind.run(job, run)
-      return { settlement: base, error: undefined }
+      return { settlement: base, error: undefined, passed: passOn }
     } catch (error) {
       return { settlement: failure(job, kind, error, base), error }
     } finally {
@@ -325,10 +362,7 @@ export function createWorker(options: WorkerOptions) {
    * last word. A done run whose settle statement fails is a failed run, settled with the same writes; if that fails
    * too, nothing of it committed and its job runs again when its lease ends.
    */
-  async function finish(
-    { settlement, error }: { settlement: Settlement; error: unknown },
-    chain = false,
-  ): Promise<SettleResult> {
+  async function finish({ settlement, error }: Executed, chain = false): Promise<SettleResult> {
     const { job } = settlement
     const kind = kinds.get(job.kind)
     let result: SettleResult
@@ -421,13 +455,19 @@ export function createWorker(options: WorkerOptions) {
     if (mayClaim && !claiming && room > 0 && (dry || low)) claimMore()
   }
 
-  function start(job: Job): void {
+  /** Runs a held job in a slot (`passed`: what its group's previous run left it), then settles it. */
+  function start(job: Job, passed?: unknown): void {
     running++
-    void execute(job).then((executed) => {
+    const ahead = leaseAhead(job)
+    void execute(job, passed).then(async (executed) => {
+      // Leased while this run went on, so settled long ago as a rule.
+      const next = await ahead
       running--
       settling++
-      // A done grouped run hands its place to its group's next job in its settle statement, unless stopping.
-      finish(executed, !stopped)
+      const handOver = next !== undefined && executed.settlement.outcome === 'done' && !stopped
+      // A done grouped run hands its place to its group's next job in its settle statement, unless stopping or
+      // that job was leased ahead already.
+      finish(executed, !stopped && next === undefined)
         .then(
           (result) => result.chained,
           (error) => {
@@ -438,14 +478,67 @@ export function createWorker(options: WorkerOptions) {
         .then((chained) => {
           settling--
           held--
-          if (job.group !== null && !chained) {
+          if (job.group !== null && !chained && !handOver) {
             groupFreed = true
             mayClaim = true
           }
           pump()
         })
+      // The next job starts in the slot just left, its lookahead joining this run's settle statement.
+      if (handOver) start(next, executed.passed)
+      else if (next !== undefined) release(next)
       pump()
     })
+  }
+
+  /**
+   * A run of a pipelined kind: its group's next job, leased and prepared while the run goes on (see
+   * `JobKind.pipelined`). Undefined when the kind is not pipelined, the worker stops, or no next job is due.
+   */
+  function leaseAhead(job: Job): Promise<Job | undefined> | undefined {
+    if (stopped || job.group === null || kinds.get(job.kind)?.pipelined !== true) return undefined
+    return settler.lookahead(job).then(
+      async (leased) => {
+        if (leased === undefined) return undefined
+        held++
+        const { prepared, ...chained } = leased
+        const next = hold(chained)
+        if (kinds.get(next.kind)?.chainedPrepare === undefined) await prepareAll([next])
+        else if (prepared !== undefined) preparedByJob.set(next.id, prepared)
+        return next
+      },
+      (error) => {
+        options.onError?.(job, error)
+        return undefined
+      },
+    )
+  }
+
+  /**
+   * Gives back a job leased ahead that is not to run now (the run before it did not end done, or the worker
+   * stops): its lease, its attempt row and what its kind's prepare wrote (`unprepare`) are undone in one
+   * statement. If that fails, the job waits out its lease, behind its group's head still.
+   */
+  function release(job: Job): void {
+    const attempt = attemptRows.get(job.id)
+    attemptRows.delete(job.id)
+    const prepared = preparedByJob.get(job.id)
+    preparedByJob.delete(job.id)
+    const writes: JobWrite[] = [
+      (param) => `UPDATE job SET run_at = ${param(clock.now())}, attempts = attempts - 1, claimed_by = NULL
+        WHERE id = ${param(job.id)} AND version = ${param(job.version)} AND status = 'pending'`,
+      ...(attempt === undefined
+        ? []
+        : [(param: (v: unknown) => string) => `DELETE FROM job_attempt WHERE id = ${param(attempt)}`]),
+      ...(kinds.get(job.kind)?.unprepare?.(job, prepared) ?? []),
+    ]
+    void releaseLease(job)
+      .then(() => runJobWrites(db, writes))
+      .catch((error) => options.onError?.(job, error))
+      .finally(() => {
+        held--
+        pump()
+      })
   }
 
   /**
