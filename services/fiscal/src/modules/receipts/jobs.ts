@@ -1,4 +1,11 @@
-import { type ChainedPrepare, type DefinedJob, defineJob, type JobRun, type Queryable } from '@kokdala/core'
+import {
+  type ChainedPrepare,
+  type DefinedJob,
+  defineJob,
+  type JobRun,
+  type JobWrite,
+  type Queryable,
+} from '@kokdala/core'
 import { Type } from 'typebox'
 
 /** The ordered group of a cashbox: Webkassa takes one request at a time per cashbox, so its jobs run one by one. */
@@ -22,6 +29,8 @@ export interface ReceiptJobHandlers {
   prepareReceipts(q: Queryable, receiptIds: readonly number[]): Promise<ReadonlyMap<number, unknown>>
   /** The same for a receipt job chained by its predecessor's settle, inside that statement. */
   chainedPrepareReceipts: ChainedPrepare
+  /** Undoes what the prepares wrote for a receipt leased ahead and given back unsent. */
+  unprepareReceipt(receiptId: number, prepared: unknown): JobWrite[]
   report(payload: { cashbox: string; kind: 'x' | 'z'; reportId?: number; shiftNumber?: number }): Promise<void>
 }
 
@@ -47,6 +56,10 @@ export function createReceiptJobs(handlers: ReceiptJobHandlers) {
     },
     // A cashbox's next receipt, leased by the settle of the one before it, is prepared in that statement too.
     chainedPrepare: handlers.chainedPrepareReceipts,
+    // A cashbox's next receipt is leased and marked while the one before it is at Webkassa, and leaves the moment
+    // that one is answered; the answered one settles behind it. A cycle is then Webkassa's call and no settle.
+    pipelined: true,
+    unprepare: (job, prepared) => handlers.unprepareReceipt((job.payload as { receiptId: number }).receiptId, prepared),
     handler: (p, _job, run) => handlers.receipt(p.receiptId, run),
   })
   const report = defineJob({

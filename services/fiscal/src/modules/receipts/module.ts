@@ -3,7 +3,7 @@ import type { WebkassaClient } from '@kokdala/webkassa'
 import { createReceiptJobs } from './jobs.ts'
 import { paymentTypeMap } from './payment-types.ts'
 import type { TokenSession } from './recovery.ts'
-import { createReceiptRepository } from './repository.ts'
+import { createReceiptRepository, type SendContext } from './repository.ts'
 import { createReceiptService, type ReceiptService } from './service.ts'
 import { createShiftKeeper } from './shifts.ts'
 
@@ -56,6 +56,10 @@ export function createReceiptsModule(deps: ReceiptsModuleDeps) {
     // Pending sales are marked `sending` at the claim only when they will be sent at once (a Webkassa client).
     prepareReceipts: (q, ids) => repo.sendContexts(q, ids, { sales: deps.client !== undefined, now: deps.clock.now() }),
     chainedPrepareReceipts: repo.chainedSendContexts(deps.client !== undefined),
+    unprepareReceipt: (id, prepared) => {
+      const marked = (prepared as SendContext | undefined)?.markedAttempt
+      return marked === undefined ? [] : repo.unmarkWrites(id, marked, deps.clock.now())
+    },
     report: (p) => ready().runReport(p),
   })
   const { client, session } = deps

@@ -1,4 +1,4 @@
-import { type ChainedPrepare, type JobRowWrite, type Queryable, type Tiyn, toTiyn } from '@kokdala/core'
+import { type ChainedPrepare, type JobRowWrite, type JobWrite, type Queryable, type Tiyn, toTiyn } from '@kokdala/core'
 import { contentFromJson, contentToJson } from './content-json.ts'
 import type { FiscalFacts } from './fiscal-facts.ts'
 import type { PaymentProgress, StoredSale } from './mapping.ts'
@@ -497,6 +497,21 @@ export function createReceiptRepository(db: Queryable) {
         },
         parse: sendContextOf,
       }
+    },
+
+    /**
+     * Undoes the `sending` mark a prepare made (attempt `attempt`) on a receipt whose job was leased ahead and then
+     * given back unsent (the receipt before it on the cashbox did not go through): back to `pending`, its attempt
+     * row gone, as if never marked (the machine's `defer`: no request left). Only that mark: a receipt found
+     * `sending` from an earlier run was not marked, and keeps its doubt.
+     */
+    unmarkWrites(id: number, attempt: number, now: Date): JobWrite[] {
+      return [
+        (param) => `UPDATE fiscal_receipt SET status = 'pending', attempts = attempts - 1, updated_at = ${param(now)}
+          WHERE id = ${param(id)} AND status = 'sending' AND attempts = ${param(attempt)}`,
+        (param) => `DELETE FROM fiscal_receipt_attempt
+          WHERE receipt_id = ${param(id)} AND attempt = ${param(attempt)} AND finished_at IS NULL`,
+      ]
     },
 
     /** `move` to fiscalized with the facts, as a write of the job's settling (see `fiscalizedStatement`). */

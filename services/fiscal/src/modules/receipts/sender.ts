@@ -65,6 +65,13 @@ export type SendResult =
   | { kind: 'park'; code: number; reason: string }
   | { kind: 'failed'; code: number; reason: string }
 
+/**
+ * A send's result with the cashbox's open shift as the send left it, when known (`openShift` given, or changed by
+ * the send): a Z report closed it, or the receipt opened one. The cashbox's next receipt, prepared while this one
+ * was at Webkassa, is sent on it (a pipelined queue).
+ */
+export type Sent = SendResult & { openShift?: OpenShift | null }
+
 function judged(facts: FiscalFacts, total: Tiyn, via: 'duplicate' | 'recovery'): SendResult {
   if (facts.totalTiyn !== null && facts.totalTiyn !== total) {
     return {
@@ -87,16 +94,22 @@ function fromLocated(located: Exclude<Located, { kind: 'absent' }>, total: Tiyn)
  * total is compared, 14 without `Data` and every lost answer are looked up, never re-numbered. Runs on the
  * cashbox's queue, so nothing else talks to this cashbox meanwhile.
  */
-export async function sendReceipt(deps: SenderDeps, input: SendInput): Promise<SendResult> {
+export async function sendReceipt(deps: SenderDeps, input: SendInput): Promise<Sent> {
+  const known = { shift: input.openShift }
+  const result = await send(deps, input, known)
+  return known.shift === undefined ? result : { ...result, openShift: known.shift }
+}
+
+/** `sendReceipt`, keeping `known.shift` up to date with what it does to the cashbox's shift. */
+async function send(deps: SenderDeps, input: SendInput, known: { shift?: OpenShift | null }): Promise<SendResult> {
   const { cashbox, externalNumber, totalTiyn } = input
   if (input.uncertain) {
     const located = await locateReceipt(deps, cashbox, externalNumber)
     if (located.kind !== 'absent') return fromLocated(located, totalTiyn)
   }
-  let shift = input.openShift
-  const young = await deps.shifts.closeIfOld(cashbox, shift)
+  const young = await deps.shifts.closeIfOld(cashbox, known.shift)
   if (young.kind !== 'ok') return young
-  if (young.closed) shift = null
+  if (young.closed) known.shift = null
   let shiftClosed = false
   for (;;) {
     await input.markSending()
@@ -105,7 +118,12 @@ export async function sendReceipt(deps: SenderDeps, input: SendInput): Promise<S
     switch (outcome.kind) {
       case 'accepted': {
         const facts = factsOfCheck(outcome.data)
+        const shift = known.shift
         await deps.shifts.observed(cashbox, facts.shiftNumber, sentAt, shift)
+        // Unknown before stays unknown (the row may hold an earlier opening time than this send's).
+        if (shift !== undefined && shift?.shiftNumber !== facts.shiftNumber) {
+          known.shift = { shiftNumber: facts.shiftNumber, openedAt: sentAt }
+        }
         return { kind: 'fiscalized', facts, via: 'answer' }
       }
       case 'duplicate': {
@@ -126,7 +144,7 @@ export async function sendReceipt(deps: SenderDeps, input: SendInput): Promise<S
         const closed = await deps.shifts.close(cashbox)
         if (closed.kind !== 'ok') return closed
         shiftClosed = true
-        shift = null
+        known.shift = null
         continue
       }
       case 'park':

@@ -17,7 +17,7 @@ import { apiNumber, isReceiptableTransactionId } from './numbers.ts'
 import { assertBalanced, checkRequest, type ReceiptContent, totalOf } from './receipt.ts'
 import type { TokenSession } from './recovery.ts'
 import { OPEN_STATUSES, type ReceiptRepository, type ReceiptRow, type SendContext } from './repository.ts'
-import { type SendResult, sendReceipt } from './sender.ts'
+import { type OpenShift, type SendResult, sendReceipt } from './sender.ts'
 import type { ShiftKeeper } from './shifts.ts'
 import { type ReceiptEvent, type ReceiptStatus, receiptMachine } from './state.ts'
 
@@ -60,6 +60,14 @@ export interface ApiReceiptInput {
 }
 
 const DONE: readonly ReceiptStatus[] = ['fiscalized', 'failed', 'needs_attention']
+
+/**
+ * What a receipt's run passes to the next one on its cashbox (`JobRun.pass`): the cashbox's open shift as the send
+ * left it, when it changed while the next receipt was already prepared (the queue is pipelined).
+ */
+interface ShiftHandover {
+  openShift: OpenShift | null
+}
 
 function factsOfRow(row: ReceiptRow): FiscalFacts {
   return {
@@ -419,7 +427,8 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
           request,
           totalTiyn: row.totalTiyn,
           uncertain: from === 'recovering',
-          openShift: context?.openShift,
+          // Prepared while the receipt before it was at Webkassa: that one's shift changes came after.
+          openShift: run.passed !== undefined ? (run.passed as ShiftHandover).openShift : context?.openShift,
           markSending: async () => {
             if (opened !== undefined) {
               // The claim marked it; the first send goes out on that attempt.
@@ -434,6 +443,7 @@ export function createReceiptService(deps: ReceiptServiceDeps) {
           },
         },
       )
+      if (result.openShift !== undefined) run.pass({ openShift: result.openShift } satisfies ShiftHandover)
       const now = clock.now()
       const error = 'reason' in result ? result.reason : null
       if (result.kind === 'fiscalized') {
