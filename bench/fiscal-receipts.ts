@@ -16,8 +16,8 @@
  * database is sampled every 250 ms for the queue depth (receipts not yet fiscalized). The p50/p99 time from request
  * to fiscalized is each receipt's `fiscalized_at` less the moment its request left (one machine, one clock).
  * `ratio` (the target) is over the whole run, so it includes how fast the API takes receipts in; `drainRatio` is the
- * queues' own pace once the last request was answered, and `cycleMs` shows where one cashbox's time between two
- * sends goes.
+ * queues' own pace once the last request was answered, and `cycleMs` shows one cashbox's time between two
+ * answers and how far ahead its next receipt stood ready.
  * Progress goes to stderr, one JSON line to stdout; exit 1 below the target or when the time bound is hit.
  */
 import { randomBytes } from 'node:crypto'
@@ -148,23 +148,22 @@ try {
   const seconds = (finishedAt - started) / 1000
   const perSecond = Math.round((done.length / seconds) * 10) / 10
   const times = done.map((r) => (r.at as number) - (sentAt.get(r.id as number) ?? started)).sort((a, b) => a - b)
-  // One cashbox's cycle, averaged: where the time between two sends on a cashbox goes (job claim → `sending`
-  // committed → Webkassa's answer → receipt recorded → job settled → the next job's claim).
+  // One cashbox's cycle, averaged: from one answer of Webkassa's to the next on the same cashbox (its 50 ms hold
+  // and what lies between two calls), how long before its predecessor's answer the next receipt was leased and
+  // marked `sending` (the queue is pipelined: positive means it stood ready), and how long after its answer a
+  // receipt's job settled (behind the next send).
   const { rows: cycle } = await db.query(
     `WITH r AS (
-       SELECT ja.started_at AS claimed, fa.started_at AS sending, fa.finished_at AS answered,
-              fr.fiscalized_at AS recorded, ja.finished_at AS settled,
-              lag(ja.finished_at) OVER (PARTITION BY fr.cashbox ORDER BY ja.started_at) AS previous
+       SELECT fa.started_at AS marked, fa.finished_at AS answered, ja.finished_at AS settled,
+              lag(fa.finished_at) OVER (PARTITION BY fr.cashbox ORDER BY fa.finished_at) AS previous
          FROM fiscal_receipt fr
          JOIN job j ON j.kind = 'fiscal.receipt' AND (j.payload->>'receiptId')::bigint = fr.id
          JOIN job_attempt ja ON ja.job_id = j.id
          JOIN fiscal_receipt_attempt fa ON fa.receipt_id = fr.id
      )
-     SELECT round(avg(extract(epoch FROM claimed - previous)) * 1000, 1)::float8 AS "settledToClaimed",
-            round(avg(extract(epoch FROM sending - claimed)) * 1000, 1)::float8 AS "claimedToSending",
-            round(avg(extract(epoch FROM answered - sending)) * 1000, 1)::float8 AS "sendingToAnswered",
-            round(avg(extract(epoch FROM recorded - answered)) * 1000, 1)::float8 AS "answeredToRecorded",
-            round(avg(extract(epoch FROM settled - recorded)) * 1000, 1)::float8 AS "recordedToSettled"
+     SELECT round(avg(extract(epoch FROM answered - previous)) * 1000, 1)::float8 AS "answerToAnswer",
+            round(avg(extract(epoch FROM previous - marked)) * 1000, 1)::float8 AS "markedAhead",
+            round(avg(extract(epoch FROM settled - answered)) * 1000, 1)::float8 AS "answeredToSettled"
        FROM r`,
   )
   const inspection = (await (await fetch(`${sim.url}/__sim/receipts`)).json()) as {
