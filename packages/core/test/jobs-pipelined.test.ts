@@ -3,7 +3,15 @@ import { after, before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { systemClock } from '../src/clock.ts'
 import type { Database, Queryable } from '../src/db.ts'
-import { coreMigrationsDir, createWorker, enqueue, type Job, type JobKind, type JobRun } from '../src/index.ts'
+import {
+  coreMigrationsDir,
+  createWorker,
+  enqueue,
+  enqueueKeyed,
+  type Job,
+  type JobKind,
+  type JobRun,
+} from '../src/index.ts'
 import { openTestDatabase } from '../src/testing/index.ts'
 
 let db: Database
@@ -298,4 +306,135 @@ test('a pipelined worker killed mid-run: its restart runs the running job and th
     await restarted.stop()
   }
   assert.deepEqual(runs, ['crashed 0', 'again 0', 'again 1', 'again 2'])
+})
+
+test('a pipelined run re-armed while it runs: its next job runs once, then it runs again, never beside another of its group', async () => {
+  const ran: string[] = []
+  let inGroup = 0
+  let peak = 0
+  let rearmed = false
+  const worker = createWorker({
+    db,
+    clock: systemClock,
+    workerId: 'pipe-rearm',
+    pollIntervalMs: 5,
+    concurrency: 3,
+    // A handed-over job that did not end waits a lease before it is due again.
+    leaseMs: 400,
+    handlers: {
+      'piped-rearm': {
+        pipelined: true,
+        async run(job) {
+          const { n } = job.payload as Step
+          inGroup++
+          peak = Math.max(peak, inGroup)
+          try {
+            if (n === 0 && !rearmed) {
+              rearmed = true
+              // Its job is asked for once more while it runs (a person's retry, say), after the next was leased.
+              await sleep(40)
+              await db.transaction((tx) =>
+                enqueueKeyed(tx, 'piped-rearm', 'rearm-0', { group: 'r-1', n: 0 }, { group: 'r-1' }),
+              )
+            } else {
+              await sleep(100)
+            }
+            ran.push(String(n))
+          } finally {
+            inGroup--
+          }
+        },
+      },
+    },
+  })
+  await db.transaction(async (tx) => {
+    await enqueueKeyed(tx, 'piped-rearm', 'rearm-0', { group: 'r-1', n: 0 }, { group: 'r-1' })
+    for (const n of [1, 2]) await enqueue(tx, 'piped-rearm', { group: 'r-1', n }, { group: 'r-1' })
+  })
+  await worker.start()
+  try {
+    await drained(['piped-rearm'])
+  } finally {
+    await worker.stop()
+  }
+  assert.equal(peak, 1, 'two jobs of the group ran at once')
+  // The next job had started already; the re-armed one runs after it, and nothing past it runs before it does.
+  assert.deepEqual(ran, ['0', '1', '0', '2'])
+})
+
+test('a job leased ahead and re-armed meanwhile is still given back when the run before it fails', async () => {
+  const ran: string[] = []
+  let failed = false
+  const worker = createWorker({
+    db,
+    clock: systemClock,
+    workerId: 'pipe-rearm-next',
+    pollIntervalMs: 5,
+    retrySchedule: [10],
+    handlers: {
+      'piped-rearm-next': {
+        pipelined: true,
+        async run(job) {
+          const { n } = job.payload as Step
+          if (n === 0 && !failed) {
+            failed = true
+            for (let i = 0; i < 100 && !(await leaseOf('piped-rearm-next', 'rn-1', 1)).leased; i++) await sleep(5)
+            await db.transaction((tx) =>
+              enqueueKeyed(tx, 'piped-rearm-next', 'rearm-next-1', { group: 'rn-1', n: 1 }, { group: 'rn-1' }),
+            )
+            throw new Error('first try fails')
+          }
+          ran.push(String(n))
+        },
+      },
+    },
+  })
+  await db.transaction(async (tx) => {
+    await enqueue(tx, 'piped-rearm-next', { group: 'rn-1', n: 0 }, { group: 'rn-1' })
+    await enqueueKeyed(tx, 'piped-rearm-next', 'rearm-next-1', { group: 'rn-1', n: 1 }, { group: 'rn-1' })
+  })
+  const started = Date.now()
+  await worker.start()
+  try {
+    // Well within the 60 s lease the job would otherwise wait out.
+    await drained(['piped-rearm-next'], 10_000)
+  } finally {
+    await worker.stop()
+  }
+  assert.deepEqual(ran, ['0', '1'])
+  assert.ok(Date.now() - started < 10_000)
+  assert.equal((await leaseOf('piped-rearm-next', 'rn-1', 1)).attempts, 1, 'its one run, not the lease given back')
+})
+
+test('a lookahead leases only a job of a pipelined kind', async () => {
+  const seen: { kind: string; nextLeased?: boolean }[] = []
+  const worker = createWorker({
+    db,
+    clock: systemClock,
+    workerId: 'pipe-mixed',
+    pollIntervalMs: 5,
+    handlers: {
+      'piped-mixed': {
+        pipelined: true,
+        async run() {
+          await sleep(40)
+          seen.push({ kind: 'piped', nextLeased: (await leaseOf('plain-mixed', 'm-1', 1)).leased })
+        },
+      },
+      'plain-mixed': async () => {
+        seen.push({ kind: 'plain' })
+      },
+    },
+  })
+  await db.transaction(async (tx) => {
+    await enqueue(tx, 'piped-mixed', { group: 'm-1', n: 0 }, { group: 'm-1' })
+    await enqueue(tx, 'plain-mixed', { group: 'm-1', n: 1 }, { group: 'm-1' })
+  })
+  await worker.start()
+  try {
+    await drained(['piped-mixed', 'plain-mixed'])
+  } finally {
+    await worker.stop()
+  }
+  assert.deepEqual(seen, [{ kind: 'piped', nextLeased: false }, { kind: 'plain' }])
 })

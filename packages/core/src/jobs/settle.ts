@@ -58,6 +58,12 @@ export interface Settlement {
    * that will run that job at once asks for it.
    */
   chain?: boolean
+  /**
+   * The run already handed its group on: the next job was leased ahead and started before this settle (a pipelined
+   * kind). If the job does not end here (re-armed while it ran, or settled as failed because its settle failed), it
+   * must not become due while that next job may still run: it waits a lease (`ChainLease.until`) at least.
+   */
+  handedOver?: boolean
 }
 
 /**
@@ -108,6 +114,7 @@ const LOOKAHEAD = {
   shortError: null,
   writes: [],
   chain: true,
+  handedOver: false,
 } as const
 
 function isAhead(row: InputRow): row is Lookahead {
@@ -186,6 +193,7 @@ function settleStatement(
   now: Date,
   lease: ChainLease | undefined,
   prepares: ReadonlyMap<string, ChainedPrepare>,
+  pipelinedKinds: ReadonlySet<string>,
 ): { sql: string; params: unknown[] } {
   const params: unknown[] = []
   const param = (value: unknown) => {
@@ -225,16 +233,22 @@ function settleStatement(
     )}, ${column(
       batch.map((s) => s.shortError),
       'text',
-    )}, ${column(chains, 'boolean')}) AS i(id, version, attempt, outcome, next_run, error, short_error, chain)
+    )}, ${column(chains, 'boolean')}, ${column(
+      batch.map((s) => s.handedOver === true),
+      'boolean',
+    )}) AS i(id, version, attempt, outcome, next_run, error, short_error, chain, handed_over)
   )`
   const at = `${param(now)}::timestamptz`
+  // A handed-over run's job that does not end waits until then at least (see `Settlement.handedOver`).
+  const held = `${param(lease?.until ?? now)}::timestamptz`
   // A done or dead run ends the job only if nobody re-armed it while it ran (its version is the one claimed).
   const ends = `i.outcome IN ('done', 'dead')`
   const settled = `settled AS (
     UPDATE job j SET
       status = CASE WHEN ${ends} THEN (CASE WHEN j.version = i.version THEN i.outcome ELSE 'pending' END) ELSE j.status END,
       finished_at = CASE WHEN ${ends} THEN (CASE WHEN j.version = i.version THEN ${at} END) ELSE j.finished_at END,
-      run_at = CASE WHEN NOT ${ends} THEN i.next_run WHEN j.version = i.version THEN j.run_at ELSE '-infinity' END,
+      run_at = CASE WHEN NOT ${ends} THEN (CASE WHEN i.handed_over THEN GREATEST(i.next_run, ${held}) ELSE i.next_run END)
+        WHEN j.version = i.version THEN j.run_at WHEN i.handed_over THEN ${held} ELSE '-infinity' END,
       attempts = CASE WHEN i.outcome = 'waiting' THEN j.attempts - 1
         WHEN ${ends} AND j.version <> i.version THEN 0 ELSE j.attempts END,
       last_error = i.error, claimed_by = NULL
@@ -249,7 +263,14 @@ function settleStatement(
   const ctes = [...writes, input, settled, history]
   let chained = ''
   if (lease !== undefined && chains.includes(true)) {
-    ctes.push(...chainStatements(at, `${param(lease.until)}::timestamptz`, `${param(lease.holder)}::text`))
+    ctes.push(
+      ...chainStatements({
+        at,
+        until: `${param(lease.until)}::timestamptz`,
+        holder: `${param(lease.holder)}::text`,
+        pipelined: `${param([...pipelinedKinds])}::text[]`,
+      }),
+    )
     const outputs: string[] = []
     for (const [kind, prepare] of prepares) {
       const n = outputs.length
@@ -281,17 +302,26 @@ function settleStatement(
  * ran leaves the job pending (its group's head still), so it chains nothing. The lock skips a job another worker's claim holds, and
  * re-checks that the job is still pending and due once it has it (a claim that committed first moved its run_at).
  */
-function chainStatements(at: string, until: string, holder: string): string[] {
+function chainStatements(p: { at: string; until: string; holder: string; pipelined: string }): string[] {
+  const { at, until, holder } = p
   return [
+    // Nothing is chained past an unfinished earlier job (a handed-over run whose job did not end: re-armed, or its
+    // settle failed), except the runs this statement settles done: the group then waits for that job's next run.
+    // A lookahead leases only a job of a kind that is pipelined itself (it starts before the run ahead settles).
     `chain_next AS (
       SELECT nx.id, i.id AS after FROM input i JOIN job cur ON cur.id = i.id
       CROSS JOIN LATERAL (
-        SELECT n.id, n.status, n.run_at FROM job n
+        SELECT n.id, n.kind, n.status, n.run_at FROM job n
         WHERE n.group_key = cur.group_key AND n.status IN ('pending', 'dead') AND n.group_position > cur.group_position
         ORDER BY n.group_position LIMIT 1
       ) nx
       WHERE i.chain AND i.outcome IN ('done', 'ahead') AND cur.version = i.version AND nx.status = 'pending'
-        AND nx.run_at <= ${at}
+        AND nx.run_at <= ${at} AND (i.outcome = 'done' OR nx.kind = ANY(${p.pipelined}))
+        AND NOT EXISTS (
+          SELECT 1 FROM job e
+          WHERE e.group_key = cur.group_key AND e.status IN ('pending', 'dead') AND e.group_position < cur.group_position
+            AND NOT EXISTS (SELECT 1 FROM input d WHERE d.id = e.id AND d.outcome = 'done' AND d.version = e.version)
+        )
     )`,
     // The successors go in as an array and are locked by key alone, then checked: joined to the CTE, or with the
     // status and due time beside the key, the planner (trusting a fresh table's statistics) walked the due-jobs
@@ -336,6 +366,8 @@ export interface SettlerOptions {
   onChained?: (jobs: ChainedJob[]) => void
   /** Kinds whose chained jobs are prepared in the settle statement, by kind. */
   chainedPrepares?: ReadonlyMap<string, ChainedPrepare>
+  /** Kinds a lookahead may lease (`JobKind.pipelined`). */
+  pipelinedKinds?: ReadonlySet<string>
 }
 
 /** A run's result in a settle statement's; a job gone meanwhile has no status. */
@@ -358,6 +390,7 @@ export function createSettler(options: SettlerOptions) {
   const queue: QueueEntry[] = []
   let flushing = false
   const prepares = options.chainedPrepares ?? new Map<string, ChainedPrepare>()
+  const pipelinedKinds = options.pipelinedKinds ?? new Set<string>()
 
   function chainedJob(row: SettleRow): ChainedJob {
     const job: ChainedJob = {
@@ -370,7 +403,13 @@ export function createSettler(options: SettlerOptions) {
       attemptId: Number(row.attempt_id),
     }
     const prepare = prepares.get(row.kind)
-    if (prepare && row.prepared !== null) job.prepared = prepare.parse(row.prepared)
+    // The statement has committed: a job that cannot be given what was prepared runs without it (and loads it), as
+    // after a failed `prepare`, rather than failing the settle of runs already written.
+    if (prepare && row.prepared !== null) {
+      try {
+        job.prepared = prepare.parse(row.prepared)
+      } catch {}
+    }
     return job
   }
 
@@ -381,6 +420,7 @@ export function createSettler(options: SettlerOptions) {
       options.now(),
       options.chainLease?.(),
       prepares,
+      pipelinedKinds,
     )
     const { rows } = await options.db.query<SettleRow>(sql, params)
     const results = new Map<number, SettleResult>()

@@ -55,7 +55,9 @@ export interface JobKind {
    * for each settle statement between two calls then waits for none. The next job is released again (its lease and
    * its kind's `unprepare` undone in one statement) when this run does not end done or the worker stops, so the
    * group's order holds. What a pipelined kind accepts: the next run may start before this run's settle commits
-   * (it must not read what that settle writes), and if that commit fails this job runs again after the next one.
+   * (it must not read what that settle writes); a run whose job does not end in that settle (re-armed, or its
+   * settle failed) runs again after the next one, a lease later (`Settlement.handedOver`). Only jobs of pipelined
+   * kinds are leased ahead.
    */
   pipelined?: boolean
   /**
@@ -297,6 +299,7 @@ export function createWorker(options: WorkerOptions) {
     chainedPrepares: new Map(
       [...kinds].flatMap(([name, kind]) => (kind.chainedPrepare ? [[name, kind.chainedPrepare] as const] : [])),
     ),
+    pipelinedKinds: new Set([...kinds].flatMap(([name, kind]) => (kind.pipelined ? [name] : []))),
   })
 
   /** A failed run's settlement: retried on the kind's schedule, dead after its last retry. */
@@ -362,16 +365,16 @@ export function createWorker(options: WorkerOptions) {
    * last word. A done run whose settle statement fails is a failed run, settled with the same writes; if that fails
    * too, nothing of it committed and its job runs again when its lease ends.
    */
-  async function finish({ settlement, error }: Executed, chain = false): Promise<SettleResult> {
+  async function finish({ settlement, error }: Executed, chain = false, handedOver = false): Promise<SettleResult> {
     const { job } = settlement
     const kind = kinds.get(job.kind)
     let result: SettleResult
     try {
-      result = await settler.settle({ ...settlement, chain })
+      result = await settler.settle({ ...settlement, chain, handedOver })
     } catch (settleError) {
       if (settlement.outcome !== 'done') throw settleError
       error = settleError
-      settlement = failure(job, kind, settleError, { ...settlement, outcome: 'done' })
+      settlement = failure(job, kind, settleError, { ...settlement, outcome: 'done', handedOver })
       result = await settler.settle(settlement)
     }
     if (settlement.outcome === 'dead' && result.status === 'dead') {
@@ -467,7 +470,7 @@ export function createWorker(options: WorkerOptions) {
       const handOver = next !== undefined && executed.settlement.outcome === 'done' && !stopped
       // A done grouped run hands its place to its group's next job in its settle statement, unless stopping or
       // that job was leased ahead already.
-      finish(executed, !stopped && next === undefined)
+      finish(executed, !stopped && next === undefined, handOver)
         .then(
           (result) => result.chained,
           (error) => {
@@ -497,21 +500,23 @@ export function createWorker(options: WorkerOptions) {
    */
   function leaseAhead(job: Job): Promise<Job | undefined> | undefined {
     if (stopped || job.group === null || kinds.get(job.kind)?.pipelined !== true) return undefined
-    return settler.lookahead(job).then(
-      async (leased) => {
+    return settler
+      .lookahead(job)
+      .then(async (leased) => {
         if (leased === undefined) return undefined
         held++
         const { prepared, ...chained } = leased
         const next = hold(chained)
-        if (kinds.get(next.kind)?.chainedPrepare === undefined) await prepareAll([next])
+        // Held from here: whatever happens, it is started or given back when this run ends.
+        if (kinds.get(next.kind)?.chainedPrepare === undefined) await prepareAll([next]).catch(() => {})
         else if (prepared !== undefined) preparedByJob.set(next.id, prepared)
         return next
-      },
-      (error) => {
+      })
+      .catch((error) => {
+        // Nothing leased (the statement failed): the run goes on and its settle chains as usual.
         options.onError?.(job, error)
         return undefined
-      },
-    )
+      })
   }
 
   /**
@@ -525,8 +530,9 @@ export function createWorker(options: WorkerOptions) {
     const prepared = preparedByJob.get(job.id)
     preparedByJob.delete(job.id)
     const writes: JobWrite[] = [
+      // Whatever its version: a job re-armed while leased ahead keeps its attempts, so the lease's one comes off.
       (param) => `UPDATE job SET run_at = ${param(clock.now())}, attempts = attempts - 1, claimed_by = NULL
-        WHERE id = ${param(job.id)} AND version = ${param(job.version)} AND status = 'pending'`,
+        WHERE id = ${param(job.id)} AND status = 'pending'`,
       ...(attempt === undefined
         ? []
         : [(param: (v: unknown) => string) => `DELETE FROM job_attempt WHERE id = ${param(attempt)}`]),
