@@ -7,7 +7,7 @@
  *   npx node bench/lib/compare-tickets.ts <old checkout> [seconds 5] [rounds 4] [rate 6000] [new checkout: this one]
  */
 import { fileURLToPath } from 'node:url'
-import autocannon from 'autocannon'
+import type autocannon from 'autocannon'
 import { benchDatabase, ensureSeeded } from './database.ts'
 import { loadOnce } from './interleave.ts'
 import { startTickets } from './services.ts'
