@@ -122,6 +122,35 @@ describe('e2e: the fiscal process killed with SIGKILL between Webkassa’s answe
     return json
   }
   const simInspection = async (): Promise<Json> => (await fetchJson(sim.url, 'GET', '/__sim/receipts')).json
+  /** Delivers a payment of 1 500 ₸ paid in full, as payments signs it; answers its one receipt's id. */
+  const pay = async (transactionId: string): Promise<number> => {
+    const body = JSON.stringify({
+      event: 'paid',
+      transaction_id: transactionId,
+      status: 'paid',
+      paid_amount: 1500,
+      actual_amount_received: 1500,
+      refunded_amount: 0,
+      written_off_amount: 0,
+      description: 'Билет',
+      payment_method: 'kaspi_gold',
+    })
+    const delivered = await fetch(`${url}/api/payment-events`, {
+      method: 'POST',
+      headers: { ...standardWebhookHeaders(SECRET, `msg_${randomUUID()}`, body), 'content-type': 'application/json' },
+      body,
+    })
+    const answer = (await delivered.json()) as Json
+    assert.equal(delivered.status, 200, JSON.stringify(answer))
+    assert.equal(answer.receipts.length, 1)
+    return answer.receipts[0]
+  }
+  /** Kills the process; the answers held for it then reach nobody (its connections died with it). */
+  const kill = async () => {
+    await service.kill()
+    assert.equal(service.child?.signalCode, 'SIGKILL')
+    for (const answer of proxy.state.held.splice(0)) answer.release()
+  }
 
   before(async () => {
     sim = await startWebkassaSimulator()
@@ -171,26 +200,7 @@ describe('e2e: the fiscal process killed with SIGKILL between Webkassa’s answe
   it('the kill lands in the window: Webkassa holds the receipt, fiscal’s row still says sending', async () => {
     await service.start()
     proxy.state.holdChecks = true
-    const body = JSON.stringify({
-      event: 'paid',
-      transaction_id: TX,
-      status: 'paid',
-      paid_amount: 1500,
-      actual_amount_received: 1500,
-      refunded_amount: 0,
-      written_off_amount: 0,
-      description: 'Билет',
-      payment_method: 'kaspi_gold',
-    })
-    const delivered = await fetch(`${url}/api/payment-events`, {
-      method: 'POST',
-      headers: { ...standardWebhookHeaders(SECRET, `msg_${randomUUID()}`, body), 'content-type': 'application/json' },
-      body,
-    })
-    const answer = (await delivered.json()) as Json
-    assert.equal(delivered.status, 200, JSON.stringify(answer))
-    assert.equal(answer.receipts.length, 1)
-    receiptId = answer.receipts[0]
+    receiptId = await pay(TX)
 
     await eventually(async () => proxy.state.held.length === 1, 30_000, 'the simulator’s answer to the check held')
     const held = await simInspection()
@@ -201,10 +211,7 @@ describe('e2e: the fiscal process killed with SIGKILL between Webkassa’s answe
     assert.equal(before.status, 'sending', 'committed as sending before the request left, nothing after')
     assert.equal(before.fiscal, null)
 
-    await service.kill()
-    assert.equal(service.child?.signalCode, 'SIGKILL')
-    // The answer reaches nobody: the connection it was meant for died with the process.
-    for (const answer of proxy.state.held.splice(0)) answer.release()
+    await kill()
     proxy.state.holdChecks = false
   })
 
@@ -234,5 +241,49 @@ describe('e2e: the fiscal process killed with SIGKILL between Webkassa’s answe
     const inspection = await simInspection()
     assert.deepEqual(inspection.receipts.byExternalNumber[EXTERNAL], { receipts: 1, attempts: 1 })
     assert.equal(inspection.receipts.total, 1)
+  })
+
+  // The cashbox's queue is pipelined: while a receipt is at Webkassa, the next one already stands marked `sending`
+  // with its attempt open. Killed then, that next request never left: after the restart it is looked up (absent
+  // at Webkassa), then sent once with its number; the one that was at Webkassa is recovered from its history.
+  it('killed while the next receipt stood marked ahead: after the restart each receipt is at Webkassa once', async () => {
+    // A receipt held at Webkassa with two more queued behind it, and the process dies.
+    proxy.state.holdChecks = true
+    const b = await pay('TX0000000043')
+    await eventually(async () => proxy.state.held.length === 1, 30_000, 'the check of the first of three held')
+    const [c, d] = [await pay('TX0000000044'), await pay('TX0000000045')]
+    await kill()
+    // Restarted: the first is looked up and found; the second, leased ahead meanwhile, leaves and is held in turn,
+    // with the third marked ahead behind it. The process dies again there.
+    await service.start()
+    await eventually(
+      async () => proxy.state.held.length === 1 && (await receipt(d)).status === 'sending',
+      30_000,
+      'the second receipt at Webkassa with the third marked ahead',
+    )
+    assert.equal((await receipt(b)).status, 'fiscalized')
+    assert.equal((await receipt(c)).status, 'sending')
+    await kill()
+    proxy.state.holdChecks = false
+    await service.start()
+    const done = await eventually(
+      async () => {
+        const all = await Promise.all([b, c, d].map(receipt))
+        return all.every((r) => r.status === 'fiscalized') && all
+      },
+      30_000,
+      'the three receipts fiscalized after the restarts',
+    )
+    const inspection = await simInspection()
+    for (const r of done) {
+      assert.deepEqual(inspection.receipts.byExternalNumber[r.external_number], { receipts: 1, attempts: 1 })
+    }
+    const [, second, third] = done
+    assert.equal(second.fiscal.via, 'recovery', 'the one at Webkassa when the process died: found, not sent again')
+    // Its mark was made and never sent: the restart cannot know, so it counts as lost and is looked up first.
+    assert.deepEqual(
+      third.attempts.map((a: { outcome: string }) => a.outcome),
+      ['lost', 'fiscalized'],
+    )
   })
 })
