@@ -93,7 +93,7 @@ describe('hostile input on every payment endpoint', () => {
       [{ amount: 100, webhook_url: 'http://127.0.0.1:8081/api/admin/sources' }, 'VALIDATION_FAILED'],
       [{ amount: 100, webhook_url: 'https://user:password@example.com/hook' }, 'VALIDATION_FAILED'],
       [{ amount: 100, metadata: { big: 'x'.repeat(100_000) } }, 'PAYLOAD_TOO_LARGE'],
-      ['{"amount":1,"metadata":' + '['.repeat(100) + ']'.repeat(100) + '}', 'VALIDATION_FAILED'],
+      [`{"amount":1,"metadata":${'['.repeat(100)}${']'.repeat(100)}}`, 'VALIDATION_FAILED'],
     ]
     for (const [payload, code] of cases)
       assertRefused(await init(payload), `init ${String(JSON.stringify(payload)).slice(0, 60)}`, code)
