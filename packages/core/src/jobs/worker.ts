@@ -504,12 +504,9 @@ export function createWorker(options: WorkerOptions) {
       .lookahead(job)
       .then(async (leased) => {
         if (leased === undefined) return undefined
-        held++
-        const { prepared, ...chained } = leased
-        const next = hold(chained)
         // Held from here: whatever happens, it is started or given back when this run ends.
-        if (kinds.get(next.kind)?.chainedPrepare === undefined) await prepareAll([next]).catch(() => {})
-        else if (prepared !== undefined) preparedByJob.set(next.id, prepared)
+        const { job: next, prepared } = holdChained(leased)
+        if (!prepared) await prepareAll([next]).catch(() => {})
         return next
       })
       .catch((error) => {
@@ -548,22 +545,29 @@ export function createWorker(options: WorkerOptions) {
   }
 
   /**
+   * Holds a job a settle statement leased (chained or leased ahead), keeping what its kind's chained prepare loaded
+   * in that statement (with nothing loaded, left to the handler, as after a failed `prepare`). `prepared` is false
+   * when its kind has no chained prepare: its `prepare` is still to run.
+   */
+  function holdChained({ prepared, ...chained }: ChainedJob): { job: Job; prepared: boolean } {
+    held++
+    const job = hold(chained)
+    if (kinds.get(job.kind)?.chainedPrepare === undefined) return { job, prepared: false }
+    if (prepared !== undefined) preparedByJob.set(job.id, prepared)
+    return { job, prepared: true }
+  }
+
+  /**
    * Takes the jobs a settle statement leased after the runs it settled (see `ChainedJob`): held from now, prepared
    * as one batch, then run as soon as a slot is free (the slot their predecessors just left, usually).
    */
   function takeChained(leased: ChainedJob[]): void {
-    held += leased.length
     const ready: Job[] = []
     const unprepared: Job[] = []
-    for (const { prepared, ...chained } of leased) {
-      const job = hold(chained)
-      if (kinds.get(job.kind)?.chainedPrepare === undefined) {
-        unprepared.push(job)
-        continue
-      }
-      // Prepared in the statement (or, with nothing loaded, left to the handler, as after a failed `prepare`).
-      if (prepared !== undefined) preparedByJob.set(job.id, prepared)
-      ready.push(job)
+    for (const chained of leased) {
+      const { job, prepared } = holdChained(chained)
+      if (prepared) ready.push(job)
+      else unprepared.push(job)
     }
     waiting.push(...ready)
     pump()
