@@ -15,25 +15,13 @@ import {
   retryDeadJob,
 } from '../src/index.ts'
 import { openTestDatabase } from '../src/testing/index.ts'
+import { drained } from './jobs-drain.ts'
 
 let db: Database
 before(async () => {
   db = await openTestDatabase(coreMigrationsDir)
 })
 after(() => db.close())
-
-/** Waits until the kinds have no unfinished job left, or fails after `ms`. */
-async function drained(kinds: string[], ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const { rows } = await db.query(`SELECT 1 FROM job WHERE kind = ANY($1::text[]) AND status <> 'done' LIMIT 1`, [
-      kinds,
-    ])
-    if (rows.length === 0) return
-    if (Date.now() > deadline) throw new Error(`jobs of ${kinds.join(', ')} still unfinished after ${ms} ms`)
-    await sleep(20)
-  }
-}
 
 /** Counts jobs running per group and overall, and the order each group's jobs ran in. */
 function runLog() {
@@ -104,7 +92,7 @@ test('two worker loops never run two jobs of one group at once, and each group r
       for (const group of groups) await db.transaction((tx) => enqueue(tx, 'step', { group, n }, { group }))
       await sleep(3)
     }
-    await drained(['step'])
+    await drained(db, ['step'])
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()))
   }
@@ -144,7 +132,7 @@ test('an enqueue that commits late is not overtaken by a later one of its group'
     await enqueued
     const second = db.transaction((tx) => enqueue(tx, 'late', { n: 2 }, { group: 'payment-7' }))
     await Promise.all([first, second])
-    await drained(['late'])
+    await drained(db, ['late'])
   } finally {
     await worker.stop()
   }
