@@ -283,8 +283,8 @@ function settleStatement(
       outputs.length === 0 ? '' : ` LEFT JOIN (${outputs.join(' UNION ALL ')}) p (job_id, prepared) ON p.job_id = l.id`
     chained = `
     UNION ALL
-    SELECT l.id, 'chained', l.after, l.kind, l.payload, l.attempts, l.version, l.group_key, c.id, ${prepared}
-    FROM chain_leased l JOIN chain_started c ON c.job_id = l.id${joined}`
+    SELECT l.id, 'chained', l.after, l.kind, l.payload, l.attempts, l.version, l.group_key, l.attempt_id, ${prepared}
+    FROM chain_leased l${joined}`
   }
   return {
     sql: `WITH ${ctes.join(',\n')}
@@ -335,11 +335,12 @@ function chainStatements(p: { at: string; until: string; holder: string; pipelin
     `chain_leased AS (
       UPDATE job SET run_at = ${until}, attempts = job.attempts + 1, claimed_by = ${holder}
       FROM chain_locked c JOIN chain_next n ON n.id = c.id WHERE job.id = c.id
-      RETURNING job.id, job.kind, job.payload, job.attempts, job.version, job.group_key, n.after
+      RETURNING job.id, job.kind, job.payload, job.attempts, job.version, job.group_key, n.after,
+        nextval('job_attempt_id_seq') AS attempt_id
     )`,
     `chain_started AS (
-      INSERT INTO job_attempt (job_id, attempt, worker_id, started_at)
-      SELECT id, attempts, ${holder}, ${at} FROM chain_leased RETURNING id, job_id
+      INSERT INTO job_attempt (id, job_id, attempt, worker_id, started_at)
+      SELECT attempt_id, id, attempts, ${holder}, ${at} FROM chain_leased
     )`,
   ]
 }

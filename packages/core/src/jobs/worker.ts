@@ -219,13 +219,14 @@ export function createWorker(options: WorkerOptions) {
        ), leased AS (
          UPDATE job SET run_at = ${leasedUntil}, attempts = job.attempts + 1, claimed_by = ${holder}
          FROM claimed WHERE job.id = claimed.id
-         RETURNING job.id, job.kind, job.payload, job.attempts, job.version, job.group_key, claimed.run_at AS due
+         RETURNING job.id, job.kind, job.payload, job.attempts, job.version, job.group_key, claimed.run_at AS due,
+           nextval('job_attempt_id_seq') AS attempt_id
        ), started AS (
-         INSERT INTO job_attempt (job_id, attempt, worker_id, started_at)
-         SELECT id, attempts, ${holder}, $1::timestamptz FROM leased RETURNING id, job_id
+         INSERT INTO job_attempt (id, job_id, attempt, worker_id, started_at)
+         SELECT attempt_id, id, attempts, ${holder}, $1::timestamptz FROM leased
        )
-       SELECT l.id, l.kind, l.payload, l.attempts, l.version, l.group_key AS "group", s.id AS "attemptId"
-       FROM leased l JOIN started s ON s.job_id = l.id ORDER BY l.due, l.id`,
+       SELECT id, kind, payload, attempts, version, group_key AS "group", attempt_id AS "attemptId"
+       FROM leased ORDER BY due, id`,
       all,
     )
     const jobs = rows.map(hold)
