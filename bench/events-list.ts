@@ -1,9 +1,11 @@
 /**
- * `GET /api/events?page=1&pageSize=20` against two bare Fastify references, same machine, same load tool
- * (autocannon), the three measured one after the other in each run:
+ * `GET /api/events?page=1&pageSize=20` against bare Fastify references, same machine, same load tool
+ * (autocannon), all measured in turn in each run:
  * - a hello-world route: sustained requests/s ratio, target ≥ 0.6;
  * - a route sending the same cached bytes tickets serves for that URL (fetched from tickets once): what is left
- *   between them is the cost of `createApp` and of the route, target ≥ 0.85.
+ *   between them is the cost of `createApp` and of the route, target ≥ 0.85;
+ * - not part of the criterion, the same bare route served from inside the tickets process
+ *   (reference/in-process.ts): it splits that gap into what the process costs and what the request path costs.
  * Each side's CPU per request (µs, from /proc/<pid>/stat over the measured phase) is printed beside its rate: on a
  * shared machine the rates swing with the neighbours' load, CPU per request barely does. A run gives each target
  * `--seconds` of load in `--slices` slices that take turns (lib/interleave.ts): this VM's speed drifts by tens of
@@ -20,7 +22,7 @@ import { intOption, parseArgs } from '../apps/cli/src/args.ts'
 import { runBreakdown } from './lib/breakdown.ts'
 import { benchDatabase, ensureSeeded } from './lib/database.ts'
 import { type LoadTarget, loadOnce, measureInterleaved } from './lib/interleave.ts'
-import { startScript, startTickets } from './lib/services.ts'
+import { startScript, startTickets, waitForHealth } from './lib/services.ts'
 
 const { options } = parseArgs(process.argv.slice(2))
 const seconds = intOption(options, 'seconds', 15)
@@ -57,8 +59,14 @@ if (options.breakdown !== undefined) {
 } else {
   const script = (name: string) => fileURLToPath(new URL(`reference/${name}`, import.meta.url))
   const hello = await startScript(script('hello.ts'), { PORT: '18090' }, 'http://127.0.0.1:18090')
-  const tickets = await startTickets(env)
-  const eventsUrl = `${tickets.url}${path}`
+  const eventsUrl = `http://127.0.0.1:${env.TICKETS_PORT}${path}`
+  // The in-process reference (reference/in-process.ts) serves tickets' bytes from inside the tickets process.
+  const inProcessUrl = `http://127.0.0.1:18092${path}`
+  const tickets = await startTickets({ ...env, SOURCE_URL: eventsUrl, IN_PROCESS_PORT: '18092' }, 1, undefined, [
+    '--import',
+    script('in-process.ts'),
+  ])
+  await waitForHealth('http://127.0.0.1:18092', tickets.process, path)
   const cached = await startScript(
     script('cached-bytes.ts'),
     { PORT: '18091', SOURCE_URL: eventsUrl },
@@ -69,21 +77,31 @@ if (options.breakdown !== undefined) {
     reference: { url: hello.url, pid: hello.process.pid! },
     cachedBytes: { url: `${cached.url}${path}`, pid: cached.process.pid! },
     events: { url: eventsUrl, pid: tickets.process.pid! },
+    inProcess: { url: inProcessUrl, pid: tickets.process.pid! },
   }
   for (const target of Object.values(targets)) await measure(target.url, { duration: 3 }) // warm-up
 
   const runs = []
   for (let run = 1; run <= runCount; run++) {
-    const { reference, cachedBytes, events } = await measureInterleaved(targets, { slices, sliceSeconds, connections })
+    const { reference, cachedBytes, events, inProcess } = await measureInterleaved(targets, {
+      slices,
+      sliceSeconds,
+      connections,
+    })
     const result = {
       reference,
       cachedBytes,
       events,
+      inProcess,
       ratio: ratio(events.rps, reference.rps),
       ratioToCachedBytes: ratio(events.rps, cachedBytes.rps),
       // CPU ratios read like the rate ratios: the reference's µs per request over the service's.
       cpuRatio: ratio(reference.cpuUsPerRequest, events.cpuUsPerRequest),
       cpuRatioToCachedBytes: ratio(cachedBytes.cpuUsPerRequest, events.cpuUsPerRequest),
+      // Not part of the criterion: the split of the gap into the process (in-process ÷ cached bytes) and the
+      // request path through createApp and the route (tickets ÷ in-process).
+      inProcessRatioToCachedBytes: ratio(inProcess.rps, cachedBytes.rps),
+      ratioToInProcess: ratio(events.rps, inProcess.rps),
     }
     process.stderr.write(`run ${run}: ${JSON.stringify(result)}\n`)
     runs.push(result)

@@ -20,6 +20,8 @@ export interface ServeOptions {
   readyPath?: string
   /** Another checkout of the platform to run (a before/after comparison); this one by default. */
   checkout?: string
+  /** Node arguments before the script, after BENCH_NODE_ARGS' (e.g. `--import` of a reference to run inside). */
+  nodeArgs?: string[]
 }
 
 /**
@@ -31,11 +33,11 @@ export async function startServed(
   portVariable: string,
   port: string,
   env: Record<string, string> = {},
-  { workers = 1, profile, readyPath = '/health', checkout = root }: ServeOptions = {},
+  { workers = 1, profile, readyPath = '/health', checkout = root, nodeArgs = [] }: ServeOptions = {},
 ): Promise<RunningService> {
   // BENCH_NODE_ARGS passes flags such as --cpu-prof to the service's Node (NODE_OPTIONS refuses some of them).
-  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []
-  const args = [...nodeArgs, join(checkout, cliPath), 'serve', name, '--workers', String(workers)]
+  const benchNodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []
+  const args = [...benchNodeArgs, ...nodeArgs, join(checkout, cliPath), 'serve', name, '--workers', String(workers)]
   if (profile) args.push('--profile', profile)
   return spawnReady(
     args,
@@ -49,11 +51,17 @@ export async function startServed(
 /**
  * Tickets as the benchmarks replay the HackLoad scenarios: `--profile hackload`, whose public reset they use.
  */
-export function startTickets(env: Record<string, string>, workers = 1, checkout?: string): Promise<RunningService> {
+export function startTickets(
+  env: Record<string, string>,
+  workers = 1,
+  checkout?: string,
+  nodeArgs?: string[],
+): Promise<RunningService> {
   return startServed('tickets', 'TICKETS_PORT', env.TICKETS_PORT ?? '18080', env, {
     workers,
     profile: 'hackload',
     checkout,
+    nodeArgs,
   })
 }
 
@@ -97,7 +105,8 @@ export async function placesLoaded(url: string, after: number) {
   throw new Error('event 1 places were not loaded in time')
 }
 
-async function waitForHealth(url: string, child: ChildProcess, path = '/health') {
+/** Waits until `url` + `path` answers 200, failing if `child` (the process that should answer) exits first. */
+export async function waitForHealth(url: string, child: ChildProcess, path = '/health') {
   const deadline = Date.now() + 120_000
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode} before it was ready`)
