@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { basicAuthHeader, sha256Hex } from '@kokdala/core'
-import { fetchJson } from '@kokdala/core/testing'
+import { fetchJson, testDataLocation } from '@kokdala/core/testing'
 import { buildEventProviderApp, type EventProviderApp, seededPlaceId } from '@kokdala/event-provider'
 import { buildTicketsApp, loadTicketsConfig, openTicketsDatabase } from '@kokdala/tickets'
-import pg from 'pg'
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url))
 const BUYER = { id: 1, email: 'aysultan_talgat_1@fest.tix', password: '/8eC$AD>' }
@@ -26,29 +21,11 @@ const DRIFT = { row: 78, seat: 1, seatId: 77_001 }
  * otherwise a PGlite data dir in a temp folder, which the CLI can open once the service has closed it.
  */
 async function testDatabase(): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {
-  const adminUrl = process.env.TEST_DATABASE_URL
-  if (!adminUrl) {
-    const dir = await mkdtemp(join(tmpdir(), 'kokdala-reconcile-'))
-    return { env: { TICKETS_DATA_DIR: dir }, drop: () => rm(dir, { recursive: true, force: true }) }
-  }
-  const name = `kokdala_test_${randomBytes(6).toString('hex')}`
-  await withAdmin(adminUrl, `CREATE DATABASE ${name}`)
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  return {
-    env: { DATABASE_URL: url.toString() },
-    drop: () => withAdmin(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
-  }
-}
-
-async function withAdmin(url: string, sql: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: url })
-  await admin.connect()
-  try {
-    await admin.query(sql)
-  } finally {
-    await admin.end()
-  }
+  const location = await testDataLocation()
+  const env: Record<string, string> = location.url
+    ? { DATABASE_URL: location.url }
+    : { TICKETS_DATA_DIR: location.dataDir! }
+  return { env, drop: () => location.drop() }
 }
 
 /** Runs `kokdala reconcile` as an operator would, with only the environment given. */

@@ -6,44 +6,23 @@
  */
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { test } from 'node:test'
-import pg from 'pg'
 import { type Database, openDatabase } from '../src/db.ts'
 import { coreMigrationsDir } from '../src/index.ts'
-import { eventually, startReferenceWebhookReceiver } from '../src/testing/index.ts'
+import { eventually, startReferenceWebhookReceiver, testDataLocation } from '../src/testing/index.ts'
 import { createWebhookEndpoint } from '../src/webhooks/endpoints.ts'
 import { enqueueWebhook, listWebhookAttempts, listWebhookMessages } from '../src/webhooks/outbox.ts'
 
 const WORKER = new URL('./fixtures/webhook-worker.ts', import.meta.url).pathname
 
-/** Where the test's database lives, and how to open it from this process. */
+/** Where the test's database lives (a URL or a PGlite folder, as the worker takes it), and how to open it here. */
 async function testDatabase(): Promise<{ target: string; open: () => Promise<Database>; drop: () => Promise<void> }> {
-  const adminUrl = process.env.TEST_DATABASE_URL
-  if (!adminUrl) {
-    const dir = await mkdtemp(join(tmpdir(), 'kokdala-webhook-crash-'))
-    return {
-      target: dir,
-      open: () => openDatabase({ dataDir: dir, migrationsDir: coreMigrationsDir }),
-      drop: () => rm(dir, { recursive: true, force: true }),
-    }
-  }
-  const name = `kokdala_test_${randomBytes(6).toString('hex')}`
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: adminUrl })
-    await client.connect()
-    await client.query(sql).finally(() => client.end())
-  }
-  await admin(`CREATE DATABASE ${name}`)
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
+  const location = await testDataLocation()
   return {
-    target: url.toString(),
-    open: () => openDatabase({ url: url.toString(), migrationsDir: coreMigrationsDir, poolSize: 4 }),
-    drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    target: location.url ?? location.dataDir!,
+    open: () =>
+      openDatabase({ url: location.url, dataDir: location.dataDir, migrationsDir: coreMigrationsDir, poolSize: 4 }),
+    drop: () => location.drop(),
   }
 }
 

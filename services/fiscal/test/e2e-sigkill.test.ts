@@ -5,9 +5,15 @@ import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { generateWebhookSecret, standardWebhookHeaders } from '@kokdala/core'
-import { eventually, fetchJson, freePort, serviceProcess } from '@kokdala/core/testing'
+import {
+  eventually,
+  fetchJson,
+  freePort,
+  serviceProcess,
+  type TestDataLocation,
+  testDataLocation,
+} from '@kokdala/core/testing'
 import { type StartedWebkassaSimulator, startWebkassaSimulator, WEBKASSA_SIM_DEMO } from '@kokdala/webkassa-simulator'
-import pg from 'pg'
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url))
 const ADMIN = 'fiscal-e2e-admin-token-0123456789abcdef'
@@ -19,26 +25,6 @@ const CASHBOX = WEBKASSA_SIM_DEMO.cashboxes[0]
 // A receipt as the API shows it, read field by field.
 // biome-ignore lint/suspicious/noExplicitAny: see above
 type Json = any
-
-/** A fresh PostgreSQL database beside TEST_DATABASE_URL's, or null on PGlite. */
-async function freshPostgres(): Promise<{ url: string; drop(): Promise<void> } | null> {
-  const adminUrl = process.env.TEST_DATABASE_URL
-  if (!adminUrl) return null
-  const name = `kokdala_e2e_fiscal_${randomBytes(6).toString('hex')}`
-  const run = async (sql: string) => {
-    const client = new pg.Client({ connectionString: adminUrl })
-    await client.connect()
-    try {
-      await client.query(sql)
-    } finally {
-      await client.end()
-    }
-  }
-  await run(`CREATE DATABASE ${name}`)
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) }
-}
 
 /** An answer of the simulator that the proxy has received in full and not passed on. */
 interface HeldAnswer {
@@ -94,22 +80,16 @@ async function startHoldingProxy(target: string) {
   }
 }
 
-const postgresUrl = process.env.TEST_DATABASE_URL
-const skip = postgresUrl
-  ? false
-  : 'needs PostgreSQL (TEST_DATABASE_URL): the killed and the restarted process share one database, which PGlite, one process’s embedded database, cannot be'
-if (skip) process.stdout.write(`# e2e-sigkill (fiscal) skipped: ${skip}\n`)
-
 /**
- * Issue 11, must-be-true 5: `kokdala serve fiscal` as its own process on PostgreSQL, killed with SIGKILL after
- * Webkassa (the simulator) has registered the receipt and answered, before fiscal could commit the answer; then
- * started again on the same data. The receipt must come back fiscalized from Webkassa's history, with the fiscal
+ * Issue 11, must-be-true 5: `kokdala serve fiscal` as its own process (on PostgreSQL, or on PGlite in a folder),
+ * killed with SIGKILL after Webkassa (the simulator) has registered the receipt and answered, before fiscal could
+ * commit the answer; then started again on the same data. The receipt must come back fiscalized from Webkassa's history, with the fiscal
  * number Webkassa issued, and Webkassa must hold exactly one receipt under its external number.
  */
-describe('e2e: the fiscal process killed with SIGKILL between Webkassa’s answer and our commit', { skip }, () => {
+describe('e2e: the fiscal process killed with SIGKILL between Webkassa’s answer and our commit', () => {
   let sim: StartedWebkassaSimulator
   let proxy: Awaited<ReturnType<typeof startHoldingProxy>>
-  let postgres: Awaited<ReturnType<typeof freshPostgres>>
+  let data: TestDataLocation
   let service: ReturnType<typeof serviceProcess>
   let env: Record<string, string>
   let url: string
@@ -155,7 +135,7 @@ describe('e2e: the fiscal process killed with SIGKILL between Webkassa’s answe
   before(async () => {
     sim = await startWebkassaSimulator()
     proxy = await startHoldingProxy(sim.url)
-    postgres = await freshPostgres()
+    data = await testDataLocation()
     const port = await freePort()
     url = `http://127.0.0.1:${port}`
     const inherited = { ...process.env }
@@ -167,7 +147,7 @@ describe('e2e: the fiscal process killed with SIGKILL between Webkassa’s answe
       // The same port on restart: the same worker id, so the new process takes back the dead one's job at once.
       FISCAL_PORT: String(port),
       FISCAL_HOST: '127.0.0.1',
-      DATABASE_URL: postgres!.url,
+      ...(data.url ? { DATABASE_URL: data.url } : { FISCAL_DATA_DIR: data.dataDir! }),
       FISCAL_ADMIN_TOKEN: ADMIN,
       FISCAL_WEBKASSA_URL: proxy.url,
       FISCAL_WEBKASSA_API_KEY: WEBKASSA_SIM_DEMO.apiKey,
@@ -191,7 +171,7 @@ describe('e2e: the fiscal process killed with SIGKILL between Webkassa’s answe
     await service.kill()
     await proxy?.close()
     await sim?.close()
-    await postgres?.drop()
+    await data?.drop()
   })
 
   let receiptId = 0

@@ -1,8 +1,4 @@
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import {
@@ -11,8 +7,9 @@ import {
   type ReferenceWebhookReceiver,
   serviceProcess,
   startReferenceWebhookReceiver,
+  type TestDataLocation,
+  testDataLocation,
 } from '@kokdala/core/testing'
-import pg from 'pg'
 import {
   adminApi,
   E2E_ADMIN_TOKEN,
@@ -31,26 +28,6 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url))
 // biome-ignore lint/suspicious/noExplicitAny: see above
 type Payload = any
 
-/** A fresh PostgreSQL database beside TEST_DATABASE_URL's, or null on PGlite. */
-async function freshPostgres(): Promise<{ url: string; drop(): Promise<void> } | null> {
-  const adminUrl = process.env.TEST_DATABASE_URL
-  if (!adminUrl) return null
-  const name = `kokdala_e2e_${randomBytes(6).toString('hex')}`
-  const run = async (sql: string) => {
-    const client = new pg.Client({ connectionString: adminUrl })
-    await client.connect()
-    try {
-      await client.query(sql)
-    } finally {
-      await client.end()
-    }
-  }
-  await run(`CREATE DATABASE ${name}`)
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) }
-}
-
 /**
  * Issue 10, must-be-true 3, second half: `kokdala serve payments` as its own process, killed with SIGKILL while its
  * webhook deliveries wait for the receiver's answers, then started again on the same data. Every event must reach
@@ -59,8 +36,7 @@ async function freshPostgres(): Promise<{ url: string; drop(): Promise<void> } |
 describe('e2e: the payments process killed with SIGKILL mid-delivery and restarted', () => {
   let sim: KaspiSim
   let receiver: ReferenceWebhookReceiver
-  let dataDir: string
-  let postgres: Awaited<ReturnType<typeof freshPostgres>>
+  let data: TestDataLocation
   let service: ReturnType<typeof serviceProcess>
   let env: Record<string, string>
   let url: string
@@ -72,8 +48,7 @@ describe('e2e: the payments process killed with SIGKILL mid-delivery and restart
   before(async () => {
     sim = await startKaspiSimulator(4)
     receiver = await startReferenceWebhookReceiver({ bodySignature: { header: 'X-Webhook-Signature', secret: SECRET } })
-    dataDir = await mkdtemp(join(tmpdir(), 'kokdala-e2e-payments-'))
-    postgres = await freshPostgres()
+    data = await testDataLocation()
     const port = await freePort()
     url = `http://127.0.0.1:${port}`
     const inherited = { ...process.env }
@@ -84,8 +59,7 @@ describe('e2e: the payments process killed with SIGKILL mid-delivery and restart
       ...(inherited as Record<string, string>),
       PAYMENTS_PORT: String(port),
       PAYMENTS_HOST: '127.0.0.1',
-      PAYMENTS_DATA_DIR: join(dataDir, 'payments'),
-      ...(postgres ? { DATABASE_URL: postgres.url } : {}),
+      ...(data.url ? { DATABASE_URL: data.url } : { PAYMENTS_DATA_DIR: data.dataDir! }),
       PAYMENTS_ADMIN_TOKEN: E2E_ADMIN_TOKEN,
       PAYMENTS_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
       KASPI_SIMULATOR_URL: sim.url,
@@ -106,8 +80,7 @@ describe('e2e: the payments process killed with SIGKILL mid-delivery and restart
     await service.kill()
     await receiver?.stop()
     await sim?.close()
-    await postgres?.drop()
-    if (dataDir) await rm(dataDir, { recursive: true, force: true })
+    await data?.drop()
   })
 
   it('every event delivered after the restart, each webhook-id processed once, repeats counted', async () => {

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import pg from 'pg'
 import { type Database, dumpPgliteDataDir, openDatabase } from '../db.ts'
 
@@ -36,20 +39,52 @@ export async function openTestDatabase(
 ): Promise<Database & { url?: string }> {
   const adminUrl = process.env.TEST_DATABASE_URL
   if (!adminUrl) return openTestPglite(migrationsDir)
+  const created = await createPostgresDatabase(adminUrl)
+  const db = await openDatabase({ url: created.url, migrationsDir, poolSize })
+  const close = db.close
+  return Object.assign(db, {
+    /** Where it is, for a test that needs a connection of its own (LISTEN). */
+    url: created.url,
+    async close() {
+      await close()
+      await created.drop()
+    },
+  })
+}
+
+/**
+ * Where the data of a test that runs services as processes of their own lives, for those processes to open (and,
+ * after one is killed, to open again): a new PostgreSQL database beside TEST_DATABASE_URL's when it is set, as CI
+ * does, otherwise a PGlite data folder in a temp directory. Nothing is migrated: the processes do that.
+ */
+export interface TestDataLocation {
+  /** The new PostgreSQL database, for `DATABASE_URL`; absent on PGlite. */
+  url?: string
+  /** The PGlite data folder, for a service's `…_DATA_DIR`; absent on PostgreSQL. */
+  dataDir?: string
+  /** Drops the database or removes the folder. */
+  drop(): Promise<void>
+}
+
+export async function testDataLocation(): Promise<TestDataLocation> {
+  const adminUrl = process.env.TEST_DATABASE_URL
+  if (adminUrl) return createPostgresDatabase(adminUrl)
+  const dataDir = await mkdtemp(join(tmpdir(), 'kokdala-test-'))
+  return { dataDir, drop: () => rm(dataDir, { recursive: true, force: true }) }
+}
+
+/** A new, empty PostgreSQL database on the server of `adminUrl`, and how to drop it. */
+async function createPostgresDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `kokdala_test_${randomBytes(6).toString('hex')}`
   await withAdmin(adminUrl, (admin) => admin.query(`CREATE DATABASE ${name}`))
   const url = new URL(adminUrl)
   url.pathname = `/${name}`
-  const db = await openDatabase({ url: url.toString(), migrationsDir, poolSize })
-  const close = db.close
-  return Object.assign(db, {
-    /** Where it is, for a test that needs a connection of its own (LISTEN). */
+  return {
     url: url.toString(),
-    async close() {
-      await close()
+    async drop() {
       await withAdmin(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
     },
-  })
+  }
 }
 
 async function withAdmin<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {

@@ -1,5 +1,5 @@
 export { countingDatabase } from './counting.ts'
-export { openTestDatabase } from './database.ts'
+export { openTestDatabase, type TestDataLocation, testDataLocation } from './database.ts'
 export { findIncompatibilities, type OpenApiDocument } from './openapi-compat.ts'
 export { startTestPlatform, type TestPlatform } from './platform.ts'
 export { type ServiceProcessOptions, serviceProcess } from './service-process.ts'
