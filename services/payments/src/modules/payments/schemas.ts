@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { PAYMENT_STATUSES } from './state.ts'
 
 /** An amount as integrators send it: a JSON number or a numeric string of tenge, at most two decimals. */
 export const AmountInput = Type.Union([Type.Number(), Type.String({ maxLength: 40 })], {
@@ -7,19 +8,7 @@ export const AmountInput = Type.Union([Type.Number(), Type.String({ maxLength: 4
 
 const Money = (description: string) => Type.Number({ description: `${description}, тенге` })
 const SeedTime = Type.String({ description: 'YYYY-MM-DD HH:MM:SS, время Казахстана (UTC+5)' })
-const Status = Type.String({
-  enum: [
-    'pending',
-    'processing',
-    'paid',
-    'partially_paid',
-    'failed',
-    'cancelled',
-    'expired',
-    'refunded',
-    'partially_refunded',
-  ],
-})
+const Status = Type.String({ enum: [...PAYMENT_STATUSES] })
 
 export const TransactionParams = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 64, description: '12-символьный transaction_id' }),

@@ -1,11 +1,11 @@
 import type { Queryable } from '@kokdala/core'
-import { tengeNumber } from './amounts.ts'
 import type { PaymentEvent, PaymentEvents, PaymentWebhookEvent } from './events.ts'
 import { figuresOf, type PaymentFigures } from './figures.ts'
 import { type Totals, totalsOf } from './ledger.ts'
 import type { AttemptRow, PaymentRepository, PaymentRow } from './repository.ts'
 import type { PaymentStatus } from './state.ts'
 import { seedTime, seedTimeOrNull } from './times.ts'
+import { amountFields } from './views.ts'
 
 /** A payment with everything derived from its rows: totals, the newest attempt and the amounts it shows. */
 export interface PaymentSnapshot {
@@ -64,13 +64,7 @@ export async function recordEvent(
     payload: {
       event: name,
       transaction_id: payment.transactionId,
-      amount: tengeNumber(figures.amount),
-      original_amount: tengeNumber(figures.originalAmount),
-      paid_amount: tengeNumber(figures.paidAmount),
-      actual_amount_received: tengeNumber(figures.actualAmountReceived),
-      remaining_amount: tengeNumber(figures.remainingAmount),
-      written_off_amount: tengeNumber(figures.writtenOffAmount),
-      refunded_amount: tengeNumber(figures.refundedAmount),
+      ...amountFields(figures),
       currency: payment.currency,
       status: payment.status,
       description: payment.description,

@@ -1,5 +1,6 @@
 import { tengeNumber } from './amounts.ts'
 import type { StartedAttempt } from './attempts.ts'
+import type { PaymentFigures } from './figures.ts'
 import type { PaymentSnapshot } from './snapshot.ts'
 import { seedTime, seedTimeOrNull } from './times.ts'
 
@@ -43,6 +44,16 @@ export function statusView({ payment, figures }: PaymentSnapshot) {
   return {
     transaction_id: payment.transactionId,
     status: payment.status,
+    ...amountFields(figures),
+  }
+}
+
+/**
+ * The seed's seven amount fields, in tenge and in the seed's order: the status answer and every webhook carry them
+ * together.
+ */
+export function amountFields(figures: PaymentFigures) {
+  return {
     amount: tengeNumber(figures.amount),
     original_amount: tengeNumber(figures.originalAmount),
     paid_amount: tengeNumber(figures.paidAmount),
