@@ -74,3 +74,19 @@ test('the production profile of the descriptor makes the secrets required', asyn
   const env: Record<string, string | undefined> = { ...fiscalService.profiles?.production }
   assert.throws(() => fiscalService.loadConfig(env), /FISCAL_WEBKASSA_API_KEY: required in production/)
 })
+
+test('`kokdala start` names the status page and prints the demo admin token, never a real one', async () => {
+  const { fiscalService } = await import('../src/service.ts')
+  const demo = fiscalService.loadConfig({ ...fiscalService.profiles?.demo })
+  const demoLines = fiscalService.describe(demo).join('\n')
+  assert.match(demoLines, /status page http:\/\/127\.0\.0\.1:8082\/status/)
+  assert.match(demoLines, new RegExp(`admin token ${demo.FISCAL_ADMIN_TOKEN}`))
+  const real = 'r'.repeat(40)
+  const realLines = fiscalService.describe(
+    fiscalService.loadConfig({ ...fiscalService.profiles?.demo, FISCAL_ADMIN_TOKEN: real }),
+  )
+  assert.doesNotMatch(realLines.join('\n'), new RegExp(real))
+  assert.match(realLines.join('\n'), /sign in with FISCAL_ADMIN_TOKEN/)
+  const none = fiscalService.loadConfig({ ...fiscalService.profiles?.demo, FISCAL_ADMIN_TOKEN: undefined })
+  assert.match(fiscalService.describe(none).join('\n'), /set FISCAL_ADMIN_TOKEN to sign in/)
+})
