@@ -448,7 +448,7 @@ export function createWorker(options: WorkerOptions) {
    * settle (the database is behind; let it catch up). So a worker holds at most twice `batchSize` jobs.
    */
   function pump(): void {
-    while (running < concurrency && waiting.length > 0) start(waiting.shift() as Job)
+    while (running < concurrency && waiting.length > 0) void start(waiting.shift() as Job)
     if (stopped) {
       if (held === 0 && !claiming) stopping?.()
       return
@@ -459,11 +459,14 @@ export function createWorker(options: WorkerOptions) {
     if (mayClaim && !claiming && room > 0 && (dry || low)) claimMore()
   }
 
-  /** Runs a held job in a slot (`passed`: what its group's previous run left it), then settles it. */
-  function start(job: Job, passed?: unknown): void {
+  /**
+   * Runs a held job in a slot (`passed`: what its group's previous run left it), then settles it. Resolves once its
+   * settle statement has committed or failed.
+   */
+  function start(job: Job, passed?: unknown): Promise<void> {
     running++
     const ahead = leaseAhead(job)
-    void execute(job, passed).then(async (executed) => {
+    return execute(job, passed).then(async (executed) => {
       // Leased while this run went on, so settled long ago as a rule.
       const next = await ahead
       running--
@@ -471,28 +474,62 @@ export function createWorker(options: WorkerOptions) {
       const handOver = next !== undefined && executed.settlement.outcome === 'done' && !stopped
       // A done grouped run hands its place to its group's next job in its settle statement, unless stopping or
       // that job was leased ahead already.
-      finish(executed, !stopped && next === undefined, handOver)
-        .then(
-          (result) => result.chained,
-          (error) => {
-            options.onError?.(job, error)
-            return false
-          },
-        )
-        .then((chained) => {
-          settling--
-          held--
-          if (job.group !== null && !chained && !handOver) {
-            groupFreed = true
-            mayClaim = true
-          }
-          pump()
-        })
+      const settled = finish(executed, !stopped && next === undefined, handOver).then(
+        (result) => result,
+        (error) => {
+          options.onError?.(job, error)
+          return undefined
+        },
+      )
+      const done = settled.then((result) => {
+        settling--
+        held--
+        if (job.group !== null && result?.chained !== true && !handOver) {
+          groupFreed = true
+          mayClaim = true
+        }
+        pump()
+      })
       // The next job starts in the slot just left, its lookahead joining this run's settle statement.
-      if (handOver) start(next, executed.passed)
+      let nextRun: Promise<void> | undefined
+      if (handOver) nextRun = start(next, executed.passed)
       else if (next !== undefined) release(next)
       pump()
+      if (nextRun !== undefined) {
+        // A handed-over job that did not end in its settle (re-armed, or its settle failed) is its group's head
+        // again: it stays leased until the job that went ahead has run and settled, however long that takes.
+        const result = await settled
+        if (result?.status !== 'done' && result?.status !== 'dead' && result?.status !== 'discarded') {
+          const holdBack = keepLeased(job)
+          await nextRun
+          await holdBack()
+        }
+      }
+      await done
     })
+  }
+
+  /**
+   * Keeps a job that is not running leased (its run_at a lease ahead at least) until the returned function is
+   * called: a handed-over run's job that did not end, while the job that went ahead of it runs.
+   */
+  function keepLeased(job: Job): () => Promise<void> {
+    const renew = () =>
+      db
+        .query(`UPDATE job SET run_at = GREATEST(run_at, $2) WHERE id = $1 AND status = 'pending'`, [
+          job.id,
+          new Date(clock.now().getTime() + leaseMs),
+        ])
+        .catch((error) => options.onError?.(job, error))
+    let renewal = renew()
+    const timer = setInterval(() => {
+      renewal = renew()
+    }, leaseMs / 3)
+    timer.unref()
+    return async () => {
+      clearInterval(timer)
+      await renewal
+    }
   }
 
   /**
