@@ -308,6 +308,8 @@ function chainStatements(p: { at: string; until: string; holder: string; pipelin
     // Nothing is chained past an unfinished earlier job (a handed-over run whose job did not end: re-armed, or its
     // settle failed), except the runs this statement settles done: the group then waits for that job's next run.
     // A lookahead leases only a job of a kind that is pipelined itself (it starts before the run ahead settles).
+    // Whether a run ended is what `settled` returns, not the snapshot's version: a re-arm committed while the
+    // settle waited for the job's row is seen by the update alone, and leaves the job its group's head.
     `chain_next AS (
       SELECT nx.id, i.id AS after FROM input i JOIN job cur ON cur.id = i.id
       CROSS JOIN LATERAL (
@@ -315,12 +317,13 @@ function chainStatements(p: { at: string; until: string; holder: string; pipelin
         WHERE n.group_key = cur.group_key AND n.status IN ('pending', 'dead') AND n.group_position > cur.group_position
         ORDER BY n.group_position LIMIT 1
       ) nx
-      WHERE i.chain AND i.outcome IN ('done', 'ahead') AND cur.version = i.version AND nx.status = 'pending'
-        AND nx.run_at <= ${at} AND (i.outcome = 'done' OR nx.kind = ANY(${p.pipelined}))
+      WHERE i.chain AND nx.status = 'pending' AND nx.run_at <= ${at}
+        AND CASE WHEN i.outcome = 'done' THEN EXISTS (SELECT 1 FROM settled s WHERE s.id = i.id AND s.status = 'done')
+          ELSE i.outcome = 'ahead' AND cur.version = i.version AND nx.kind = ANY(${p.pipelined}) END
         AND NOT EXISTS (
           SELECT 1 FROM job e
           WHERE e.group_key = cur.group_key AND e.status IN ('pending', 'dead') AND e.group_position < cur.group_position
-            AND NOT EXISTS (SELECT 1 FROM input d WHERE d.id = e.id AND d.outcome = 'done' AND d.version = e.version)
+            AND NOT EXISTS (SELECT 1 FROM settled d WHERE d.id = e.id AND d.status = 'done')
         )
     )`,
     // The successors go in as an array and are locked by key alone, then checked: joined to the CTE, or with the
