@@ -220,3 +220,73 @@ test('a finished keyed job revived in its group goes behind the jobs already wai
   await worker.runDue()
   assert.deepEqual(ran, ['first run', 'next in line', 'revived'])
 })
+
+test('a run re-armed by a transaction that commits while its settle statement waits for the row chains nothing past it', async (t) => {
+  // Two connections at once: PostgreSQL only (PGlite runs one statement at a time).
+  if (db.kind !== 'postgres') return t.skip('needs PostgreSQL')
+  const ran: string[] = []
+  let inGroup = 0
+  let peak = 0
+  let rearm: Promise<void> | undefined
+  let commit!: () => void
+  const gate = new Promise<void>((resolve) => {
+    commit = resolve
+  })
+  const worker = createWorker({
+    db,
+    clock: systemClock,
+    workerId: 'rearm-race',
+    pollIntervalMs: 5,
+    concurrency: 2,
+    handlers: {
+      'rearm-race': async (job) => {
+        const { n } = job.payload as { n: number }
+        inGroup++
+        peak = Math.max(peak, inGroup)
+        try {
+          if (n === 0 && rearm === undefined) {
+            let armed!: () => void
+            const locked = new Promise<void>((resolve) => {
+              armed = resolve
+            })
+            // A saga step re-arms the job in a transaction that goes on after the re-arm (it holds the row).
+            rearm = db.transaction(async (tx) => {
+              await enqueueKeyed(tx, 'rearm-race', 'rearm-race-0', { group: 'rc-1', n: 0 }, { group: 'rc-1' })
+              armed()
+              await gate
+            })
+            await locked
+          } else {
+            await sleep(300)
+          }
+          ran.push(String(n))
+        } finally {
+          inGroup--
+        }
+      },
+    },
+  })
+  await db.transaction(async (tx) => {
+    await enqueueKeyed(tx, 'rearm-race', 'rearm-race-0', { group: 'rc-1', n: 0 }, { group: 'rc-1' })
+    await enqueue(tx, 'rearm-race', { group: 'rc-1', n: 1 }, { group: 'rc-1' })
+  })
+  await worker.start()
+  try {
+    // The settle statement of the first run has begun and waits for the re-arming transaction's row lock.
+    for (let i = 0; ; i++) {
+      const { rows } = await db.query(
+        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      )
+      if (rows.length > 0) break
+      assert.ok(i < 500, 'the settle statement never waited for the row')
+      await sleep(10)
+    }
+    commit()
+    await rearm
+    await drained(db, ['rearm-race'], 20_000)
+  } finally {
+    commit()
+    await worker.stop()
+  }
+  assert.deepEqual({ peak, ran }, { peak: 1, ran: ['0', '0', '1'] }, 'two jobs of the group ran at once')
+})

@@ -282,21 +282,27 @@ test('a pipelined worker killed mid-run: its restart runs the running job and th
   assert.deepEqual(runs, ['crashed 0', 'again 0', 'again 1', 'again 2'])
 })
 
-test('a pipelined run re-armed while it runs: its next job runs once, then it runs again, never beside another of its group', async () => {
+/**
+ * A group of pipelined jobs 0…n whose job 0 is re-armed while its first run goes on, after the next job was leased
+ * ahead: every job sleeps `runMs`, except job 1, which sleeps `nextMs`. Returns the order they ran in and the most
+ * of the group that ever ran at once.
+ */
+async function rearmWhileRunning(kind: string, { jobs, leaseMs, runMs, nextMs }: Record<string, number>) {
   const ran: string[] = []
   let inGroup = 0
   let peak = 0
   let rearmed = false
+  const group = `${kind}-1`
+  const key = `${kind}-0`
   const worker = createWorker({
     db,
     clock: systemClock,
-    workerId: 'pipe-rearm',
+    workerId: kind,
     pollIntervalMs: 5,
     concurrency: 3,
-    // A handed-over job that did not end waits a lease before it is due again.
-    leaseMs: 400,
+    leaseMs,
     handlers: {
-      'piped-rearm': {
+      [kind]: {
         pipelined: true,
         async run(job) {
           const { n } = job.payload as Step
@@ -307,11 +313,9 @@ test('a pipelined run re-armed while it runs: its next job runs once, then it ru
               rearmed = true
               // Its job is asked for once more while it runs (a person's retry, say), after the next was leased.
               await sleep(40)
-              await db.transaction((tx) =>
-                enqueueKeyed(tx, 'piped-rearm', 'rearm-0', { group: 'r-1', n: 0 }, { group: 'r-1' }),
-              )
+              await db.transaction((tx) => enqueueKeyed(tx, kind, key, { group, n: 0 }, { group }))
             } else {
-              await sleep(100)
+              await sleep(n === 1 ? nextMs : runMs)
             }
             ran.push(String(n))
           } finally {
@@ -322,13 +326,25 @@ test('a pipelined run re-armed while it runs: its next job runs once, then it ru
     },
   })
   await db.transaction(async (tx) => {
-    await enqueueKeyed(tx, 'piped-rearm', 'rearm-0', { group: 'r-1', n: 0 }, { group: 'r-1' })
-    for (const n of [1, 2]) await enqueue(tx, 'piped-rearm', { group: 'r-1', n }, { group: 'r-1' })
+    await enqueueKeyed(tx, kind, key, { group, n: 0 }, { group })
+    for (let n = 1; n < jobs; n++) await enqueue(tx, kind, { group, n }, { group })
   })
-  await drainWith(db, [worker], ['piped-rearm'])
+  await drainWith(db, [worker], [kind], 20_000)
+  return { ran, peak }
+}
+
+test('a pipelined run re-armed while it runs: its next job runs once, then it runs again, never beside another of its group', async () => {
+  const { ran, peak } = await rearmWhileRunning('piped-rearm', { jobs: 3, leaseMs: 400, runMs: 100, nextMs: 100 })
   assert.equal(peak, 1, 'two jobs of the group ran at once')
   // The next job had started already; the re-armed one runs after it, and nothing past it runs before it does.
   assert.deepEqual(ran, ['0', '1', '0', '2'])
+})
+
+test('a pipelined run re-armed while it runs stays held back while the next job outlasts a lease', async () => {
+  // The next job is slow (a partner timing out, its lease renewed all along): four leases of the re-armed job pass.
+  const { ran, peak } = await rearmWhileRunning('piped-rearm-slow', { jobs: 2, leaseMs: 300, runMs: 0, nextMs: 1_200 })
+  assert.equal(peak, 1, 'two jobs of the group ran at once')
+  assert.deepEqual(ran, ['0', '1', '0'])
 })
 
 test('a job leased ahead and re-armed meanwhile is still given back when the run before it fails', async () => {
