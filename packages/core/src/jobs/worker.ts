@@ -270,20 +270,30 @@ export function createWorker(options: WorkerOptions) {
    * handler slower than the lease (partners timing out one call after another), is never claimed a second time.
    */
   function holdLease(job: Job): void {
-    let renewal: Promise<unknown> = Promise.resolve()
-    const timer = setInterval(() => {
-      renewal = db
-        .query(`UPDATE job SET run_at = $2 WHERE id = $1 AND status = 'pending'`, [
+    leases.set(job.id, renewLease(job, false))
+  }
+
+  /**
+   * Keeps `job`'s `run_at` at least a lease ahead, renewed every third of a lease (and once at once when
+   * `immediately`), until the returned function is called; that function resolves once the last renewal has.
+   */
+  function renewLease(job: Job, immediately: boolean): () => Promise<void> {
+    const renew = () =>
+      db
+        .query(`UPDATE job SET run_at = GREATEST(run_at, $2) WHERE id = $1 AND status = 'pending'`, [
           job.id,
           new Date(clock.now().getTime() + leaseMs),
         ])
         .catch((error) => options.onError?.(job, error))
+    let renewal: Promise<unknown> = immediately ? renew() : Promise.resolve()
+    const timer = setInterval(() => {
+      renewal = renew()
     }, leaseMs / 3)
     timer.unref()
-    leases.set(job.id, async () => {
+    return async () => {
       clearInterval(timer)
       await renewal
-    })
+    }
   }
 
   async function releaseLease(job: Job): Promise<void> {
@@ -474,13 +484,10 @@ export function createWorker(options: WorkerOptions) {
       const handOver = next !== undefined && executed.settlement.outcome === 'done' && !stopped
       // A done grouped run hands its place to its group's next job in its settle statement, unless stopping or
       // that job was leased ahead already.
-      const settled = finish(executed, !stopped && next === undefined, handOver).then(
-        (result) => result,
-        (error) => {
-          options.onError?.(job, error)
-          return undefined
-        },
-      )
+      const settled = finish(executed, !stopped && next === undefined, handOver).catch((error) => {
+        options.onError?.(job, error)
+        return undefined
+      })
       const done = settled.then((result) => {
         settling--
         held--
@@ -500,36 +507,14 @@ export function createWorker(options: WorkerOptions) {
         // again: it stays leased until the job that went ahead has run and settled, however long that takes.
         const result = await settled
         if (result?.status !== 'done' && result?.status !== 'dead' && result?.status !== 'discarded') {
-          const holdBack = keepLeased(job)
+          // It is not running: its lease is renewed here, at once, until then.
+          const holdBack = renewLease(job, true)
           await nextRun
           await holdBack()
         }
       }
       await done
     })
-  }
-
-  /**
-   * Keeps a job that is not running leased (its run_at a lease ahead at least) until the returned function is
-   * called: a handed-over run's job that did not end, while the job that went ahead of it runs.
-   */
-  function keepLeased(job: Job): () => Promise<void> {
-    const renew = () =>
-      db
-        .query(`UPDATE job SET run_at = GREATEST(run_at, $2) WHERE id = $1 AND status = 'pending'`, [
-          job.id,
-          new Date(clock.now().getTime() + leaseMs),
-        ])
-        .catch((error) => options.onError?.(job, error))
-    let renewal = renew()
-    const timer = setInterval(() => {
-      renewal = renew()
-    }, leaseMs / 3)
-    timer.unref()
-    return async () => {
-      clearInterval(timer)
-      await renewal
-    }
   }
 
   /**
