@@ -44,12 +44,11 @@ async function startRecipe(command: string, args: string[], env: Record<string, 
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let printed = ''
-  child.stdout?.on('data', (chunk: Buffer) => {
-    printed += chunk.toString()
-  })
-  child.stderr?.on('data', (chunk: Buffer) => {
-    printed += chunk.toString()
-  })
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.on('data', (chunk: Buffer) => {
+      printed += chunk.toString()
+    })
+  }
   const url = `http://127.0.0.1:${port}/hook`
   // Listening once any answer comes back (an unsigned POST is refused: that is an answer too).
   await eventually(
@@ -180,42 +179,39 @@ describe('the README’s webhook verification recipes, against real deliveries',
     return registered.json().data.secrets[0].secret
   }
 
-  for (const by of ['standard', 'seed'] as const) {
-    it(`Node recipe, verifying by the ${by} signature: accepts the delivery and reads the Cyrillic, refuses a changed body`, async () => {
-      const port = await freePort()
-      const proxy = await startCapturingProxy(`http://127.0.0.1:${port}/hook`)
-      const env: Record<string, string> = { PORT: String(port) }
-      if (by === 'standard') env.WEBHOOK_SIGNING_SECRET = await register(proxy.url)
-      const server = await startRecipe(process.execPath, [await nodeRecipeFile(dir, port)], env)
-      try {
-        const event = await checkRecipe(payments, server, proxy, by)
-        assert.match(server.output(), new RegExp(`Оплачено: ${event.transactionId} Оплата тура в Дубай #12345`))
-      } finally {
-        await server.stop()
-        await proxy.close()
-      }
-    })
+  /**
+   * Starts a recipe (`command` with the arguments `args(port)` gives) behind a capturing proxy, checks it with
+   * `checkRecipe` verifying `by` one signature, and returns what the check returned and what the recipe printed.
+   */
+  async function runRecipe(by: 'standard' | 'seed', command: string, args: (port: number) => Promise<string[]>) {
+    const port = await freePort()
+    const proxy = await startCapturingProxy(`http://127.0.0.1:${port}/hook`)
+    const env: Record<string, string> = { PORT: String(port) }
+    if (by === 'standard') env.WEBHOOK_SIGNING_SECRET = await register(proxy.url)
+    const server = await startRecipe(command, await args(port), env)
+    try {
+      const event = await checkRecipe(payments, server, proxy, by)
+      return { event, output: server.output() }
+    } finally {
+      await server.stop()
+      await proxy.close()
+    }
   }
 
   const php = spawnSync('php', ['--version']).status === 0
   if (!php) process.stdout.write('# the PHP recipe is not run: no `php` on PATH (apt-get install php-cli)\n')
   for (const by of ['standard', 'seed'] as const) {
+    it(`Node recipe, verifying by the ${by} signature: accepts the delivery and reads the Cyrillic, refuses a changed body`, async () => {
+      const { event, output } = await runRecipe(by, process.execPath, async (port) => [await nodeRecipeFile(dir, port)])
+      assert.match(output, new RegExp(`Оплачено: ${event.transactionId} Оплата тура в Дубай #12345`))
+    })
+
     it(`PHP recipe (built-in server), verifying by the ${by} signature: accepts the delivery, refuses a changed body`, {
       skip: php ? false : 'no php on PATH',
     }, async () => {
       const file = join(dir, 'receiver.php')
       await writeFile(file, await recipe('PHP (`php://input` is the raw body', 'php'))
-      const port = await freePort()
-      const proxy = await startCapturingProxy(`http://127.0.0.1:${port}/hook`)
-      const env: Record<string, string> = { PORT: String(port) }
-      if (by === 'standard') env.WEBHOOK_SIGNING_SECRET = await register(proxy.url)
-      const server = await startRecipe('php', ['-S', `127.0.0.1:${port}`, file], env)
-      try {
-        await checkRecipe(payments, server, proxy, by)
-      } finally {
-        await server.stop()
-        await proxy.close()
-      }
+      await runRecipe(by, 'php', async (port) => ['-S', `127.0.0.1:${port}`, file])
     })
   }
 })
